@@ -1,0 +1,21 @@
+//! Database migrations for licita, applied at start and by `licita migrate`.
+//!
+//! Each migration is self-contained: its identifiers are local to its file and it never
+//! imports the application's entities. Never edit a migration that has been applied
+//! somewhere; add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_agencies;
+mod m20261122_000002_create_audit_log;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_agencies::Migration),
+            Box::new(m20261122_000002_create_audit_log::Migration),
+        ]
+    }
+}
