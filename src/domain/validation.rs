@@ -1,0 +1,84 @@
+//! Field-level validation errors collected while parsing a request into domain types.
+
+/// A domain parse error that has a stable, machine-readable code.
+pub trait ErrorCode: std::error::Error {
+    fn code(&self) -> &'static str;
+}
+
+/// One offending field: where, which rule, and a sentence for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Every field error found in one request, in the order the fields were checked.
+#[derive(Debug, Default, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationErrors(pub Vec<FieldError>);
+
+impl std::fmt::Display for ValidationErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", error.field, error.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl ValidationErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the error of `result` under `field`, if any, and passes the value on.
+    pub fn check<T, E: ErrorCode>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.push(field, error.code(), error.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            code,
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    pub fn finish(self) -> Result<(), Self> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+/// Builds the value once every field parsed; otherwise returns all the errors.
+///
+/// ```
+/// use licita::domain::validation::{ValidationErrors, all_or_errors};
+/// let errors = ValidationErrors::new();
+/// let value: Result<(u8, u8), _> = all_or_errors(errors, || Some((1, 2)));
+/// assert_eq!(value, Ok((1, 2)));
+/// ```
+pub fn all_or_errors<T>(
+    errors: ValidationErrors,
+    build: impl FnOnce() -> Option<T>,
+) -> Result<T, ValidationErrors> {
+    errors.finish()?;
+    build().ok_or_else(|| {
+        let mut errors = ValidationErrors::new();
+        errors.push("body", "invalid_body", "the request could not be parsed");
+        errors
+    })
+}

@@ -1,0 +1,292 @@
+//! The one error type a client can see, mapped once to an RFC 7807 problem.
+//!
+//! Below the request boundary code uses `anyhow` with context; a failure the client can
+//! act on gets its own variant here with a stable `code`. Internal error text is logged,
+//! never sent.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::validation::ValidationErrors;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+macro_rules! codes {
+    ($($variant:ident = ($code:literal, $status:literal, $title:literal),)*) => {
+        /// Every stable error code the API returns, with its HTTP status and title.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self {
+                    $(Code::$variant => StatusCode::from_u16($status)
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),)*
+                }
+            }
+
+            pub fn title(self) -> &'static str {
+                match self { $(Code::$variant => $title,)* }
+            }
+
+            /// The code a field-level validation code maps to, if it is one of ours.
+            pub fn from_str_code(code: &str) -> Option<Code> {
+                match code { $($code => Some(Code::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+codes! {
+    NotFound = ("not_found", 404, "No such resource"),
+    MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed on this resource"),
+    PayloadTooLarge = ("payload_too_large", 413, "Request body too large"),
+    UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported media type"),
+    MalformedJson = ("malformed_json", 400, "Malformed JSON"),
+    InvalidBody = ("invalid_body", 422, "The request body does not match the expected shape"),
+    InvalidPathParameter = ("invalid_path_parameter", 400, "Invalid path parameter"),
+    InvalidQuery = ("invalid_query", 400, "Invalid query parameter"),
+    InvalidCursor = ("invalid_cursor", 400, "Invalid pagination cursor"),
+    ValidationFailed = ("validation_failed", 422, "Validation failed"),
+    InvalidAgencyCode = ("invalid_agency_code", 422, "Invalid agency code"),
+    InvalidAgencyName = ("invalid_agency_name", 422, "Invalid agency name"),
+    MissingToken = ("missing_token", 401, "Authentication required"),
+    InvalidToken = ("invalid_token", 401, "Invalid token"),
+    TokenExpired = ("token_expired", 401, "Token expired"),
+    ForbiddenRole = ("forbidden_role", 403, "Your role may not do this"),
+    NotYourAgency = ("not_your_agency", 403, "This belongs to another agency"),
+    AgencyExists = ("agency_exists", 409, "An agency with this code already exists"),
+    ServiceUnavailable = ("service_unavailable", 503, "Service unavailable"),
+    InternalError = ("internal_error", 500, "Internal error"),
+}
+
+/// What went wrong, as far as a client is concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    NotFound { detail: String },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("the request body exceeds {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    MalformedJson(String),
+    #[error("{message}")]
+    InvalidBody { field: String, message: String },
+    #[error("{0}")]
+    InvalidPathParameter(String),
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error("the cursor is not one this service issued")]
+    InvalidCursor,
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    #[error("send a bearer token in the Authorization header")]
+    MissingToken,
+    #[error("{0}")]
+    InvalidToken(String),
+    #[error("the token has expired")]
+    TokenExpired,
+    #[error("this requires the role {required}")]
+    ForbiddenRole { required: &'static str },
+    #[error("{0}")]
+    NotYourAgency(String),
+    /// A conflict with the current state; `code` is one of [`Code`]'s 409s.
+    #[error("{detail}")]
+    Conflict { code: Code, detail: String },
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn not_found(what: impl std::fmt::Display) -> Self {
+        Self::NotFound {
+            detail: format!("{what} not found"),
+        }
+    }
+
+    pub fn code(&self) -> Code {
+        match self {
+            Self::NotFound { .. } => Code::NotFound,
+            Self::MethodNotAllowed => Code::MethodNotAllowed,
+            Self::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            Self::UnsupportedMediaType(_) => Code::UnsupportedMediaType,
+            Self::MalformedJson(_) => Code::MalformedJson,
+            Self::InvalidBody { .. } => Code::InvalidBody,
+            Self::InvalidPathParameter(_) => Code::InvalidPathParameter,
+            Self::InvalidQuery(_) => Code::InvalidQuery,
+            Self::InvalidCursor => Code::InvalidCursor,
+            // The first offending field names the problem; all of them are listed.
+            Self::Validation(errors) => errors
+                .0
+                .first()
+                .and_then(|e| Code::from_str_code(e.code))
+                .filter(|c| c.status() == StatusCode::UNPROCESSABLE_ENTITY)
+                .unwrap_or(Code::ValidationFailed),
+            Self::MissingToken => Code::MissingToken,
+            Self::InvalidToken(_) => Code::InvalidToken,
+            Self::TokenExpired => Code::TokenExpired,
+            Self::ForbiddenRole { .. } => Code::ForbiddenRole,
+            Self::NotYourAgency(_) => Code::NotYourAgency,
+            Self::Conflict { code, .. } => *code,
+            Self::ServiceUnavailable(_) => Code::ServiceUnavailable,
+            Self::Unexpected(_) => Code::InternalError,
+        }
+    }
+
+    fn fields(&self) -> Option<Vec<ProblemField>> {
+        match self {
+            Self::Validation(errors) => Some(
+                errors
+                    .0
+                    .iter()
+                    .map(|e| ProblemField {
+                        field: e.field.clone(),
+                        code: e.code.to_owned(),
+                        message: e.message.clone(),
+                    })
+                    .collect(),
+            ),
+            Self::InvalidBody { field, message } => Some(vec![ProblemField {
+                field: field.clone(),
+                code: Code::InvalidBody.as_str().to_owned(),
+                message: message.clone(),
+            }]),
+            _ => None,
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let code = self.code();
+        let detail = match self {
+            Self::Unexpected(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            other => other.to_string(),
+        };
+        Problem {
+            problem_type: format!("/problems/{}", code.as_str()),
+            title: code.title().to_owned(),
+            status: code.status().as_u16(),
+            detail,
+            code: code.as_str().to_owned(),
+            fields: self.fields(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code().status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Unexpected(error) => tracing::error!(error = ?error, "unexpected error"),
+            other if other.status_code().is_server_error() => {
+                tracing::warn!(error = %other, "request failed")
+            }
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        if matches!(
+            self,
+            Self::MissingToken | Self::InvalidToken(_) | Self::TokenExpired
+        ) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(self.to_problem())
+    }
+}
+
+/// An RFC 7807 problem body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The stable, machine-readable code; see the `ErrorCode` schema for every value.
+    #[schema(schema_with = error_code_schema)]
+    pub code: String,
+    /// The offending fields, for validation failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<ProblemField>>,
+}
+
+/// One offending field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field's path in the body (`items[2].price`), or a query or path parameter.
+    pub field: String,
+    /// A stable code for the rule it broke.
+    pub code: String,
+    pub message: String,
+}
+
+/// The schema of `Problem.code`: an enum of every code, so that the document lists them.
+pub fn error_code_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(Code::ALL.iter().map(|c| c.as_str())))
+        .description(Some(
+            Code::ALL
+                .iter()
+                .map(|c| format!("`{}` ({}): {}", c.as_str(), c.status().as_u16(), c.title()))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+        ))
+        .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_errors_are_4xx_or_5xx() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{s}"
+            );
+            assert!(code.status().as_u16() >= 400, "{s}");
+            assert_eq!(Code::from_str_code(s), Some(*code));
+        }
+    }
+
+    #[test]
+    fn validation_errors_take_the_code_of_the_first_field() {
+        let mut errors = ValidationErrors::new();
+        errors.push("code", "invalid_agency_code", "bad");
+        errors.push("name", "invalid_agency_name", "bad");
+        let problem = ApiError::from(errors).to_problem();
+        assert_eq!(problem.code, "invalid_agency_code");
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.fields.map(|f| f.len()), Some(2));
+    }
+
+    #[test]
+    fn unexpected_errors_do_not_leak_their_text() {
+        let problem = ApiError::from(anyhow::anyhow!("password=hunter2")).to_problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("hunter2"));
+    }
+}

@@ -1,0 +1,315 @@
+//! Typed settings read from environment variables, with defaults in code.
+//!
+//! Every variable is listed in [`VARIABLES`] and in the README's settings table (a test
+//! keeps the two in step).
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+/// Every environment variable the service reads: name, default, meaning.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    (
+        "LICITA_ADDR",
+        "127.0.0.1:8080",
+        "address and port to listen on",
+    ),
+    (
+        "LICITA_DATA_DIR",
+        "./data",
+        "folder for the SQLite database and the generated JWT secret",
+    ),
+    (
+        "DATABASE_URL",
+        "sqlite in LICITA_DATA_DIR",
+        "postgres://user:pass@host:port/db, or sqlite://path?mode=rwc",
+    ),
+    (
+        "LICITA_DB_MAX_CONNECTIONS",
+        "10",
+        "database pool size (SQLite always uses 1 writer)",
+    ),
+    (
+        "REDIS_URL",
+        "(unset: no Redis)",
+        "redis://host:port; when unset the in-process engine is used",
+    ),
+    (
+        "LICITA_REDIS_PREFIX",
+        "licita",
+        "prefix of every Redis key this instance writes",
+    ),
+    (
+        "LICITA_JWT_SECRET",
+        "(generated)",
+        "HS256 secret; when unset one is generated once in LICITA_DATA_DIR/jwt-secret (mode 0600)",
+    ),
+    (
+        "LICITA_JWT_ALGORITHM",
+        "HS256",
+        "HS256, RS256 or EdDSA; the only algorithm accepted",
+    ),
+    (
+        "LICITA_JWT_PUBLIC_KEY_FILE",
+        "(unset)",
+        "PEM public key for RS256/EdDSA tokens from an identity provider",
+    ),
+    (
+        "LICITA_JWT_ISSUER",
+        "(unset: not checked)",
+        "required `iss` claim",
+    ),
+    (
+        "LICITA_JWT_AUDIENCE",
+        "(unset: not checked)",
+        "required `aud` claim",
+    ),
+    (
+        "LICITA_JWT_LEEWAY_S",
+        "30",
+        "clock skew allowed on `exp` and `nbf`, in seconds",
+    ),
+    (
+        "LICITA_MAX_BODY_BYTES",
+        "262144",
+        "largest request body accepted (413 beyond)",
+    ),
+    ("LICITA_WORKERS", "number of cores", "HTTP worker threads"),
+    (
+        "LICITA_SHUTDOWN_TIMEOUT_S",
+        "30",
+        "seconds to finish in-flight requests after SIGTERM",
+    ),
+    (
+        "LICITA_LOG",
+        "info",
+        "log filter, tracing-subscriber EnvFilter syntax",
+    ),
+    ("LICITA_LOG_FORMAT", "text", "text or json"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: String,
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir`.
+    pub database_url: Option<SecretString>,
+    pub db_max_connections: u32,
+    pub redis_url: Option<SecretString>,
+    pub redis_prefix: String,
+    pub jwt: JwtSettings,
+    pub max_body_bytes: usize,
+    pub workers: Option<usize>,
+    pub shutdown_timeout_s: u64,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// `None` with HS256: generated once and kept in `data_dir`.
+    pub secret: Option<SecretString>,
+    pub algorithm: JwtAlgorithm,
+    pub public_key_file: Option<PathBuf>,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub leeway_s: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    Hs256,
+    Rs256,
+    EdDsa,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("{name}={value:?} is not valid: {reason}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error("{0}")]
+    Inconsistent(&'static str),
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings from any lookup (the environment, or a map in tests). Empty values
+    /// count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let settings = Self {
+            addr: get("LICITA_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            data_dir: get("LICITA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from),
+            database_url: get("DATABASE_URL").map(SecretString::from),
+            db_max_connections: parse_num(&get, "LICITA_DB_MAX_CONNECTIONS", 10, 1..=1000)?,
+            redis_url: get("REDIS_URL").map(SecretString::from),
+            redis_prefix: get("LICITA_REDIS_PREFIX").unwrap_or_else(|| "licita".into()),
+            jwt: JwtSettings {
+                secret: get("LICITA_JWT_SECRET").map(SecretString::from),
+                algorithm: match get("LICITA_JWT_ALGORITHM").as_deref() {
+                    None | Some("HS256") => JwtAlgorithm::Hs256,
+                    Some("RS256") => JwtAlgorithm::Rs256,
+                    Some("EdDSA") => JwtAlgorithm::EdDsa,
+                    Some(other) => {
+                        return Err(SettingsError::Invalid {
+                            name: "LICITA_JWT_ALGORITHM",
+                            value: other.into(),
+                            reason: "use HS256, RS256 or EdDSA",
+                        });
+                    }
+                },
+                public_key_file: get("LICITA_JWT_PUBLIC_KEY_FILE").map(PathBuf::from),
+                issuer: get("LICITA_JWT_ISSUER"),
+                audience: get("LICITA_JWT_AUDIENCE"),
+                leeway_s: parse_num(&get, "LICITA_JWT_LEEWAY_S", 30, 0..=600)?,
+            },
+            max_body_bytes: parse_num(
+                &get,
+                "LICITA_MAX_BODY_BYTES",
+                256 * 1024,
+                1024..=64 * 1024 * 1024,
+            )?,
+            workers: get("LICITA_WORKERS")
+                .map(|_| parse_num(&get, "LICITA_WORKERS", 1, 1..=256))
+                .transpose()?,
+            shutdown_timeout_s: parse_num(&get, "LICITA_SHUTDOWN_TIMEOUT_S", 30, 0..=3600)?,
+            log_filter: get("LICITA_LOG").unwrap_or_else(|| "info".into()),
+            log_format: match get("LICITA_LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(SettingsError::Invalid {
+                        name: "LICITA_LOG_FORMAT",
+                        value: other.into(),
+                        reason: "use text or json",
+                    });
+                }
+            },
+        };
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), SettingsError> {
+        match (self.jwt.algorithm, &self.jwt.public_key_file) {
+            (JwtAlgorithm::Hs256, Some(_)) => Err(SettingsError::Inconsistent(
+                "LICITA_JWT_PUBLIC_KEY_FILE needs LICITA_JWT_ALGORITHM=RS256 or EdDSA",
+            )),
+            (JwtAlgorithm::Rs256 | JwtAlgorithm::EdDsa, None) => Err(SettingsError::Inconsistent(
+                "LICITA_JWT_ALGORITHM=RS256/EdDSA needs LICITA_JWT_PUBLIC_KEY_FILE",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The SQLite URL used when `DATABASE_URL` is unset.
+    pub fn default_sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("licita.db")
+    }
+}
+
+fn parse_num<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, SettingsError>
+where
+    T: std::str::FromStr + PartialOrd + Copy,
+{
+    let Some(raw) = get(name) else {
+        return Ok(default);
+    };
+    match raw.trim().parse::<T>() {
+        Ok(value) if range.contains(&value) => Ok(value),
+        Ok(_) => Err(SettingsError::Invalid {
+            name,
+            value: raw,
+            reason: "out of range",
+        }),
+        Err(_) => Err(SettingsError::Invalid {
+            name,
+            value: raw,
+            reason: "not a whole number",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_variables_at_all() {
+        let s = from(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.addr, "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert!(s.database_url.is_none() && s.redis_url.is_none());
+        assert_eq!(s.jwt.algorithm, JwtAlgorithm::Hs256);
+        assert_eq!(s.max_body_bytes, 262_144);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = from(&[("LICITA_MAX_BODY_BYTES", "lots")]).err();
+        assert!(matches!(
+            err,
+            Some(SettingsError::Invalid {
+                name: "LICITA_MAX_BODY_BYTES",
+                ..
+            })
+        ));
+        let err = from(&[("LICITA_JWT_ALGORITHM", "none")]).err();
+        assert!(matches!(
+            err,
+            Some(SettingsError::Invalid {
+                name: "LICITA_JWT_ALGORITHM",
+                ..
+            })
+        ));
+        let err = from(&[("LICITA_JWT_ALGORITHM", "RS256")]).err();
+        assert!(matches!(err, Some(SettingsError::Inconsistent(_))));
+        let err = from(&[("LICITA_DB_MAX_CONNECTIONS", "0")]).err();
+        assert!(matches!(
+            err,
+            Some(SettingsError::Invalid {
+                reason: "out of range",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_readme_lists_every_variable() {
+        let readme = include_str!("../README.md");
+        for (name, _, _) in VARIABLES {
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "README does not list {name}"
+            );
+        }
+    }
+}
