@@ -1,0 +1,102 @@
+//! The `licita` command: serve (the default), migrate, mint a token, print the API document.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{Role, keys};
+use crate::domain::agency::AgencyCode;
+use crate::domain::duration::parse_duration;
+use crate::settings::Settings;
+use crate::startup::Application;
+use crate::{persistence, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "licita",
+    version,
+    about = "E-procurement service (settings: see README)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print a token signed with the local secret, to try the API.
+    Token(TokenArgs),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Args)]
+struct TokenArgs {
+    /// The caller's role.
+    #[arg(long, value_enum)]
+    role: Role,
+    /// The subject: a supplier's RFC, or a person's id (default: <role>-cli).
+    #[arg(long)]
+    sub: Option<String>,
+    /// The officer's agency code (required for officers).
+    #[arg(long)]
+    agency: Option<String>,
+    /// How long the token lives: 90s, 15m, 8h, 2d (at most 30d).
+    #[arg(long, default_value = "8h")]
+    ttl: String,
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            telemetry::init(&settings.log_filter, settings.log_format);
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+            tracing::info!("licita stopped");
+            Ok(())
+        }
+        Command::Migrate => {
+            telemetry::init(&settings.log_filter, settings.log_format);
+            let db = persistence::connect(&settings).await?;
+            persistence::migrate(&db).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Token(args) => {
+            telemetry::init(&settings.log_filter, settings.log_format);
+            println!("{}", mint(&settings, args)?);
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", crate::openapi::json()?);
+            Ok(())
+        }
+    }
+}
+
+fn mint(settings: &Settings, args: TokenArgs) -> anyhow::Result<String> {
+    let ttl = parse_duration(&args.ttl)?;
+    let agency = args.agency.as_deref().map(AgencyCode::parse).transpose()?;
+    anyhow::ensure!(
+        args.role != Role::Officer || agency.is_some(),
+        "an officer token needs --agency (e.g. --agency SHCP)"
+    );
+    anyhow::ensure!(
+        args.role != Role::Supplier || args.sub.is_some(),
+        "a supplier token needs --sub with the supplier's RFC"
+    );
+    let sub = args
+        .sub
+        .unwrap_or_else(|| format!("{}-cli", args.role.as_str()));
+    keys::issuer(settings)?.mint(
+        args.role,
+        &sub,
+        agency.as_ref(),
+        ttl,
+        jsonwebtoken::get_current_timestamp(),
+    )
+}

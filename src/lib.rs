@@ -1,0 +1,19 @@
+//! licita: an e-procurement service in the style of Mexico's CompraNet.
+//!
+//! The library holds the whole service so that the binary (`main.rs`) and the black-box
+//! tests build the very same application. Layers point inward: `routes` parse HTTP into
+//! `domain` types and call `persistence`; `domain` knows nothing of HTTP, SQL or Redis.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod persistence;
+pub mod redis_link;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,68 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. It is committed as
+//! `api-spec/openapi.json`; a test fails when the two drift apart (`licita openapi >
+//! api-spec/openapi.json` regenerates it).
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::error::{Problem, ProblemField};
+use crate::routes::{agencies, health, me};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "licita",
+        description = "E-procurement for a federal public administration, in the style of \
+            Mexico's CompraNet: supplier register, classifier, online tenders, reverse \
+            auctions, and public Open Contracting feeds.\n\n\
+            Errors are `application/problem+json` (RFC 7807) with a stable `code`; the \
+            `Problem` schema lists every code. Money is MXN as a decimal string with two \
+            places; times are RFC 3339 UTC.",
+        license(name = "Apache-2.0"),
+    ),
+    paths(
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        me::whoami,
+        agencies::create_agency,
+        agencies::list_agencies,
+    ),
+    components(schemas(Problem, ProblemField)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Liveness, readiness and metrics"),
+        (name = "agencies", description = "Buying units of the federal public administration"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A JWT with `sub`, `role` (supplier, officer, ict_authority, \
+                         registrar, auditor), `exp`, and `agency` for officers.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as pretty JSON with a final newline, exactly as committed.
+pub fn json() -> anyhow::Result<String> {
+    let mut text = ApiDoc::openapi().to_pretty_json()?;
+    text.push('\n');
+    Ok(text)
+}

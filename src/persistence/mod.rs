@@ -1,0 +1,85 @@
+//! SQL persistence through sea-orm: one code path for SQLite (the embedded default) and
+//! PostgreSQL. Query functions take `&impl ConnectionTrait`, so the same function runs
+//! on the pool or inside a transaction.
+
+pub mod agencies;
+pub mod audit;
+pub mod entities;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use licita_migrations::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use secrecy::ExposeSecret;
+
+use crate::settings::Settings;
+
+/// How long a request waits for a pooled connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long opening one connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The URL to connect to and its backend, from the settings.
+pub fn database_url(settings: &Settings) -> anyhow::Result<(String, Backend)> {
+    match &settings.database_url {
+        Some(url) => {
+            let url = url.expose_secret();
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                Ok((url.to_owned(), Backend::Postgres))
+            } else if url.starts_with("sqlite:") {
+                Ok((url.to_owned(), Backend::Sqlite))
+            } else {
+                anyhow::bail!("DATABASE_URL must start with postgres://, postgresql:// or sqlite:")
+            }
+        }
+        None => {
+            std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+                format!("creating the data folder {}", settings.data_dir.display())
+            })?;
+            let path = settings.default_sqlite_path();
+            Ok((
+                format!("sqlite://{}?mode=rwc", path.display()),
+                Backend::Sqlite,
+            ))
+        }
+    }
+}
+
+/// Opens the connection pool. SQLite gets a single connection: it allows one writer at a
+/// time anyway, and one connection can never deadlock on lock upgrades.
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let (url, backend) = database_url(settings)?;
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => settings.db_max_connections,
+        })
+        .min_connections(0)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the {backend:?} database"))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("applying database migrations")
+}
+
+/// True when the error is a unique-constraint violation.
+pub fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}

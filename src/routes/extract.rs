@@ -1,0 +1,225 @@
+//! Request extraction that fails with problems, never with actix's plain-text errors:
+//! JSON bodies (size limit, media type, malformed JSON, wrong types naming the field),
+//! and the path and query configurations.
+
+use actix_web::{
+    FromRequest, HttpRequest,
+    dev::Payload,
+    error::{PathError, QueryPayloadError},
+    http::header::{CONTENT_LENGTH, CONTENT_TYPE},
+    web,
+};
+use futures_util::{StreamExt, future::LocalBoxFuture};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The body limit when the settings are not reachable (never in the running service).
+const FALLBACK_BODY_LIMIT: usize = 256 * 1024;
+
+/// A JSON request body, parsed with the field path of the first error.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(FALLBACK_BODY_LIMIT, |s| s.settings.max_body_bytes);
+        let checked = check_headers(req, limit);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checked?;
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk =
+                    chunk.map_err(|e| ApiError::MalformedJson(format!("reading the body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge { limit });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the body as application/json (got {:?})",
+            if content_type.is_empty() {
+                "nothing"
+            } else {
+                content_type
+            }
+        )));
+    }
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    Ok(())
+}
+
+/// Parses a JSON object: syntax errors are 400 `malformed_json`; a well-formed body of the
+/// wrong shape is 422 `invalid_body` naming the field. Every request body is an object
+/// (serde would otherwise accept an array for a struct, field by position).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(_) => Err(ApiError::InvalidBody {
+                field: "body".into(),
+                message: "the body must be a JSON object".into(),
+            }),
+            Err(e) => Err(ApiError::MalformedJson(format!(
+                "the body is not valid JSON: {e}"
+            ))),
+        };
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let message = strip_position(&inner.to_string());
+                ApiError::InvalidBody {
+                    field: field_name(&path, &message),
+                    message,
+                }
+            }
+            _ => ApiError::MalformedJson(format!("the body is not valid JSON: {inner}")),
+        }
+    })?;
+    de.end().map_err(|e| {
+        ApiError::MalformedJson(format!("trailing characters after the JSON value: {e}"))
+    })?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C"; the field path says more to a client.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The path of the offending field; for a missing field, the path of its object plus
+/// the name serde reports.
+fn field_name(path: &str, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing) {
+        (".", Some(name)) => name.to_owned(),
+        (_, Some(name)) => format!("{path}.{name}"),
+        (".", None) => "body".to_owned(),
+        (_, None) => path.to_owned(),
+    }
+}
+
+/// Path parameters that do not parse: 400 `invalid_path_parameter`.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error: PathError, _| {
+        ApiError::InvalidPathParameter(error.to_string()).into()
+    })
+}
+
+/// Query strings that do not parse: 400 `invalid_query`.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {
+        ApiError::InvalidQuery(error.to_string()).into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        qty: u32,
+    }
+
+    fn field_of(body: &str) -> Option<String> {
+        match parse_json::<Body>(body.as_bytes()) {
+            Err(ApiError::InvalidBody { field, .. }) => Some(field),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        assert_eq!(
+            field_of(r#"{"name": 1, "items": []}"#).as_deref(),
+            Some("name")
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "items": [{"qty": 1}, {"qty": "x"}]}"#).as_deref(),
+            Some("items[1].qty")
+        );
+        assert_eq!(field_of(r#"{"items": []}"#).as_deref(), Some("name"));
+        assert_eq!(
+            field_of(r#"{"name": "a", "items": [{}]}"#).as_deref(),
+            Some("items[0].qty")
+        );
+        assert_eq!(field_of("[]").as_deref(), Some("body"));
+        assert_eq!(field_of(r#"["a", []]"#).as_deref(), Some("body"));
+        assert_eq!(field_of(" 42").as_deref(), Some("body"));
+        assert_eq!(
+            field_of(r#"{"name": "a", "items": [], "extra": 1}"#).as_deref(),
+            Some("extra")
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_json() {
+        for body in [
+            "{",
+            "{\"name\": }",
+            "",
+            r#"{"name":"a","items":[]} {}"#,
+            "nul",
+        ] {
+            assert!(
+                matches!(
+                    parse_json::<Body>(body.as_bytes()),
+                    Err(ApiError::MalformedJson(_))
+                ),
+                "{body:?}"
+            );
+        }
+    }
+}

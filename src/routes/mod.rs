@@ -1,0 +1,34 @@
+//! HTTP routes: extract, parse into domain types, call, respond. One file per endpoint.
+
+pub mod agencies;
+pub mod extract;
+pub mod health;
+pub mod me;
+pub mod pagination;
+
+use actix_web::{HttpRequest, HttpResponse, Resource, web};
+
+use crate::error::ApiError;
+
+/// Registers every route.
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.configure(health::config)
+        .configure(me::config)
+        .configure(agencies::config);
+}
+
+/// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.
+pub fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+/// Every unknown path: 404 `not_found` as a problem.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound {
+        detail: format!("no route matches {} {}", req.method(), req.path()),
+    })
+}

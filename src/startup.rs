@@ -1,0 +1,155 @@
+//! Building the application: state, middleware, routes, and the listener.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{
+    App, Error, HttpMessage, HttpServer,
+    body::MessageBody,
+    dev::{Server, ServiceRequest, ServiceResponse},
+    http::header::{HeaderName, HeaderValue},
+    middleware::{Next, from_fn},
+    web,
+};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::auth::{TokenVerifier, keys};
+use crate::clock::{Clock, SystemClock};
+use crate::metrics::Metrics;
+use crate::redis_link::RedisLink;
+use crate::settings::Settings;
+use crate::{persistence, routes};
+
+/// Everything a handler may need, registered once.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub redis: Option<RedisLink>,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<TokenVerifier>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Connects to the database (applying migrations) and Redis, and loads the token key.
+    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let db = persistence::connect(&settings).await?;
+        persistence::migrate(&db).await?;
+        let redis = settings
+            .redis_url
+            .as_ref()
+            .map(|url| RedisLink::new(url.expose_secret(), &settings.redis_prefix))
+            .transpose()?;
+        let tokens = keys::verifier(&settings).context("loading the token key")?;
+        Ok(Self {
+            db,
+            redis,
+            settings: Arc::new(settings),
+            clock,
+            tokens: Arc::new(tokens),
+            metrics: Arc::new(Metrics::new()?),
+        })
+    }
+}
+
+/// The running HTTP service.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Builds the service with the wall clock.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the service with the given clock (tests move time with a manual one).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.addr)
+            .with_context(|| format!("binding {}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::build(settings, clock).await?;
+        let server = serve(listener, state.clone())?;
+        tracing::info!(port, "licita is listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let workers = state.settings.workers;
+    let shutdown_timeout = state.settings.shutdown_timeout_s;
+    let max_body = state.settings.max_body_bytes;
+    let data = web::Data::new(state);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(routes::extract::path_config())
+            .app_data(routes::extract::query_config())
+            .app_data(web::PayloadConfig::new(max_body))
+            .wrap(from_fn(crate::metrics::record))
+            .wrap(from_fn(request_id_header))
+            .wrap(TracingLogger::default())
+            .configure(routes::config)
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(shutdown_timeout);
+    if let Some(workers) = workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}
+
+/// Logs one line per request and echoes the request id of its log span as `x-request-id`,
+/// so a client can quote it.
+async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req.extensions().get::<RequestId>().copied();
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let mut response = next.call(req).await?;
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if response.status().is_server_error() {
+        tracing::warn!(target: "licita::http", %method, %path, status, latency_ms, "request failed");
+    } else {
+        tracing::info!(target: "licita::http", %method, %path, status, latency_ms, "request");
+    }
+    if let Some(id) = id
+        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+    {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}

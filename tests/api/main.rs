@@ -1,0 +1,19 @@
+//! Black-box tests: each starts the real application on a random port, with its own
+//! database (a temporary SQLite file, or a fresh PostgreSQL database), its own Redis key
+//! prefix and a clock it controls, and talks HTTP to it as a client would.
+//!
+//! PostgreSQL and Redis come from `DATABASE_URL` and `REDIS_URL` (`scripts/test.sh`
+//! starts both). Without them those variants are skipped, unless
+//! `LICITA_TEST_REQUIRE_SERVERS=1` (set by the script), which makes them fail.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod agencies;
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod migrations;
+mod openapi;
