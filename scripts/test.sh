@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The one test command: installs PostgreSQL and Redis when missing (apt-get, as root),
+# starts both on free loopback ports in a temporary folder, then runs fmt, clippy and
+# every test against them, and stops the servers on exit. `.ci/run` calls this script.
+#
+#   scripts/test.sh                 everything
+#   scripts/test.sh -- agencies     extra arguments go to `cargo test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+install_servers() {
+  if command -v redis-server >/dev/null && [ -n "$(pg_bin)" ]; then return; fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "PostgreSQL and Redis are missing; run as root or: apt-get install postgresql redis-server" >&2
+    exit 1
+  fi
+  log "installing PostgreSQL and Redis from the OS packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends postgresql redis-server >/dev/null
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+WORK=$(mktemp -d /tmp/licita-test.XXXXXX)
+chmod 755 "$WORK"
+PG_RUN="$WORK/pg"          # owned by the postgres user when run as root
+PG_DATA="$PG_RUN/data"
+REDIS_DIR="$WORK/redis"
+PGCTL=""
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+cleanup() {
+  set +e
+  if [ -n "$PGCTL" ]; then as_pg "$PGCTL" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1; fi
+  if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+install_servers
+PG_BIN=$(pg_bin)
+
+log "starting PostgreSQL ($PG_BIN)"
+PG_PORT=$(free_port)
+mkdir -p "$PG_RUN/sock"
+if [ "$(id -u)" = 0 ]; then chown -R postgres "$PG_RUN"; fi
+as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U licita --auth=trust -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
+  || { cat "$WORK/initdb.log"; exit 1; }
+PGCTL="$PG_BIN/pg_ctl"
+as_pg "$PGCTL" -D "$PG_DATA" -l "$PG_RUN/pg.log" -w -t 60 -o \
+  "-p $PG_PORT -k $PG_RUN/sock -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+  start >/dev/null || { cat "$PG_RUN/pg.log"; exit 1; }
+
+log "starting Redis"
+REDIS_PORT=$(free_port)
+mkdir -p "$REDIS_DIR"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" \
+  --appendonly yes --appendfsync always --save '' \
+  --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+for _ in $(seq 1 50); do
+  redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+redis-cli -p "$REDIS_PORT" ping >/dev/null
+
+export DATABASE_URL="postgres://licita@127.0.0.1:$PG_PORT/postgres"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+export LICITA_TEST_REQUIRE_SERVERS=1
+echo "DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL" >&2
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+log "cargo test"
+if [ "${1:-}" = "--" ]; then shift; fi
+set +e
+cargo test --workspace --locked --no-fail-fast "$@" 2>&1 | tee "$WORK/test.log"
+status=${PIPESTATUS[0]}
+set -e
+# cargo prints one result line per test binary; close with the totals.
+echo
+awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$WORK/test.log"
+exit "$status"
