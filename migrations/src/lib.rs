@@ -8,6 +8,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_agencies;
 mod m20261122_000002_create_audit_log;
+mod m20261122_000003_create_register;
+mod m20261122_000004_seed_classifier;
 
 pub struct Migrator;
 
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_agencies::Migration),
             Box::new(m20261122_000002_create_audit_log::Migration),
+            Box::new(m20261122_000003_create_register::Migration),
+            Box::new(m20261122_000004_seed_classifier::Migration),
         ]
     }
 }
