@@ -2,5 +2,9 @@
 
 pub mod agency;
 pub mod audit;
+pub mod classifier;
 pub mod duration;
+pub mod rfc;
+pub mod supplier;
+pub mod text;
 pub mod validation;
