@@ -58,12 +58,34 @@ codes! {
     ValidationFailed = ("validation_failed", 422, "Validation failed"),
     InvalidAgencyCode = ("invalid_agency_code", 422, "Invalid agency code"),
     InvalidAgencyName = ("invalid_agency_name", 422, "Invalid agency name"),
+    InvalidRfc = ("invalid_rfc", 422, "Invalid RFC"),
+    InvalidRfcCheckDigit = ("invalid_rfc_check_digit", 422, "The RFC's check digit is wrong"),
+    InvalidLegalName = ("invalid_legal_name", 422, "Invalid legal name"),
+    InvalidEmail = ("invalid_email", 422, "Invalid e-mail address"),
+    InvalidClassifierCode = ("invalid_classifier_code", 422, "Invalid classifier code"),
+    UnknownClassifierCode = ("unknown_classifier_code", 422, "No such classifier code"),
+    TooManyClassifierCodes = ("too_many_classifier_codes", 422, "Too many classifier codes"),
+    EmptyUpdate = ("empty_update", 422, "Nothing to change"),
+    InvalidText = ("invalid_text", 422, "Invalid text field"),
+    InvalidSanctionPeriod = ("invalid_sanction_period", 422, "A sanction must end after it starts"),
+    InvalidDescription = ("invalid_description", 422, "Invalid description"),
+    InvalidUnit = ("invalid_unit", 422, "Invalid unit of measure"),
+    InvalidPartida = ("invalid_partida", 422, "Invalid expense-object partida"),
+    InvalidFlag = ("invalid_flag", 422, "Invalid true/false value"),
+    UnknownParent = ("unknown_parent", 422, "The parent is not in the classifier"),
+    ClassifierCycle = ("classifier_cycle", 422, "That parent would make a cycle"),
+    ClassifierTooDeep = ("classifier_too_deep", 422, "The classifier would be too deep"),
+    InvalidCsv = ("invalid_csv", 422, "The CSV file cannot be read"),
+    InvalidCsvRow = ("invalid_csv_row", 422, "A CSV row cannot be read"),
+    ImportRefused = ("import_refused", 422, "Rows were refused; nothing was imported"),
     MissingToken = ("missing_token", 401, "Authentication required"),
     InvalidToken = ("invalid_token", 401, "Invalid token"),
     TokenExpired = ("token_expired", 401, "Token expired"),
     ForbiddenRole = ("forbidden_role", 403, "Your role may not do this"),
     NotYourAgency = ("not_your_agency", 403, "This belongs to another agency"),
+    NotYourRecord = ("not_your_record", 403, "This record belongs to someone else"),
     AgencyExists = ("agency_exists", 409, "An agency with this code already exists"),
+    SupplierExists = ("supplier_exists", 409, "A supplier with this RFC is already registered"),
     ServiceUnavailable = ("service_unavailable", 503, "Service unavailable"),
     InternalError = ("internal_error", 500, "Internal error"),
 }
@@ -101,9 +123,18 @@ pub enum ApiError {
     ForbiddenRole { required: &'static str },
     #[error("{0}")]
     NotYourAgency(String),
+    #[error("{0}")]
+    NotYourRecord(String),
     /// A conflict with the current state; `code` is one of [`Code`]'s 409s.
     #[error("{detail}")]
     Conflict { code: Code, detail: String },
+    /// A refusal with its own code and, optionally, the offending fields.
+    #[error("{detail}")]
+    Rejected {
+        code: Code,
+        detail: String,
+        fields: ValidationErrors,
+    },
     #[error("{0}")]
     ServiceUnavailable(String),
     #[error(transparent)]
@@ -140,7 +171,8 @@ impl ApiError {
             Self::TokenExpired => Code::TokenExpired,
             Self::ForbiddenRole { .. } => Code::ForbiddenRole,
             Self::NotYourAgency(_) => Code::NotYourAgency,
-            Self::Conflict { code, .. } => *code,
+            Self::NotYourRecord(_) => Code::NotYourRecord,
+            Self::Conflict { code, .. } | Self::Rejected { code, .. } => *code,
             Self::ServiceUnavailable(_) => Code::ServiceUnavailable,
             Self::Unexpected(_) => Code::InternalError,
         }
@@ -148,17 +180,21 @@ impl ApiError {
 
     fn fields(&self) -> Option<Vec<ProblemField>> {
         match self {
-            Self::Validation(errors) => Some(
-                errors
-                    .0
-                    .iter()
-                    .map(|e| ProblemField {
-                        field: e.field.clone(),
-                        code: e.code.to_owned(),
-                        message: e.message.clone(),
-                    })
-                    .collect(),
-            ),
+            Self::Validation(errors) | Self::Rejected { fields: errors, .. }
+                if !errors.is_empty() =>
+            {
+                Some(
+                    errors
+                        .0
+                        .iter()
+                        .map(|e| ProblemField {
+                            field: e.field.clone(),
+                            code: e.code.to_owned(),
+                            message: e.message.clone(),
+                        })
+                        .collect(),
+                )
+            }
             Self::InvalidBody { field, message } => Some(vec![ProblemField {
                 field: field.clone(),
                 code: Code::InvalidBody.as_str().to_owned(),

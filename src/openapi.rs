@@ -8,7 +8,7 @@ use utoipa::{
 };
 
 use crate::error::{Problem, ProblemField};
-use crate::routes::{agencies, health, me};
+use crate::routes::{agencies, classifier, health, me, suppliers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,12 +29,25 @@ use crate::routes::{agencies, health, me};
         me::whoami,
         agencies::create_agency,
         agencies::list_agencies,
+        suppliers::register_supplier,
+        suppliers::list_suppliers,
+        suppliers::get_supplier,
+        suppliers::update_supplier,
+        suppliers::record_sanction,
+        suppliers::list_sanctioned_suppliers,
+        classifier::list_classifier,
+        classifier::get_classifier_item,
+        classifier::upsert_classifier_item,
+        classifier::import_classifier,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "Liveness, readiness and metrics"),
         (name = "agencies", description = "Buying units of the federal public administration"),
+        (name = "suppliers", description = "The supplier register (RUPC) and sanctions"),
+        (name = "classifier", description = "The single classifier of goods and services (CUCOP-style)"),
+        (name = "public", description = "Open data: no token needed"),
     )
 )]
 pub struct ApiDoc;

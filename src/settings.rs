@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use chrono::FixedOffset;
+
 use secrecy::SecretString;
 
 /// Every environment variable the service reads: name, default, meaning.
@@ -99,6 +101,9 @@ pub struct Settings {
     pub redis_prefix: String,
     pub jwt: JwtSettings,
     pub max_body_bytes: usize,
+    pub max_import_bytes: usize,
+    /// The offset of the legal calendar (Mexico City, UTC−6 all year since 2022).
+    pub legal_offset: FixedOffset,
     pub workers: Option<usize>,
     pub shutdown_timeout_s: u64,
     pub log_filter: String,
@@ -183,6 +188,22 @@ impl Settings {
                 256 * 1024,
                 1024..=64 * 1024 * 1024,
             )?,
+            max_import_bytes: parse_num(
+                &get,
+                "LICITA_MAX_IMPORT_BYTES",
+                16 * 1024 * 1024,
+                1024..=1024 * 1024 * 1024,
+            )?,
+            legal_offset: match get("LICITA_LEGAL_UTC_OFFSET") {
+                None => FixedOffset::west_opt(6 * 3600).ok_or(SettingsError::Inconsistent(
+                    "the default legal offset is invalid",
+                ))?,
+                Some(raw) => raw.trim().parse().map_err(|_| SettingsError::Invalid {
+                    name: "LICITA_LEGAL_UTC_OFFSET",
+                    value: raw.clone(),
+                    reason: "use ±HH:MM, e.g. -06:00",
+                })?,
+            },
             workers: get("LICITA_WORKERS")
                 .map(|_| parse_num(&get, "LICITA_WORKERS", 1, 1..=256))
                 .transpose()?,
@@ -270,6 +291,7 @@ mod tests {
         assert!(s.database_url.is_none() && s.redis_url.is_none());
         assert_eq!(s.jwt.algorithm, JwtAlgorithm::Hs256);
         assert_eq!(s.max_body_bytes, 262_144);
+        assert_eq!(s.legal_offset.local_minus_utc(), -6 * 3600);
     }
 
     #[test]
@@ -292,6 +314,14 @@ mod tests {
         ));
         let err = from(&[("LICITA_JWT_ALGORITHM", "RS256")]).err();
         assert!(matches!(err, Some(SettingsError::Inconsistent(_))));
+        let err = from(&[("LICITA_LEGAL_UTC_OFFSET", "CDMX")]).err();
+        assert!(matches!(
+            err,
+            Some(SettingsError::Invalid {
+                name: "LICITA_LEGAL_UTC_OFFSET",
+                ..
+            })
+        ));
         let err = from(&[("LICITA_DB_MAX_CONNECTIONS", "0")]).err();
         assert!(matches!(
             err,

@@ -56,6 +56,16 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Today's date in the legal calendar (`LICITA_LEGAL_UTC_OFFSET`).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&self.settings.legal_offset)
+            .date_naive()
+    }
+}
+
 /// The running HTTP service.
 pub struct Application {
     port: u16,

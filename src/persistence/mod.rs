@@ -4,7 +4,9 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod classifier;
 pub mod entities;
+pub mod suppliers;
 
 use std::time::Duration;
 

@@ -34,42 +34,66 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             checked?;
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|e| ApiError::MalformedJson(format!("reading the body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(&mut payload, limit).await?;
             parse_json(&body).map(ApiJson)
         })
     }
 }
 
-fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
-    let content_type = req
+/// Reads a whole body, refusing with 413 as soon as it passes `limit` bytes.
+pub async fn read_limited<S>(payload: &mut S, limit: usize) -> Result<web::BytesMut, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
+            other => ApiError::MalformedJson(format!("reading the body: {other}")),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The media type's essence (`application/json` of `application/json; charset=utf-8`),
+/// and the header as sent.
+pub fn media_type(req: &HttpRequest) -> (String, String) {
+    let raw = req
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type
+        .unwrap_or("")
+        .to_owned();
+    let essence = raw
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+    (essence, raw)
+}
+
+fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+    let (essence, content_type) = media_type(req);
     if essence != "application/json" && !essence.ends_with("+json") {
         return Err(ApiError::UnsupportedMediaType(format!(
             "send the body as application/json (got {:?})",
             if content_type.is_empty() {
                 "nothing"
             } else {
-                content_type
+                content_type.as_str()
             }
         )));
     }
+    check_length(req, limit)
+}
+
+/// Refuses early when the declared Content-Length passes `limit`.
+pub fn check_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -126,17 +150,21 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// The path of the offending field; for a missing field, the path of its object plus
-/// the name serde reports.
+/// The path of the offending field; for a missing or unknown field, the path of its
+/// object plus the name serde reports.
 fn field_name(path: &str, message: &str) -> String {
+    // serde's path already ends at an unknown field, but stops before a missing one.
     let missing = message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next());
-    match (path, missing) {
-        (".", Some(name)) => name.to_owned(),
-        (_, Some(name)) => format!("{path}.{name}"),
-        (".", None) => "body".to_owned(),
-        (_, None) => path.to_owned(),
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split('`').next());
+    match (path, missing, unknown) {
+        (".", Some(name), _) | (".", None, Some(name)) => name.to_owned(),
+        (_, Some(name), _) => format!("{path}.{name}"),
+        (".", None, None) => "body".to_owned(),
+        _ => path.to_owned(),
     }
 }
 

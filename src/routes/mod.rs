@@ -1,10 +1,12 @@
 //! HTTP routes: extract, parse into domain types, call, respond. One file per endpoint.
 
 pub mod agencies;
+pub mod classifier;
 pub mod extract;
 pub mod health;
 pub mod me;
 pub mod pagination;
+pub mod suppliers;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 
@@ -14,7 +16,9 @@ use crate::error::ApiError;
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::config)
         .configure(me::config)
-        .configure(agencies::config);
+        .configure(agencies::config)
+        .configure(classifier::config)
+        .configure(suppliers::config);
 }
 
 /// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.

@@ -223,6 +223,38 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn patch_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(reqwest::Method::PATCH, path, token, body)
+            .await
+    }
+
+    pub async fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.send_json(reqwest::Method::PUT, path, token, body)
+            .await
+    }
+
+    /// Sets the service's clock to noon UTC (06:00 in Mexico City) of `date` (YYYY-MM-DD).
+    pub fn set_date(&self, date: &str) {
+        let at = chrono::DateTime::parse_from_rfc3339(&format!("{date}T12:00:00Z"))
+            .expect("date")
+            .with_timezone(&chrono::Utc);
+        self.clock.set(at);
+    }
+
     /// Sends a raw body with the given content type.
     pub async fn post_raw(
         &self,
@@ -252,6 +284,22 @@ impl TestApp {
         }
         items
     }
+}
+
+/// A valid RFC: `body` is the first 11 (moral) or 12 (física) characters; the check
+/// digit is computed.
+pub fn rfc(body: &str) -> String {
+    let chars: Vec<char> = body.chars().collect();
+    let digit = licita::domain::rfc::check_digit(&chars).expect("11 or 12 characters");
+    format!("{body}{digit}")
+}
+
+/// The same RFC with a wrong check digit.
+pub fn rfc_with_bad_digit(body: &str) -> String {
+    let good = rfc(body);
+    let last = good.chars().last().expect("digit");
+    let wrong = if last == '1' { '2' } else { '1' };
+    format!("{body}{wrong}")
 }
 
 pub fn now_unix() -> u64 {

@@ -12,8 +12,10 @@ mod helpers;
 
 mod agencies;
 mod auth;
+mod classifier;
 mod cli;
 mod errors;
 mod health;
 mod migrations;
 mod openapi;
+mod suppliers;
