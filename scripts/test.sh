@@ -13,7 +13,7 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 install_servers() {
-  if command -v redis-server >/dev/null && [ -n "$(pg_bin)" ]; then return; fi
+  if command -v redis-server >/dev/null && command -v python3 >/dev/null && [ -n "$(pg_bin)" ]; then return; fi
   if [ "$(id -u)" != 0 ]; then
     echo "PostgreSQL and Redis are missing; run as root or: apt-get install postgresql redis-server" >&2
     exit 1
@@ -21,7 +21,7 @@ install_servers() {
   log "installing PostgreSQL and Redis from the OS packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql redis-server >/dev/null
+  apt-get install -y -qq --no-install-recommends postgresql redis-server python3 >/dev/null
 }
 
 free_port() {
@@ -34,7 +34,8 @@ PG_RUN="$WORK/pg"          # owned by the postgres user when run as root
 PG_DATA="$PG_RUN/data"
 REDIS_DIR="$WORK/redis"
 PGCTL=""
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From / so that the postgres user never needs to enter the checkout's folder.
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 cleanup() {
   set +e

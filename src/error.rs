@@ -68,6 +68,7 @@ codes! {
     EmptyUpdate = ("empty_update", 422, "Nothing to change"),
     InvalidText = ("invalid_text", 422, "Invalid text field"),
     InvalidSanctionPeriod = ("invalid_sanction_period", 422, "A sanction must end after it starts"),
+    InvalidDate = ("invalid_date", 422, "Date out of range"),
     InvalidDescription = ("invalid_description", 422, "Invalid description"),
     InvalidUnit = ("invalid_unit", 422, "Invalid unit of measure"),
     InvalidPartida = ("invalid_partida", 422, "Invalid expense-object partida"),
@@ -138,7 +139,26 @@ pub enum ApiError {
     #[error("{0}")]
     ServiceUnavailable(String),
     #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+    Unexpected(anyhow::Error),
+}
+
+impl From<anyhow::Error> for ApiError {
+    /// A database with no free connection is a temporary condition (503, retry), not a
+    /// fault; everything else unexpected is a 500.
+    fn from(error: anyhow::Error) -> Self {
+        let busy = error.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<sea_orm::DbErr>(),
+                Some(sea_orm::DbErr::ConnectionAcquire(_))
+            )
+        });
+        if busy {
+            tracing::warn!(error = format!("{error:#}"), "database busy");
+            ApiError::ServiceUnavailable("the database is busy; retry in a moment".into())
+        } else {
+            ApiError::Unexpected(error)
+        }
+    }
 }
 
 impl ApiError {
@@ -241,6 +261,9 @@ impl ResponseError for ApiError {
             Self::MissingToken | Self::InvalidToken(_) | Self::TokenExpired
         ) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if matches!(self, Self::ServiceUnavailable(_)) {
+            response.insert_header(("Retry-After", "1"));
         }
         response.json(self.to_problem())
     }

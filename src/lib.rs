@@ -1,3 +1,4 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 //! licita: an e-procurement service in the style of Mexico's CompraNet.
 //!
 //! The library holds the whole service so that the binary (`main.rs`) and the black-box

@@ -31,37 +31,36 @@ pub fn hs256_secret(settings: &Settings) -> anyhow::Result<SecretString> {
         return Ok(secret.clone());
     }
     let path = secret_path(&settings.data_dir);
-    match std::fs::read_to_string(&path) {
-        Ok(existing) => {
-            let existing = existing.trim().to_owned();
-            anyhow::ensure!(
-                existing.len() >= MIN_SECRET_BYTES,
-                "{} is shorter than {MIN_SECRET_BYTES} bytes",
-                path.display()
-            );
-            Ok(SecretString::from(existing))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_secret(&path),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    if path.exists() {
+        read_secret(&path)
+    } else {
+        create_secret(&path)
     }
 }
 
 fn create_secret(path: &Path) -> anyhow::Result<SecretString> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut bytes = [0u8; GENERATED_SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     let secret = hex::encode(bytes);
+    // Written in full under a private name, then linked into place: a reader never sees
+    // a partial file, and when two processes race, one link wins and both use it.
+    let temp = dir.join(format!(".jwt-secret.{}", hex::encode(&bytes[..8])));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(mut file) => {
-            file.write_all(secret.as_bytes())
-                .and_then(|()| file.sync_all())
-                .with_context(|| format!("writing {}", path.display()))?;
+    let mut file = options
+        .open(&temp)
+        .with_context(|| format!("creating {}", temp.display()))?;
+    file.write_all(secret.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", temp.display()))?;
+    let linked = std::fs::hard_link(&temp, path);
+    let _ = std::fs::remove_file(&temp);
+    match linked {
+        Ok(()) => {
             tracing::warn!(
                 path = %path.display(),
                 "LICITA_JWT_SECRET is unset: generated a secret and kept it in the data folder; \
@@ -69,14 +68,21 @@ fn create_secret(path: &Path) -> anyhow::Result<SecretString> {
             );
             Ok(SecretString::from(secret))
         }
-        // Another process created it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let existing = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            Ok(SecretString::from(existing.trim().to_owned()))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read_secret(path),
         Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
     }
+}
+
+fn read_secret(path: &Path) -> anyhow::Result<SecretString> {
+    let existing =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let existing = existing.trim().to_owned();
+    anyhow::ensure!(
+        existing.len() >= MIN_SECRET_BYTES,
+        "{} is shorter than {MIN_SECRET_BYTES} bytes",
+        path.display()
+    );
+    Ok(SecretString::from(existing))
 }
 
 /// The verifier the settings describe.

@@ -53,7 +53,15 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+}
+
+/// RFC 7519 allows one audience or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// Why a token was refused.
@@ -198,7 +206,7 @@ impl TokenIssuer {
             iat: Some(now_unix),
             nbf: None,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: self.audience.clone().map(Audience::One),
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -240,7 +248,7 @@ mod tests {
                 Duration::from_secs(60),
                 now(),
             )
-            .unwrap_or_default();
+            .unwrap();
         let id = verifier().verify(&token);
         assert_eq!(
             id,
@@ -263,11 +271,11 @@ mod tests {
                 Duration::from_secs(60),
                 now() - 3600,
             )
-            .unwrap_or_default();
+            .unwrap();
         assert_eq!(verifier().verify(&old), Err(TokenError::Expired));
         let forged = TokenIssuer::new(b"another-secret", None, None)
             .mint(Role::Auditor, "a", None, Duration::from_secs(60), now())
-            .unwrap_or_default();
+            .unwrap();
         assert!(matches!(
             verifier().verify(&forged),
             Err(TokenError::Invalid(_))
@@ -278,7 +286,7 @@ mod tests {
     fn an_officer_without_agency_is_refused() {
         let token = TokenIssuer::new(SECRET, None, None)
             .mint(Role::Officer, "a", None, Duration::from_secs(60), now())
-            .unwrap_or_default();
+            .unwrap();
         assert!(matches!(
             verifier().verify(&token),
             Err(TokenError::Invalid(_))
@@ -296,11 +304,11 @@ mod tests {
         );
         let good = TokenIssuer::new(SECRET, Some("idp".into()), Some("licita".into()))
             .mint(Role::Auditor, "a", None, Duration::from_secs(60), now())
-            .unwrap_or_default();
+            .unwrap();
         assert!(strict.verify(&good).is_ok());
         let bare = TokenIssuer::new(SECRET, None, None)
             .mint(Role::Auditor, "a", None, Duration::from_secs(60), now())
-            .unwrap_or_default();
+            .unwrap();
         assert!(matches!(strict.verify(&bare), Err(TokenError::Invalid(_))));
     }
 }

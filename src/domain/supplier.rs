@@ -16,6 +16,9 @@ pub const MAX_EMAIL_LEN: usize = 254;
 pub const MAX_SUPPLIER_CODES: usize = 200;
 pub const SANCTION_TEXT_LEN: std::ops::RangeInclusive<usize> = 2..=500;
 pub const SANCTION_REASON_LEN: std::ops::RangeInclusive<usize> = 2..=4000;
+/// The years a sanction's dates may fall in (so that every database compares them alike).
+pub const MIN_YEAR: i32 = 1900;
+pub const MAX_YEAR: i32 = 9999;
 
 /// Company size, as the register records it (micro, pequeña, mediana, grande).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -272,6 +275,15 @@ impl NewSanction {
             "reason",
             bounded(reason, "reason", "invalid_text", SANCTION_REASON_LEN, true),
         );
+        for (field, date) in [("starts_on", starts_on), ("ends_on", ends_on)] {
+            if !(MIN_YEAR..=MAX_YEAR).contains(&chrono::Datelike::year(&date)) {
+                errors.push(
+                    field,
+                    "invalid_date",
+                    format!("dates run from {MIN_YEAR} to {MAX_YEAR}"),
+                );
+            }
+        }
         if ends_on <= starts_on {
             errors.check::<(), _>("ends_on", Err(SanctionPeriodError { starts_on, ends_on }));
         }

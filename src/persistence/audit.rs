@@ -12,6 +12,18 @@ use crate::domain::audit::{Actor, EventContent, canonical_json};
 /// The id of the single `audit_head` row.
 const HEAD_ID: i32 = 1;
 
+/// Locks the chain's head until the transaction ends: the one lock every audited write
+/// takes, so writers that must not interleave can take it first.
+pub async fn lock_head(conn: &impl ConnectionTrait) -> anyhow::Result<()> {
+    audit_head::Entity::find_by_id(HEAD_ID)
+        .lock_exclusive()
+        .one(conn)
+        .await
+        .context("locking the audit head")?
+        .context("the audit head row is missing")?;
+    Ok(())
+}
+
 /// One state change to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {

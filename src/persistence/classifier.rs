@@ -17,8 +17,17 @@ use crate::domain::classifier::{MAX_LEVEL, NewClassifierItem};
 use crate::domain::text::{fold, match_rank};
 use crate::domain::validation::ValidationErrors;
 
-/// The most matches a text search ranks; narrower queries are expected past that.
+/// The most matches a text search ranks; a query matching more is refused as too broad
+/// rather than answered incompletely.
 pub const MAX_SEARCH_CANDIDATES: u64 = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the query matches more than {MAX_SEARCH_CANDIDATES} items; add words or filters")]
+    TooBroad,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
 
 pub async fn find(conn: &impl ConnectionTrait, code: &str) -> anyhow::Result<Option<Item>> {
     classifier_item::Entity::find_by_id(code.to_owned())
@@ -107,7 +116,7 @@ pub async fn list(
     filter: &ClassifierFilter,
     after: Option<&str>,
     limit: u64,
-) -> anyhow::Result<Vec<(String, Item)>> {
+) -> Result<Vec<(String, Item)>, SearchError> {
     let mut query = classifier_item::Entity::find().filter(filter_condition(filter));
     if filter.terms.is_empty() {
         if let Some(after) = after {
@@ -123,10 +132,13 @@ pub async fn list(
     }
     let candidates = query
         .order_by_asc(classifier_item::Column::Code)
-        .limit(MAX_SEARCH_CANDIDATES)
+        .limit(MAX_SEARCH_CANDIDATES + 1)
         .all(conn)
         .await
         .context("searching the classifier")?;
+    if candidates.len() as u64 > MAX_SEARCH_CANDIDATES {
+        return Err(SearchError::TooBroad);
+    }
     let mut ranked: Vec<(String, Item)> = candidates
         .into_iter()
         .filter_map(|item| {
@@ -193,7 +205,11 @@ pub async fn upsert_in(
             parent.level + 1
         }
     };
-    if level > MAX_LEVEL {
+    let below = match find(conn, code).await? {
+        Some(current) if current.level != level => subtree_height(conn, code).await?,
+        _ => 0,
+    };
+    if level + below > MAX_LEVEL {
         return Err(refused(
             "parent",
             "classifier_too_deep",
@@ -247,6 +263,30 @@ pub async fn upsert_in(
     }
 }
 
+/// How many levels lie below `code` (0 for a leaf), looked at one generation at a time.
+async fn subtree_height(conn: &impl ConnectionTrait, code: &str) -> anyhow::Result<i32> {
+    let mut frontier = vec![code.to_owned()];
+    let mut height = 0;
+    while !frontier.is_empty() {
+        anyhow::ensure!(
+            height <= MAX_LEVEL,
+            "the classifier below {code} is deeper than {MAX_LEVEL}"
+        );
+        frontier = classifier_item::Entity::find()
+            .select_only()
+            .column(classifier_item::Column::Code)
+            .filter(classifier_item::Column::Parent.is_in(frontier))
+            .into_tuple::<String>()
+            .all(conn)
+            .await
+            .context("reading descendants")?;
+        if !frontier.is_empty() {
+            height += 1;
+        }
+    }
+    Ok(height)
+}
+
 async fn relevel_descendants(conn: &impl ConnectionTrait, root: &Item) -> anyhow::Result<()> {
     let mut frontier = vec![(root.code.clone(), root.level)];
     while let Some((code, level)) = frontier.pop() {
@@ -276,6 +316,9 @@ pub async fn upsert(
     now: DateTime<Utc>,
 ) -> Result<(Upserted, Item), UpsertError> {
     let txn = db.begin().await.context("starting a transaction")?;
+    // Classifier writes queue behind one lock, so that two concurrent moves cannot both
+    // pass the cycle check.
+    audit::lock_head(&txn).await?;
     let (outcome, saved) = upsert_in(&txn, item, now).await?;
     if outcome != Upserted::Unchanged {
         audit::append(
@@ -341,6 +384,7 @@ pub async fn import(
     let mut report = ImportReport::default();
     let ordered = parents_first(rows);
     let txn = db.begin().await.context("starting the import")?;
+    audit::lock_head(&txn).await?;
     let mut refused_codes: HashSet<String> = refused_rows.iter().map(|r| r.code.clone()).collect();
     for (line, item) in ordered {
         if let Some(parent) = &item.parent
@@ -420,31 +464,30 @@ fn parents_first(rows: Vec<(usize, NewClassifierItem)>) -> Vec<(usize, NewClassi
         .collect();
     let mut placed = vec![false; rows.len()];
     let mut order = Vec::with_capacity(rows.len());
-    fn visit(
-        i: usize,
-        rows: &[(usize, NewClassifierItem)],
-        index: &HashMap<String, usize>,
-        placed: &mut [bool],
-        visiting: &mut HashSet<usize>,
-        order: &mut Vec<usize>,
-    ) {
-        if placed[i] || !visiting.insert(i) {
-            return;
-        }
-        if let Some(parent) = &rows[i].1.parent
-            && let Some(&p) = index.get(parent.as_str())
-        {
-            visit(p, rows, index, placed, visiting, order);
-        }
-        visiting.remove(&i);
-        if !placed[i] {
-            placed[i] = true;
-            order.push(i);
-        }
-    }
-    let mut visiting = HashSet::new();
     for i in 0..rows.len() {
-        visit(i, &rows, &index, &mut placed, &mut visiting, &mut order);
+        // Walk up through the file's own rows to the first one already placed, then place
+        // from the top down. Iterative (a file may hold a chain of any length) and linear
+        // overall: each row joins one walk only.
+        let mut chain = Vec::new();
+        let mut seen = HashSet::new();
+        let mut next = Some(i);
+        while let Some(at) = next {
+            if placed[at] || !seen.insert(at) {
+                break;
+            }
+            chain.push(at);
+            next = rows[at]
+                .1
+                .parent
+                .as_ref()
+                .and_then(|p| index.get(p.as_str()).copied());
+        }
+        for at in chain.into_iter().rev() {
+            if !placed[at] {
+                placed[at] = true;
+                order.push(at);
+            }
+        }
     }
     let mut slots: Vec<Option<(usize, NewClassifierItem)>> = rows.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
@@ -479,5 +522,19 @@ mod tests {
             .map(|(line, _)| line)
             .collect();
         assert_eq!(order, [4, 3, 2]);
+    }
+
+    #[test]
+    fn a_long_chain_in_a_file_is_ordered_without_recursion() {
+        let codes: Vec<&'static str> = (0..50_000)
+            .map(|i| &*Box::leak(format!("{}", 100_000_000 + i).into_boxed_str()))
+            .collect();
+        let rows: Vec<_> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| (i + 2, item(code, (i > 0).then(|| codes[i - 1]))))
+            .rev()
+            .collect();
+        assert_eq!(parents_first(rows).len(), 50_000, "every row is kept");
     }
 }

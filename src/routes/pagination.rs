@@ -40,6 +40,7 @@ impl PageParams {
                 hex::decode(c)
                     .ok()
                     .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .filter(|key| !key.is_empty() && !key.chars().any(char::is_control))
                     .ok_or(ApiError::InvalidCursor)
             })
             .transpose()?;
@@ -131,10 +132,15 @@ mod tests {
                 limit: DEFAULT_PAGE_SIZE
             })
         );
-        let params = PageParams {
-            cursor: Some("zz".into()),
-            limit: None,
-        };
-        assert!(matches!(params.parse(), Err(ApiError::InvalidCursor)));
+        for bad in ["zz", "00", "", "41004"] {
+            let params = PageParams {
+                cursor: Some(bad.into()),
+                limit: None,
+            };
+            assert!(
+                matches!(params.parse(), Err(ApiError::InvalidCursor)),
+                "{bad}"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use licita::clock::Clock;
-use licita::domain::audit::GENESIS_HASH;
+use licita::domain::audit::{Actor, EventContent, GENESIS_HASH};
 use licita::persistence::entities::audit_event;
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, QueryOrder};
@@ -170,6 +170,26 @@ async fn concurrent_registrations_form_one_unbroken_audit_chain(backend: Backend
         );
         assert_eq!(event.action, "agency.created");
         assert_eq!(event.actor_role, "registrar");
+        let actor = Actor {
+            role: event.actor_role.clone(),
+            sub: event.actor_sub.clone(),
+        };
+        let data: serde_json::Value = serde_json::from_str(&event.data).unwrap();
+        let content = EventContent {
+            seq: event.seq,
+            occurred_at: event.occurred_at,
+            actor: &actor,
+            action: &event.action,
+            entity_type: &event.entity_type,
+            entity_id: &event.entity_id,
+            data: &data,
+        };
+        assert_eq!(
+            content.hash(&prev),
+            event.hash,
+            "event {} hashes its content",
+            event.seq
+        );
         prev = event.hash.clone();
     }
 }

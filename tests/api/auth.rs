@@ -18,6 +18,7 @@ on_both_databases!(
     a_token_of_the_wrong_role_gets_403_forbidden_role,
     issuer_and_audience_are_enforced_when_configured,
     eddsa_tokens_from_an_identity_provider_are_verified_with_its_public_key,
+    an_audience_list_is_accepted_when_it_names_this_service,
 );
 
 fn claims(role: Role, exp: u64) -> Claims {
@@ -255,7 +256,7 @@ async fn issuer_and_audience_are_enforced_when_configured(backend: Backend) {
             &Header::new(Algorithm::HS256),
             &Claims {
                 iss: iss.map(str::to_owned),
-                aud: aud.map(str::to_owned),
+                aud: aud.map(|a| licita::auth::Audience::One(a.to_owned())),
                 ..claims(Role::Registrar, in_an_hour)
             },
             TEST_SECRET.as_bytes(),
@@ -304,5 +305,25 @@ async fn eddsa_tokens_from_an_identity_provider_are_verified_with_its_public_key
             "invalid_token",
         )
         .await;
+    }
+}
+
+async fn an_audience_list_is_accepted_when_it_names_this_service(backend: Backend) {
+    let app = spawn_app_with(backend, &[("LICITA_JWT_AUDIENCE", "licita")]).await;
+    let in_an_hour = now_unix() + 3600;
+    for (aud, status) in [
+        (json!(["portal", "licita"]), StatusCode::OK),
+        (json!(["portal", "otro"]), StatusCode::UNAUTHORIZED),
+    ] {
+        let token = sign(
+            &Header::new(Algorithm::HS256),
+            &json!({"sub": "a", "role": "auditor", "exp": in_an_hour, "aud": aud}),
+            TEST_SECRET.as_bytes(),
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&token)).await.status(),
+            status,
+            "{aud}"
+        );
     }
 }

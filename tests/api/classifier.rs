@@ -19,6 +19,9 @@ on_both_databases!(
     a_csv_import_reports_each_row_and_is_idempotent,
     an_atomic_import_with_a_bad_row_writes_nothing,
     malformed_imports_are_refused,
+    a_move_that_would_make_the_classifier_too_deep_is_refused,
+    a_file_with_a_chain_deeper_than_the_classifier_is_refused_row_by_row,
+    control_characters_in_cursors_and_codes_are_refused,
 );
 
 const ICT_PARTIDAS: [&str; 16] = [
@@ -90,12 +93,13 @@ async fn search_ignores_case_and_accents_and_ranks_whole_words_first(backend: Ba
     );
 
     // "impresion" is a whole word in some descriptions and part of others ("reimpresión").
-    app.put_json(
+    let created = app.put_json(
         "/api/v1/classifier/21201099",
         Some(&app.registrar()),
         &json!({"description": "Servicio de reimpresión de formatos oficiales", "parent": "21201", "partida": "21201", "unit": "servicio"}),
     )
     .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
     let found = all_items(&app, "&q=impresion").await;
     let whole: Vec<bool> = found
         .iter()
@@ -519,6 +523,92 @@ async fn malformed_imports_are_refused(backend: Backend) {
         app.get("/api/v1/classifier/59101901", None).await,
         StatusCode::NOT_FOUND,
         "not_found",
+    )
+    .await;
+}
+
+async fn a_move_that_would_make_the_classifier_too_deep_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // 5000 has four levels below it; under an item of level 5 it would reach level 10.
+    let problem = assert_problem(
+        app.put_json(
+            "/api/v1/classifier/5000",
+            Some(&app.registrar()),
+            &json!({"description": "Bienes muebles, inmuebles e intangibles", "parent": "21101001"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "classifier_too_deep",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "parent");
+    let root = json_of(
+        app.get("/api/v1/classifier/5000", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(root["parent"].is_null());
+}
+
+async fn a_file_with_a_chain_deeper_than_the_classifier_is_refused_row_by_row(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // 40 rows, each the parent of the next, listed deepest first.
+    let mut csv = String::from("code,description,parent\n");
+    for i in (0..40).rev() {
+        let parent = if i == 0 {
+            String::new()
+        } else {
+            format!("{}", 80_000_000 + i - 1)
+        };
+        csv.push_str(&format!(
+            "{},Nivel {i} de una cadena,{parent}\n",
+            80_000_000 + i
+        ));
+    }
+    let report = json_of(post_csv(&app, "", &csv).await, StatusCode::OK).await;
+    assert_eq!(
+        report["created"], 8,
+        "the classifier holds eight levels: {report}"
+    );
+    assert_eq!(report["refused"].as_array().unwrap().len(), 32);
+    json_of(
+        app.get("/api/v1/classifier/80000007", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/classifier/80000008", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
+
+async fn control_characters_in_cursors_and_codes_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for path in [
+        "/api/v1/classifier?cursor=00",
+        "/public/v1/agencies?cursor=410041",
+        "/public/v1/sanctioned-suppliers?cursor=00",
+    ] {
+        assert_problem(
+            app.get(path, None).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+        )
+        .await;
+    }
+    assert_problem(
+        app.get("/api/v1/classifier/%00", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let auditor = app.token(Role::Auditor, "a", None);
+    assert_problem(
+        app.get("/api/v1/suppliers?cursor=00", Some(&auditor)).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_cursor",
     )
     .await;
 }

@@ -644,6 +644,11 @@ async fn sanction_refusals_have_their_codes(backend: Backend) {
             "invalid_body",
         ),
         (json!({"starts_on": "mañana"}), "starts_on", "invalid_body"),
+        (
+            json!({"starts_on": "0999-01-01"}),
+            "starts_on",
+            "invalid_date",
+        ),
     ] {
         let mut request = good.clone();
         for (k, v) in change.as_object().unwrap() {

@@ -3,6 +3,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::ClassifierItem;
+use crate::domain::classifier::ClassifierCode;
 use crate::error::{ApiError, Problem};
 use crate::persistence::classifier;
 use crate::startup::AppState;
@@ -28,8 +29,10 @@ pub async fn get_classifier_item(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = path.into_inner();
-    let item = classifier::find(&state.db, code.trim())
+    let raw = path.into_inner();
+    let code = ClassifierCode::parse(&raw)
+        .map_err(|_| ApiError::not_found(format!("classifier code {raw}")))?;
+    let item = classifier::find(&state.db, code.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("classifier code {code}")))?;
     let ancestors = classifier::ancestors(&state.db, &item).await?;

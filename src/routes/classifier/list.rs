@@ -6,7 +6,7 @@ use super::ClassifierItem;
 use crate::domain::classifier::ClassifierCode;
 use crate::domain::text::fold;
 use crate::error::{ApiError, Problem};
-use crate::persistence::classifier::{self, ClassifierFilter};
+use crate::persistence::classifier::{self, ClassifierFilter, SearchError};
 use crate::routes::pagination::{Page, PageParams};
 use crate::startup::AppState;
 
@@ -77,7 +77,12 @@ pub async fn list_classifier(
         ict: params.ict,
         parent: parent.as_ref().map(|p| p.as_str().to_owned()),
     };
-    let rows = classifier::list(&state.db, &filter, page.after.as_deref(), page.limit + 1).await?;
+    let rows = classifier::list(&state.db, &filter, page.after.as_deref(), page.limit + 1)
+        .await
+        .map_err(|e| match e {
+            SearchError::TooBroad => ApiError::InvalidQuery(e.to_string()),
+            SearchError::Unexpected(e) => ApiError::Unexpected(e),
+        })?;
     let mut kept = Vec::new();
     if let Some(q) = &params.q {
         kept.push(("q", q.clone()));

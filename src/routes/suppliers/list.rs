@@ -5,6 +5,7 @@ use utoipa::IntoParams;
 use super::{READERS, Supplier};
 use crate::auth::{Principal, Role};
 use crate::domain::classifier::ClassifierCode;
+use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::supplier::{CompanySize, SupplierStatus};
 use crate::error::{ApiError, Problem};
 use crate::persistence::suppliers::{self, SupplierFilter};
@@ -83,7 +84,9 @@ pub async fn list_suppliers(
     let today = state.today();
     let rows = if own_only {
         // A supplier sees only its own record, whatever the filters say.
-        let mine = suppliers::get(&state.db, &principal.0.sub.to_uppercase()).await?;
+        let own = Rfc::parse_with(&principal.0.sub, CheckDigit::Override)
+            .map_err(|_| ApiError::NotYourRecord("your token's subject is not an RFC".into()))?;
+        let mine = suppliers::get(&state.db, own.as_str()).await?;
         mine.into_iter().filter(|_| page.after.is_none()).collect()
     } else {
         suppliers::list(

@@ -1,0 +1,490 @@
+//! Tenders (procedimientos de contratación): procedures, phases, schedule rules and the
+//! reference value. Pure functions of their inputs and the time given.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::money::Money;
+use super::validation::ValidationErrors;
+
+/// The most items one tender may hold, and the largest quantity of one item.
+pub const MAX_ITEMS: usize = 500;
+pub const MAX_QUANTITY: u64 = 1_000_000_000;
+/// The fewest suppliers an invitation procedure invites (invitación a cuando menos tres).
+pub const MIN_INVITED: usize = 3;
+pub const MAX_INVITED: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Procedure {
+    /// Licitación pública: any registered, unsanctioned supplier may bid.
+    Open,
+    /// Invitación a cuando menos tres personas.
+    Invitation,
+    /// Adjudicación directa: one supplier, with a legal justification.
+    DirectAward,
+    /// An order under a framework contract, to its adhered suppliers only.
+    FrameworkOrder,
+}
+
+impl Procedure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Procedure::Open => "open",
+            Procedure::Invitation => "invitation",
+            Procedure::DirectAward => "direct_award",
+            Procedure::FrameworkOrder => "framework_order",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            Procedure::Open,
+            Procedure::Invitation,
+            Procedure::DirectAward,
+            Procedure::FrameworkOrder,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == raw)
+    }
+}
+
+/// Who may take part in an open tender: national suppliers only, or international too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    National,
+    International,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::National => "national",
+            Scope::International => "international",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Scope::National, Scope::International]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+/// What the service records of a tender; the phase shown is computed from it and the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Draft,
+    Published,
+    Opened,
+    Evaluated,
+    Auction,
+    Awarded,
+    Contracted,
+    Cancelled,
+    Deserted,
+}
+
+impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::Draft,
+        Status::Published,
+        Status::Opened,
+        Status::Evaluated,
+        Status::Auction,
+        Status::Awarded,
+        Status::Contracted,
+        Status::Cancelled,
+        Status::Deserted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Opened => "opened",
+            Status::Evaluated => "evaluated",
+            Status::Auction => "auction",
+            Status::Awarded => "awarded",
+            Status::Contracted => "contracted",
+            Status::Cancelled => "cancelled",
+            Status::Deserted => "deserted",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Whether the tender may still be cancelled (until the award).
+    pub fn cancellable(self) -> bool {
+        matches!(
+            self,
+            Status::Draft
+                | Status::Published
+                | Status::Opened
+                | Status::Evaluated
+                | Status::Auction
+        )
+    }
+}
+
+/// The phase of SPEC §2, as a person sees it at a given moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Draft,
+    Clarification,
+    Submission,
+    Evaluation,
+    Auction,
+    Awarded,
+    Contracted,
+    Cancelled,
+    Deserted,
+}
+
+/// The dates of a tender, in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Schedule {
+    /// Suppliers may ask questions until then.
+    pub clarifications_until: DateTime<Utc>,
+    /// Sealed bids may be submitted, replaced or withdrawn until then.
+    pub submission_deadline: DateTime<Utc>,
+    /// The bids are opened from then on.
+    pub opening_at: DateTime<Utc>,
+}
+
+/// The phase at `now`.
+pub fn phase(status: Status, schedule: &Schedule, now: DateTime<Utc>) -> Phase {
+    match status {
+        Status::Draft => Phase::Draft,
+        Status::Published if now < schedule.clarifications_until => Phase::Clarification,
+        Status::Published if now < schedule.submission_deadline => Phase::Submission,
+        Status::Published | Status::Opened | Status::Evaluated => Phase::Evaluation,
+        Status::Auction => Phase::Auction,
+        Status::Awarded => Phase::Awarded,
+        Status::Contracted => Phase::Contracted,
+        Status::Cancelled => Phase::Cancelled,
+        Status::Deserted => Phase::Deserted,
+    }
+}
+
+/// Legal minimum periods, in days (settings; all zero in the sandbox).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LegalPeriods {
+    /// From publication to the submission deadline, per procedure.
+    pub open_national_days: i64,
+    pub open_international_days: i64,
+    pub invitation_days: i64,
+    pub direct_award_days: i64,
+    pub framework_order_days: i64,
+    /// From the end of clarifications to the submission deadline.
+    pub clarification_gap_days: i64,
+}
+
+impl LegalPeriods {
+    /// Defaults after Mexico's procurement law: 20 days for an international open tender,
+    /// 15 for a national one, 5 for an invitation, 6 days between the clarification
+    /// meeting and the submission of bids.
+    pub const DEFAULT: LegalPeriods = LegalPeriods {
+        open_national_days: 15,
+        open_international_days: 20,
+        invitation_days: 5,
+        direct_award_days: 0,
+        framework_order_days: 0,
+        clarification_gap_days: 6,
+    };
+
+    pub const SANDBOX: LegalPeriods = LegalPeriods {
+        open_national_days: 0,
+        open_international_days: 0,
+        invitation_days: 0,
+        direct_award_days: 0,
+        framework_order_days: 0,
+        clarification_gap_days: 0,
+    };
+
+    pub fn to_deadline(&self, procedure: Procedure, scope: Scope) -> Duration {
+        Duration::days(match (procedure, scope) {
+            (Procedure::Open, Scope::National) => self.open_national_days,
+            (Procedure::Open, Scope::International) => self.open_international_days,
+            (Procedure::Invitation, _) => self.invitation_days,
+            (Procedure::DirectAward, _) => self.direct_award_days,
+            (Procedure::FrameworkOrder, _) => self.framework_order_days,
+        })
+    }
+}
+
+/// The schedule is in order (checked whenever a draft is saved).
+pub fn check_order(schedule: &Schedule, errors: &mut ValidationErrors) {
+    if schedule.clarifications_until > schedule.submission_deadline {
+        errors.push(
+            "schedule.clarifications_until",
+            "schedule_out_of_order",
+            "clarifications end no later than the submission deadline",
+        );
+    }
+    if schedule.submission_deadline > schedule.opening_at {
+        errors.push(
+            "schedule.opening_at",
+            "schedule_out_of_order",
+            "the opening comes no earlier than the submission deadline",
+        );
+    }
+}
+
+/// The schedule can be published at `now`: in the future, in order, and with the legal
+/// minimum periods.
+pub fn check_publishable_schedule(
+    schedule: &Schedule,
+    procedure: Procedure,
+    scope: Scope,
+    periods: &LegalPeriods,
+    now: DateTime<Utc>,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if schedule.clarifications_until <= now {
+        errors.push(
+            "schedule.clarifications_until",
+            "schedule_in_past",
+            "the clarification period must end in the future",
+        );
+    }
+    check_order(schedule, &mut errors);
+    let to_deadline = periods.to_deadline(procedure, scope);
+    if schedule.submission_deadline - now < to_deadline {
+        errors.push(
+            "schedule.submission_deadline",
+            "period_too_short",
+            format!(
+                "a {} tender allows at least {} days from publication to the submission deadline",
+                procedure.as_str(),
+                to_deadline.num_days()
+            ),
+        );
+    }
+    let gap = Duration::days(periods.clarification_gap_days);
+    if schedule.submission_deadline - schedule.clarifications_until < gap {
+        errors.push(
+            "schedule.submission_deadline",
+            "period_too_short",
+            format!(
+                "at least {} days must pass between the end of clarifications and the deadline",
+                gap.num_days()
+            ),
+        );
+    }
+    errors.finish()
+}
+
+/// One line of a tender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub classifier_code: String,
+    pub quantity: u64,
+    pub unit: String,
+    pub max_unit_price: Money,
+}
+
+/// Σ quantity × maximum unit price; `None` on overflow.
+pub fn reference_value(items: &[Item]) -> Option<Money> {
+    items.iter().try_fold(Money::ZERO, |sum, item| {
+        sum.checked_add(item.max_unit_price.checked_mul(item.quantity)?)
+    })
+}
+
+/// The participant rules that need no database: how many suppliers a procedure names and
+/// whether it needs a justification.
+pub fn check_participants(
+    procedure: Procedure,
+    invited: usize,
+    justification: Option<&str>,
+    errors: &mut ValidationErrors,
+) {
+    match procedure {
+        Procedure::Open | Procedure::FrameworkOrder if invited > 0 => errors.push(
+            "invited_suppliers",
+            "invited_not_allowed",
+            format!(
+                "a {} procedure invites nobody: it is open to every eligible supplier",
+                procedure.as_str()
+            ),
+        ),
+        Procedure::Invitation if invited < MIN_INVITED => errors.push(
+            "invited_suppliers",
+            "too_few_invited",
+            format!("an invitation procedure invites at least {MIN_INVITED} suppliers"),
+        ),
+        Procedure::DirectAward if invited != 1 => errors.push(
+            "invited_suppliers",
+            "direct_award_needs_one_supplier",
+            "a direct award names exactly one supplier",
+        ),
+        _ => {}
+    }
+    if procedure == Procedure::DirectAward && justification.is_none_or(|j| j.trim().is_empty()) {
+        errors.push(
+            "legal_justification",
+            "justification_required",
+            "a direct award needs its legal justification",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    fn schedule() -> Schedule {
+        Schedule {
+            clarifications_until: at("2026-03-10T18:00:00Z"),
+            submission_deadline: at("2026-03-20T18:00:00Z"),
+            opening_at: at("2026-03-21T16:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn the_phase_follows_the_clock_once_published() {
+        let s = schedule();
+        assert_eq!(
+            phase(Status::Draft, &s, at("2026-03-15T00:00:00Z")),
+            Phase::Draft
+        );
+        assert_eq!(
+            phase(Status::Published, &s, at("2026-03-10T17:59:59Z")),
+            Phase::Clarification
+        );
+        assert_eq!(
+            phase(Status::Published, &s, at("2026-03-10T18:00:00Z")),
+            Phase::Submission
+        );
+        assert_eq!(
+            phase(Status::Published, &s, at("2026-03-20T18:00:00Z")),
+            Phase::Evaluation
+        );
+        assert_eq!(
+            phase(Status::Opened, &s, at("2026-03-22T00:00:00Z")),
+            Phase::Evaluation
+        );
+        assert_eq!(
+            phase(Status::Cancelled, &s, at("2026-03-01T00:00:00Z")),
+            Phase::Cancelled
+        );
+    }
+
+    #[test]
+    fn publishing_needs_the_legal_periods() {
+        let s = schedule();
+        let now = at("2026-03-01T18:00:00Z");
+        let codes = |r: Result<(), ValidationErrors>| -> Vec<&'static str> {
+            r.err()
+                .map(|e| e.0.iter().map(|e| e.code).collect())
+                .unwrap_or_default()
+        };
+        // 19 days to the deadline: enough for a national open tender, not an international one.
+        assert!(
+            check_publishable_schedule(
+                &s,
+                Procedure::Open,
+                Scope::National,
+                &LegalPeriods::DEFAULT,
+                now
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            codes(check_publishable_schedule(
+                &s,
+                Procedure::Open,
+                Scope::International,
+                &LegalPeriods::DEFAULT,
+                now
+            )),
+            ["period_too_short"]
+        );
+        let late = at("2026-03-11T00:00:00Z");
+        assert_eq!(
+            codes(check_publishable_schedule(
+                &s,
+                Procedure::DirectAward,
+                Scope::National,
+                &LegalPeriods::SANDBOX,
+                late
+            )),
+            ["schedule_in_past"]
+        );
+        let mut backwards = s;
+        backwards.opening_at = at("2026-03-19T00:00:00Z");
+        assert_eq!(
+            codes(check_publishable_schedule(
+                &backwards,
+                Procedure::DirectAward,
+                Scope::National,
+                &LegalPeriods::SANDBOX,
+                now
+            )),
+            ["schedule_out_of_order"]
+        );
+    }
+
+    #[test]
+    fn the_reference_value_sums_every_line() {
+        let items = [
+            Item {
+                classifier_code: "51501003".into(),
+                quantity: 120,
+                unit: "pieza".into(),
+                max_unit_price: Money::parse("18500.00").unwrap_or_default(),
+            },
+            Item {
+                classifier_code: "21101001".into(),
+                quantity: 3,
+                unit: "caja".into(),
+                max_unit_price: Money::parse("0.35").unwrap_or_default(),
+            },
+        ];
+        assert_eq!(
+            reference_value(&items).map(|m| m.to_string()),
+            Some("2220001.05".into())
+        );
+        let huge = [Item {
+            max_unit_price: Money::from_centavos(super::super::money::MAX_CENTAVOS)
+                .unwrap_or_default(),
+            quantity: 2,
+            ..items[0].clone()
+        }];
+        assert_eq!(reference_value(&huge), None);
+    }
+
+    #[test]
+    fn each_procedure_names_its_participants() {
+        let codes = |p, n, j| {
+            let mut e = ValidationErrors::new();
+            check_participants(p, n, j, &mut e);
+            e.0.iter().map(|e| e.code).collect::<Vec<_>>()
+        };
+        assert!(codes(Procedure::Open, 0, None).is_empty());
+        assert_eq!(codes(Procedure::Open, 1, None), ["invited_not_allowed"]);
+        assert_eq!(codes(Procedure::Invitation, 2, None), ["too_few_invited"]);
+        assert!(codes(Procedure::Invitation, 3, None).is_empty());
+        assert_eq!(
+            codes(Procedure::DirectAward, 2, Some("Art. 41")),
+            ["direct_award_needs_one_supplier"]
+        );
+        assert_eq!(
+            codes(Procedure::DirectAward, 1, Some("  ")),
+            ["justification_required"]
+        );
+        assert!(codes(Procedure::DirectAward, 1, Some("Artículo 41, fracción I")).is_empty());
+    }
+}
