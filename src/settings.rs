@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use chrono::FixedOffset;
 
+use crate::domain::tender::LegalPeriods;
+
 use secrecy::SecretString;
 
 /// Every environment variable the service reads: name, default, meaning.
@@ -72,6 +74,42 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "clock skew allowed on `exp` and `nbf`, in seconds",
     ),
     (
+        "LICITA_SEAL_KEY",
+        "(generated)",
+        "64 hex characters: the key that seals bids at rest; when unset one is generated once in LICITA_DATA_DIR/seal-key",
+    ),
+    (
+        "LICITA_SANDBOX",
+        "false",
+        "true: every legal minimum period is zero, so a whole tender runs in minutes",
+    ),
+    (
+        "LICITA_DAYS_OPEN_NATIONAL",
+        "15",
+        "days from publication to the submission deadline, national open tender",
+    ),
+    (
+        "LICITA_DAYS_OPEN_INTERNATIONAL",
+        "20",
+        "the same, international open tender",
+    ),
+    (
+        "LICITA_DAYS_INVITATION",
+        "5",
+        "the same, invitation to at least three",
+    ),
+    ("LICITA_DAYS_DIRECT_AWARD", "0", "the same, direct award"),
+    (
+        "LICITA_DAYS_FRAMEWORK_ORDER",
+        "0",
+        "the same, order under a framework contract",
+    ),
+    (
+        "LICITA_DAYS_CLARIFICATION_GAP",
+        "6",
+        "days between the end of clarifications and the submission deadline",
+    ),
+    (
         "LICITA_MAX_BODY_BYTES",
         "262144",
         "largest request body accepted (413 beyond)",
@@ -100,6 +138,11 @@ pub struct Settings {
     pub redis_url: Option<SecretString>,
     pub redis_prefix: String,
     pub jwt: JwtSettings,
+    /// Hex key sealing bids at rest; `None`: kept in `data_dir`.
+    pub seal_key: Option<SecretString>,
+    /// Legal minimum periods (all zero in the sandbox).
+    pub periods: LegalPeriods,
+    pub sandbox: bool,
     pub max_body_bytes: usize,
     pub max_import_bytes: usize,
     /// The offset of the legal calendar (Mexico City, UTC−6 all year since 2022).
@@ -156,7 +199,41 @@ impl Settings {
     /// count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let sandbox = match get("LICITA_SANDBOX").as_deref().map(str::trim) {
+            None | Some("false" | "0") => false,
+            Some("true" | "1") => true,
+            Some(other) => {
+                return Err(SettingsError::Invalid {
+                    name: "LICITA_SANDBOX",
+                    value: other.into(),
+                    reason: "use true or false",
+                });
+            }
+        };
+        let base = if sandbox {
+            LegalPeriods::SANDBOX
+        } else {
+            LegalPeriods::DEFAULT
+        };
+        let days = |name: &'static str, default: i64| parse_num(&get, name, default, 0..=365);
+        let periods = LegalPeriods {
+            open_national_days: days("LICITA_DAYS_OPEN_NATIONAL", base.open_national_days)?,
+            open_international_days: days(
+                "LICITA_DAYS_OPEN_INTERNATIONAL",
+                base.open_international_days,
+            )?,
+            invitation_days: days("LICITA_DAYS_INVITATION", base.invitation_days)?,
+            direct_award_days: days("LICITA_DAYS_DIRECT_AWARD", base.direct_award_days)?,
+            framework_order_days: days("LICITA_DAYS_FRAMEWORK_ORDER", base.framework_order_days)?,
+            clarification_gap_days: days(
+                "LICITA_DAYS_CLARIFICATION_GAP",
+                base.clarification_gap_days,
+            )?,
+        };
         let settings = Self {
+            seal_key: get("LICITA_SEAL_KEY").map(SecretString::from),
+            periods,
+            sandbox,
             addr: get("LICITA_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir: get("LICITA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             database_url: get("DATABASE_URL").map(SecretString::from),
@@ -292,6 +369,14 @@ mod tests {
         assert_eq!(s.jwt.algorithm, JwtAlgorithm::Hs256);
         assert_eq!(s.max_body_bytes, 262_144);
         assert_eq!(s.legal_offset.local_minus_utc(), -6 * 3600);
+        assert_eq!(s.periods, LegalPeriods::DEFAULT);
+        let sandbox = from(&[("LICITA_SANDBOX", "true"), ("LICITA_DAYS_INVITATION", "2")])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sandbox.periods.open_international_days, 0);
+        assert_eq!(
+            sandbox.periods.invitation_days, 2,
+            "a variable still overrides the sandbox"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod m20261122_000001_create_agencies;
 mod m20261122_000002_create_audit_log;
 mod m20261122_000003_create_register;
 mod m20261122_000004_seed_classifier;
+mod m20261122_000005_create_tenders;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_audit_log::Migration),
             Box::new(m20261122_000003_create_register::Migration),
             Box::new(m20261122_000004_seed_classifier::Migration),
+            Box::new(m20261122_000005_create_tenders::Migration),
         ]
     }
 }

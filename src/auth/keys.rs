@@ -30,15 +30,20 @@ pub fn hs256_secret(settings: &Settings) -> anyhow::Result<SecretString> {
         );
         return Ok(secret.clone());
     }
-    let path = secret_path(&settings.data_dir);
+    file_secret(&secret_path(&settings.data_dir), "LICITA_JWT_SECRET")
+}
+
+/// A secret kept in a file of the data folder: read it, or create it (mode 0600) the
+/// first time, with a warning naming the variable that should hold it in production.
+pub fn file_secret(path: &Path, variable: &str) -> anyhow::Result<SecretString> {
     if path.exists() {
-        read_secret(&path)
+        read_secret(path)
     } else {
-        create_secret(&path)
+        create_secret(path, variable)
     }
 }
 
-fn create_secret(path: &Path) -> anyhow::Result<SecretString> {
+fn create_secret(path: &Path, variable: &str) -> anyhow::Result<SecretString> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut bytes = [0u8; GENERATED_SECRET_BYTES];
@@ -46,7 +51,7 @@ fn create_secret(path: &Path) -> anyhow::Result<SecretString> {
     let secret = hex::encode(bytes);
     // Written in full under a private name, then linked into place: a reader never sees
     // a partial file, and when two processes race, one link wins and both use it.
-    let temp = dir.join(format!(".jwt-secret.{}", hex::encode(&bytes[..8])));
+    let temp = dir.join(format!(".secret.{}", hex::encode(&bytes[..8])));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -63,8 +68,8 @@ fn create_secret(path: &Path) -> anyhow::Result<SecretString> {
         Ok(()) => {
             tracing::warn!(
                 path = %path.display(),
-                "LICITA_JWT_SECRET is unset: generated a secret and kept it in the data folder; \
-                 set LICITA_JWT_SECRET (or a public key) in production"
+                "{variable} is unset: generated a secret and kept it in the data folder; \
+                 set {variable} in production (the same value on every instance)"
             );
             Ok(SecretString::from(secret))
         }
@@ -127,4 +132,15 @@ pub fn issuer(settings: &Settings) -> anyhow::Result<TokenIssuer> {
         settings.jwt.issuer.clone(),
         settings.jwt.audience.clone(),
     ))
+}
+
+/// The key that seals bids at rest: `LICITA_SEAL_KEY` (64 hex characters), or one kept in
+/// `LICITA_DATA_DIR/seal-key`. Every instance of a deployment must share it, and losing
+/// it makes the sealed bids unreadable.
+pub fn sealer(settings: &Settings) -> anyhow::Result<crate::seal::Sealer> {
+    let key = match &settings.seal_key {
+        Some(key) => key.clone(),
+        None => file_secret(&settings.data_dir.join("seal-key"), "LICITA_SEAL_KEY")?,
+    };
+    crate::seal::Sealer::from_hex(key.expose_secret()).context("LICITA_SEAL_KEY")
 }

@@ -488,3 +488,208 @@ mod tests {
         assert!(codes(Procedure::DirectAward, 1, Some("Artículo 41, fracción I")).is_empty());
     }
 }
+
+/// A tender as an officer writes it, parsed and checked (everything that needs no
+/// database). The classifier codes and invited suppliers are checked against the database
+/// when saved and when published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenderDraft {
+    pub title: String,
+    pub description: String,
+    pub procedure: Procedure,
+    pub scope: Scope,
+    pub items: Vec<Item>,
+    pub reference_value: Money,
+    pub schedule: Schedule,
+    pub invited: Vec<super::rfc::Rfc>,
+    pub legal_justification: Option<String>,
+    pub framework_contract_id: Option<uuid::Uuid>,
+    pub ict_assent_id: Option<uuid::Uuid>,
+    pub framework_exception: Option<String>,
+    pub auction_settings: Option<serde_json::Value>,
+}
+
+/// The raw fields of a draft, as received.
+#[derive(Debug, Clone)]
+pub struct RawDraft<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub procedure: Procedure,
+    pub scope: Option<Scope>,
+    pub items: &'a [RawItem<'a>],
+    pub schedule: Schedule,
+    pub invited: &'a [String],
+    pub legal_justification: Option<&'a str>,
+    pub framework_contract_id: Option<uuid::Uuid>,
+    pub ict_assent_id: Option<uuid::Uuid>,
+    pub framework_exception: Option<&'a str>,
+    pub auction_settings: Option<&'a serde_json::Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawItem<'a> {
+    pub classifier_code: &'a str,
+    pub quantity: u64,
+    pub unit: &'a str,
+    pub max_unit_price: Money,
+}
+
+pub const TITLE_LEN: std::ops::RangeInclusive<usize> = 5..=300;
+pub const LONG_TEXT_LEN: std::ops::RangeInclusive<usize> = 1..=20_000;
+
+impl TenderDraft {
+    pub fn parse(raw: &RawDraft<'_>) -> Result<Self, ValidationErrors> {
+        use super::classifier::{ClassifierCode, UNIT_LEN};
+        use super::rfc::{CheckDigit, Rfc};
+        use super::text::bounded;
+
+        let mut errors = ValidationErrors::new();
+        let title = errors.check(
+            "title",
+            bounded(raw.title, "title", "invalid_title", TITLE_LEN, false),
+        );
+        let description = errors.check(
+            "description",
+            bounded(
+                raw.description,
+                "description",
+                "invalid_description",
+                LONG_TEXT_LEN,
+                true,
+            ),
+        );
+        if raw.items.is_empty() {
+            errors.push("items", "items_required", "a tender has at least one item");
+        }
+        if raw.items.len() > MAX_ITEMS {
+            errors.push(
+                "items",
+                "too_many_items",
+                format!("a tender has at most {MAX_ITEMS} items"),
+            );
+        }
+        let mut items = Vec::with_capacity(raw.items.len());
+        for (i, item) in raw.items.iter().enumerate() {
+            let code = errors.check(
+                &format!("items[{i}].classifier_code"),
+                ClassifierCode::parse(item.classifier_code),
+            );
+            if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+                errors.push(
+                    &format!("items[{i}].quantity"),
+                    "invalid_quantity",
+                    format!("a quantity is 1 to {MAX_QUANTITY}"),
+                );
+            }
+            let unit = errors.check(
+                &format!("items[{i}].unit"),
+                bounded(item.unit, "unit", "invalid_unit", UNIT_LEN, false),
+            );
+            if item.max_unit_price == Money::ZERO {
+                errors.push(
+                    &format!("items[{i}].max_unit_price"),
+                    "invalid_money",
+                    "a maximum unit price is greater than zero",
+                );
+            }
+            if let (Some(code), Some(unit)) = (code, unit) {
+                items.push(Item {
+                    classifier_code: code.as_str().to_owned(),
+                    quantity: item.quantity,
+                    unit,
+                    max_unit_price: item.max_unit_price,
+                });
+            }
+        }
+        let reference = reference_value(&items);
+        if reference.is_none() {
+            errors.push("items", "invalid_money", "the reference value is too large");
+        }
+        check_order(&raw.schedule, &mut errors);
+        let mut invited: Vec<Rfc> = Vec::with_capacity(raw.invited.len());
+        if raw.invited.len() > MAX_INVITED {
+            errors.push(
+                "invited_suppliers",
+                "too_many_invited",
+                format!("at most {MAX_INVITED} suppliers"),
+            );
+        }
+        for (i, rfc) in raw.invited.iter().enumerate() {
+            if let Some(rfc) = errors.check(
+                &format!("invited_suppliers[{i}]"),
+                Rfc::parse_with(rfc, CheckDigit::Override),
+            ) && !invited.contains(&rfc)
+            {
+                invited.push(rfc);
+            }
+        }
+        let justification = raw
+            .legal_justification
+            .filter(|j| !j.trim().is_empty())
+            .and_then(|j| {
+                errors.check(
+                    "legal_justification",
+                    bounded(
+                        j,
+                        "legal_justification",
+                        "invalid_justification",
+                        LONG_TEXT_LEN,
+                        true,
+                    ),
+                )
+            });
+        let exception = raw
+            .framework_exception
+            .filter(|j| !j.trim().is_empty())
+            .and_then(|j| {
+                errors.check(
+                    "framework_exception_justification",
+                    bounded(
+                        j,
+                        "framework_exception_justification",
+                        "invalid_justification",
+                        LONG_TEXT_LEN,
+                        true,
+                    ),
+                )
+            });
+        check_participants(
+            raw.procedure,
+            invited.len(),
+            justification.as_deref(),
+            &mut errors,
+        );
+        if raw.auction_settings.is_some_and(|a| !a.is_object()) {
+            errors.push(
+                "auction",
+                "invalid_auction_settings",
+                "auction settings are a JSON object",
+            );
+        }
+        let scope = raw.scope.unwrap_or_default();
+        if raw.procedure != Procedure::Open && scope == Scope::International {
+            errors.push(
+                "scope",
+                "invalid_scope",
+                "only an open tender is national or international",
+            );
+        }
+        super::validation::all_or_errors(errors, || {
+            Some(Self {
+                title: title?,
+                description: description?,
+                procedure: raw.procedure,
+                scope,
+                reference_value: reference?,
+                items,
+                schedule: raw.schedule,
+                invited,
+                legal_justification: justification,
+                framework_contract_id: raw.framework_contract_id,
+                ict_assent_id: raw.ict_assent_id,
+                framework_exception: exception,
+                auction_settings: raw.auction_settings.cloned(),
+            })
+        })
+    }
+}

@@ -1,0 +1,256 @@
+//! Sealed bids (proposiciones): what a bid contains, the checks against the tender's
+//! items, and the receipt a supplier gets.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::audit::{canonical_json, format_time};
+use super::money::Money;
+use super::tender::Item;
+use super::validation::ValidationErrors;
+
+pub const TECHNICAL_OFFER_LEN: std::ops::RangeInclusive<usize> = 1..=20_000;
+
+/// The price offered for one line of the tender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BidLine {
+    /// The item's position in the tender (1-based).
+    pub position: u32,
+    pub unit_price: Money,
+}
+
+/// Everything sealed until the opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedContent {
+    pub prices: Vec<BidLine>,
+    pub technical_offer: String,
+    pub document_sha256: Option<String>,
+}
+
+/// Checks a bid against the tender's items: one price for every item, none above its
+/// maximum; returns the total (Σ quantity × unit price).
+pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let mut seen = vec![false; items.len()];
+    let mut total = Some(Money::ZERO);
+    for (i, line) in content.prices.iter().enumerate() {
+        let field = format!("prices[{i}]");
+        let Some(item) = usize::try_from(line.position)
+            .ok()
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| items.get(p).map(|item| (p, item)))
+        else {
+            errors.push(
+                &format!("{field}.position"),
+                "bid_items_mismatch",
+                format!("the tender has no item {}", line.position),
+            );
+            continue;
+        };
+        let (index, item) = item;
+        if std::mem::replace(&mut seen[index], true) {
+            errors.push(
+                &format!("{field}.position"),
+                "bid_items_mismatch",
+                format!("item {} is priced twice", line.position),
+            );
+        }
+        if line.unit_price == Money::ZERO {
+            errors.push(
+                &format!("{field}.unit_price"),
+                "invalid_money",
+                "a unit price is greater than zero",
+            );
+        }
+        if line.unit_price > item.max_unit_price {
+            errors.push(
+                &format!("{field}.unit_price"),
+                "above_max_price",
+                format!(
+                    "item {}: {} is above the maximum unit price {}",
+                    line.position, line.unit_price, item.max_unit_price
+                ),
+            );
+        }
+        total = total.and_then(|t| t.checked_add(line.unit_price.checked_mul(item.quantity)?));
+    }
+    for (index, priced) in seen.iter().enumerate() {
+        if !priced {
+            errors.push(
+                "prices",
+                "bid_items_mismatch",
+                format!("item {} has no price", index + 1),
+            );
+        }
+    }
+    let count = content.technical_offer.trim().chars().count();
+    if !TECHNICAL_OFFER_LEN.contains(&count)
+        || content
+            .technical_offer
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        errors.push(
+            "technical_offer",
+            "invalid_technical_offer",
+            "the technical offer has 1 to 20000 characters",
+        );
+    }
+    if let Some(hash) = &content.document_sha256
+        && (hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        errors.push(
+            "document_sha256",
+            "invalid_document_hash",
+            "a SHA-256 is 64 hexadecimal characters",
+        );
+    }
+    errors.finish()?;
+    total.ok_or_else(|| {
+        let mut errors = ValidationErrors::new();
+        errors.push("prices", "invalid_money", "the bid's total is too large");
+        errors
+    })
+}
+
+/// The receipt: SHA-256 over the canonical bid (ids, supplier, prices, offer, document
+/// hash) and the time it was received. The supplier can recompute it from what it sent.
+pub fn receipt(
+    bid_id: Uuid,
+    tender_id: Uuid,
+    rfc: &str,
+    content: &SealedContent,
+    received_at: DateTime<Utc>,
+) -> String {
+    let canonical = canonical_json(&serde_json::json!({
+        "bid_id": bid_id.to_string(),
+        "tender_id": tender_id.to_string(),
+        "rfc": rfc,
+        "prices": content.prices,
+        "technical_offer": content.technical_offer,
+        "document_sha256": content.document_sha256,
+    }));
+    let mut hasher = Sha256::new();
+    hasher.update(canonical.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(format_time(received_at).as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items() -> Vec<Item> {
+        vec![
+            Item {
+                classifier_code: "51501003".into(),
+                quantity: 10,
+                unit: "pieza".into(),
+                max_unit_price: Money::parse("100.00").unwrap(),
+            },
+            Item {
+                classifier_code: "21101001".into(),
+                quantity: 2,
+                unit: "caja".into(),
+                max_unit_price: Money::parse("50.00").unwrap(),
+            },
+        ]
+    }
+
+    fn content(prices: &[(u32, &str)]) -> SealedContent {
+        SealedContent {
+            prices: prices
+                .iter()
+                .map(|(p, m)| BidLine {
+                    position: *p,
+                    unit_price: Money::parse(m).unwrap(),
+                })
+                .collect(),
+            technical_offer: "Cumple con las especificaciones".into(),
+            document_sha256: None,
+        }
+    }
+
+    fn codes(r: Result<Money, ValidationErrors>) -> Vec<&'static str> {
+        r.err()
+            .map(|e| e.0.iter().map(|e| e.code).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_complete_bid_within_the_maximums_totals_its_lines() {
+        assert_eq!(
+            check_bid(&items(), &content(&[(1, "95.50"), (2, "50.00")])),
+            Ok(Money::parse("1055.00").unwrap())
+        );
+    }
+
+    #[test]
+    fn each_bad_line_is_named() {
+        assert_eq!(
+            codes(check_bid(&items(), &content(&[(1, "100.01"), (2, "1")]))),
+            ["above_max_price"]
+        );
+        assert_eq!(
+            codes(check_bid(&items(), &content(&[(1, "1")]))),
+            ["bid_items_mismatch"]
+        );
+        assert_eq!(
+            codes(check_bid(
+                &items(),
+                &content(&[(1, "1"), (1, "1"), (2, "1")])
+            )),
+            ["bid_items_mismatch"]
+        );
+        assert_eq!(
+            codes(check_bid(
+                &items(),
+                &content(&[(1, "1"), (2, "1"), (3, "1")])
+            )),
+            ["bid_items_mismatch"]
+        );
+        assert_eq!(
+            codes(check_bid(&items(), &content(&[(1, "0"), (2, "1")]))),
+            ["invalid_money"]
+        );
+        let mut bad = content(&[(1, "1"), (2, "1")]);
+        bad.technical_offer = " ".into();
+        bad.document_sha256 = Some("abc".into());
+        assert_eq!(
+            codes(check_bid(&items(), &bad)),
+            ["invalid_technical_offer", "invalid_document_hash"]
+        );
+    }
+
+    #[test]
+    fn the_receipt_covers_the_content_and_the_time() {
+        let (bid, tender) = (Uuid::nil(), Uuid::max());
+        let c = content(&[(1, "1"), (2, "1")]);
+        let t = DateTime::UNIX_EPOCH;
+        let r = receipt(bid, tender, "AAA010101AA1", &c, t);
+        assert_eq!(r.len(), 64);
+        assert_ne!(
+            r,
+            receipt(
+                bid,
+                tender,
+                "AAA010101AA1",
+                &content(&[(1, "2"), (2, "1")]),
+                t
+            )
+        );
+        assert_ne!(
+            r,
+            receipt(
+                bid,
+                tender,
+                "AAA010101AA1",
+                &c,
+                t + chrono::Duration::microseconds(1)
+            )
+        );
+    }
+}
