@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod persistence;
 pub mod redis_link;
 pub mod routes;
+pub mod seal;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

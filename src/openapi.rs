@@ -8,7 +8,7 @@ use utoipa::{
 };
 
 use crate::error::{Problem, ProblemField};
-use crate::routes::{agencies, classifier, health, me, suppliers};
+use crate::routes::{agencies, classifier, health, me, suppliers, tenders};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,6 +39,20 @@ use crate::routes::{agencies, classifier, health, me, suppliers};
         classifier::get_classifier_item,
         classifier::upsert_classifier_item,
         classifier::import_classifier,
+        tenders::create_tender,
+        tenders::list_tenders,
+        tenders::get_tender,
+        tenders::replace_tender,
+        tenders::publish_tender,
+        tenders::ask_question,
+        tenders::answer_question,
+        tenders::list_questions,
+        tenders::submit_bid,
+        tenders::withdraw_bid,
+        tenders::list_bids,
+        tenders::open_tender,
+        tenders::evaluate_tender,
+        tenders::cancel_tender,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
@@ -47,6 +61,8 @@ use crate::routes::{agencies, classifier, health, me, suppliers};
         (name = "agencies", description = "Buying units of the federal public administration"),
         (name = "suppliers", description = "The supplier register (RUPC) and sanctions"),
         (name = "classifier", description = "The single classifier of goods and services (CUCOP-style)"),
+        (name = "tenders", description = "Tenders: procedures, clarifications, opening, evaluation"),
+        (name = "bids", description = "Sealed bids: sealed at rest until the opening"),
         (name = "public", description = "Open data: no token needed"),
     )
 )]

@@ -31,6 +31,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<TokenVerifier>,
+    pub sealer: Arc<crate::seal::Sealer>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -45,12 +46,14 @@ impl AppState {
             .map(|url| RedisLink::new(url.expose_secret(), &settings.redis_prefix))
             .transpose()?;
         let tokens = keys::verifier(&settings).context("loading the token key")?;
+        let sealer = keys::sealer(&settings).context("loading the seal key")?;
         Ok(Self {
             db,
             redis,
             settings: Arc::new(settings),
             clock,
             tokens: Arc::new(tokens),
+            sealer: Arc::new(sealer),
             metrics: Arc::new(Metrics::new()?),
         })
     }

@@ -144,3 +144,21 @@ impl FromRequest for Officer {
         }))
     }
 }
+
+/// An optional caller: `None` without an `Authorization` header; a header that does not
+/// verify is still refused (401), never silently treated as anonymous.
+#[derive(Debug, Clone)]
+pub struct MaybePrincipal(pub Option<Identity>);
+
+impl FromRequest for MaybePrincipal {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if req.headers().contains_key(AUTHORIZATION) {
+            ready(authenticate(req).map(|id| MaybePrincipal(Some(id))))
+        } else {
+            ready(Ok(MaybePrincipal(None)))
+        }
+    }
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::agency::AgencyCode;
 use crate::domain::audit::Actor;
 
-pub use extract::{Auditor, IctAuthority, Officer, Principal, Registrar, Supplier};
+pub use extract::{Auditor, IctAuthority, MaybePrincipal, Officer, Principal, Registrar, Supplier};
 
 /// The roles of SPEC §1, as written in a token's `role` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

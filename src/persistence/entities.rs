@@ -152,3 +152,134 @@ pub mod sanction {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod tender {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tenders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency: String,
+        pub title: String,
+        pub description: String,
+        pub procedure: String,
+        pub scope: String,
+        pub status: String,
+        pub reference_centavos: i64,
+        pub clarifications_until: DateTimeUtc,
+        pub submission_deadline: DateTimeUtc,
+        pub opening_at: DateTimeUtc,
+        pub legal_justification: Option<String>,
+        pub framework_contract_id: Option<Uuid>,
+        pub ict_assent_id: Option<Uuid>,
+        pub framework_exception: Option<String>,
+        pub auction_settings: Option<String>,
+        pub cancel_reason: Option<String>,
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub published_at: Option<DateTimeUtc>,
+        pub opened_at: Option<DateTimeUtc>,
+        pub evaluated_at: Option<DateTimeUtc>,
+        pub closed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod tender_item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tender_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tender_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub classifier_code: String,
+        pub quantity: i64,
+        pub unit: String,
+        pub max_unit_centavos: i64,
+        pub is_ict: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod tender_invitation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tender_invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tender_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub rfc: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod tender_question {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tender_questions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tender_id: Uuid,
+        pub asker_rfc: String,
+        pub question: String,
+        pub asked_at: DateTimeUtc,
+        pub answer: Option<String>,
+        pub answered_at: Option<DateTimeUtc>,
+        pub answered_by: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod bid {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "bids")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tender_id: Uuid,
+        pub rfc: String,
+        /// live, replaced or withdrawn.
+        pub status: String,
+        pub received_at: DateTimeUtc,
+        pub receipt_sha256: String,
+        pub sealed: String,
+        pub withdrawn_at: Option<DateTimeUtc>,
+        pub total_centavos: Option<i64>,
+        pub qualified: Option<bool>,
+        pub evaluation_reason: Option<String>,
+        pub evaluated_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

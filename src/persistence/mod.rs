@@ -7,6 +7,7 @@ pub mod audit;
 pub mod classifier;
 pub mod entities;
 pub mod suppliers;
+pub mod tenders;
 
 use std::time::Duration;
 

@@ -7,6 +7,7 @@ pub mod health;
 pub mod me;
 pub mod pagination;
 pub mod suppliers;
+pub mod tenders;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 
@@ -18,7 +19,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(me::config)
         .configure(agencies::config)
         .configure(classifier::config)
-        .configure(suppliers::config);
+        .configure(suppliers::config)
+        .configure(tenders::config);
 }
 
 /// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.

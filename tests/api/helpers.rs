@@ -255,6 +255,22 @@ impl TestApp {
         self.clock.set(at);
     }
 
+    /// Registers a supplier through the API (as the registrar) and returns its RFC.
+    pub async fn register_supplier(&self, rfc: &str, name: &str) -> String {
+        let body = serde_json::json!({
+            "rfc": rfc,
+            "legal_name": name,
+            "size": "small",
+            "email": "licitaciones@empresa.com.mx",
+            "classifier_codes": ["51501"],
+        });
+        let response = self
+            .post_json("/api/v1/suppliers", Some(&self.registrar()), &body)
+            .await;
+        json_of(response, StatusCode::CREATED).await;
+        rfc.to_owned()
+    }
+
     /// Sends a raw body with the given content type.
     pub async fn post_raw(
         &self,

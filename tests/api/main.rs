@@ -19,3 +19,4 @@ mod health;
 mod migrations;
 mod openapi;
 mod suppliers;
+mod tenders;

@@ -1,0 +1,1043 @@
+//! Tenders: drafts, publication, clarifications, sealed bids, opening, evaluation and
+//! cancellation. Every state change locks the tender's row, checks the state inside the
+//! transaction, and records its audit event in the same transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::audit::{self, NewEvent};
+use super::entities::{
+    bid, classifier_item, sanction, supplier, tender, tender_invitation, tender_item,
+    tender_question,
+};
+use crate::domain::audit::Actor;
+use crate::domain::bid::{SealedContent, check_bid, receipt};
+use crate::domain::money::Money;
+use crate::domain::rfc::Rfc;
+use crate::domain::supplier::in_force;
+use crate::domain::tender::{
+    Item, LegalPeriods, Phase, Procedure, Schedule, Scope, Status, TenderDraft,
+    check_publishable_schedule, phase,
+};
+use crate::domain::validation::ValidationErrors;
+use crate::seal::Sealer;
+
+/// A refusal of the tender layer: a stable code and a sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum TenderError {
+    #[error("tender {0} not found")]
+    NotFound(Uuid),
+    /// 403 with a code (`not_your_agency`, `not_invited`, `supplier_sanctioned`…).
+    #[error("{1}")]
+    Forbidden(&'static str, String),
+    /// 409 with a code: the tender is not in a state that allows this.
+    #[error("{1}")]
+    Conflict(&'static str, String),
+    #[error(transparent)]
+    Invalid(ValidationErrors),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for TenderError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        TenderError::Unexpected(e.into())
+    }
+}
+
+/// A tender with its items (in position order) and invited suppliers.
+#[derive(Debug, Clone)]
+pub struct TenderRecord {
+    pub tender: tender::Model,
+    pub items: Vec<tender_item::Model>,
+    pub invited: Vec<String>,
+}
+
+impl TenderRecord {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.tender.status).unwrap_or(Status::Draft)
+    }
+
+    pub fn procedure(&self) -> Procedure {
+        Procedure::parse(&self.tender.procedure).unwrap_or(Procedure::Open)
+    }
+
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            clarifications_until: self.tender.clarifications_until,
+            submission_deadline: self.tender.submission_deadline,
+            opening_at: self.tender.opening_at,
+        }
+    }
+
+    pub fn phase(&self, now: DateTime<Utc>) -> Phase {
+        phase(self.status(), &self.schedule(), now)
+    }
+
+    pub fn domain_items(&self) -> Vec<Item> {
+        self.items
+            .iter()
+            .map(|i| Item {
+                classifier_code: i.classifier_code.clone(),
+                quantity: u64::try_from(i.quantity).unwrap_or(0),
+                unit: i.unit.clone(),
+                max_unit_price: Money::from_centavos(i.max_unit_centavos).unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+async fn load(conn: &impl ConnectionTrait, model: tender::Model) -> anyhow::Result<TenderRecord> {
+    let items = tender_item::Entity::find()
+        .filter(tender_item::Column::TenderId.eq(model.id))
+        .order_by_asc(tender_item::Column::Position)
+        .all(conn)
+        .await
+        .context("reading tender items")?;
+    let invited = tender_invitation::Entity::find()
+        .filter(tender_invitation::Column::TenderId.eq(model.id))
+        .order_by_asc(tender_invitation::Column::Rfc)
+        .all(conn)
+        .await
+        .context("reading invitations")?
+        .into_iter()
+        .map(|i| i.rfc)
+        .collect();
+    Ok(TenderRecord {
+        tender: model,
+        items,
+        invited,
+    })
+}
+
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<Option<TenderRecord>> {
+    match tender::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .context("reading a tender")?
+    {
+        Some(model) => Ok(Some(load(conn, model).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Locks the tender's row for the transaction and checks it belongs to `agency` (when
+/// given).
+async fn lock(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    agency: Option<&str>,
+) -> Result<TenderRecord, TenderError> {
+    let model = tender::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(txn)
+        .await
+        .context("locking the tender")?
+        .ok_or(TenderError::NotFound(id))?;
+    if let Some(agency) = agency
+        && model.agency != agency
+    {
+        return Err(TenderError::Forbidden(
+            "not_your_agency",
+            format!(
+                "tender {id} belongs to agency {}; your token is for {agency}",
+                model.agency
+            ),
+        ));
+    }
+    Ok(load(txn, model).await?)
+}
+
+async fn set_status(
+    txn: &DatabaseTransaction,
+    record: &TenderRecord,
+    status: Status,
+    now: DateTime<Utc>,
+    change: impl FnOnce(&mut tender::ActiveModel),
+) -> anyhow::Result<tender::Model> {
+    let mut active: tender::ActiveModel = record.tender.clone().into();
+    active.status = Set(status.as_str().to_owned());
+    active.updated_at = Set(now);
+    change(&mut active);
+    active.update(txn).await.context("updating the tender")
+}
+
+async fn record_event(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    action: &str,
+    tender_id: Uuid,
+    data: serde_json::Value,
+) -> anyhow::Result<()> {
+    audit::append(
+        txn,
+        now,
+        NewEvent {
+            actor,
+            action,
+            entity_type: "tender",
+            entity_id: &tender_id.to_string(),
+            data,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks the classifier codes and returns each item's ICT flag.
+async fn item_flags(conn: &impl ConnectionTrait, items: &[Item]) -> Result<Vec<bool>, TenderError> {
+    let codes: Vec<String> = items.iter().map(|i| i.classifier_code.clone()).collect();
+    let found: HashMap<String, bool> = classifier_item::Entity::find()
+        .filter(classifier_item::Column::Code.is_in(codes.clone()))
+        .all(conn)
+        .await
+        .context("reading classifier items")?
+        .into_iter()
+        .map(|c| (c.code, c.is_ict))
+        .collect();
+    let mut errors = ValidationErrors::new();
+    for (i, code) in codes.iter().enumerate() {
+        if !found.contains_key(code) {
+            errors.push(
+                &format!("items[{i}].classifier_code"),
+                "unknown_classifier_code",
+                format!("{code} is not in the classifier"),
+            );
+        }
+    }
+    errors.finish().map_err(TenderError::Invalid)?;
+    Ok(codes
+        .iter()
+        .map(|c| found.get(c).copied().unwrap_or(false))
+        .collect())
+}
+
+async fn write_children(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    draft: &TenderDraft,
+    flags: &[bool],
+) -> anyhow::Result<()> {
+    tender_item::Entity::delete_many()
+        .filter(tender_item::Column::TenderId.eq(id))
+        .exec(txn)
+        .await?;
+    tender_invitation::Entity::delete_many()
+        .filter(tender_invitation::Column::TenderId.eq(id))
+        .exec(txn)
+        .await?;
+    tender_item::Entity::insert_many(draft.items.iter().zip(flags).enumerate().map(
+        |(i, (item, is_ict))| tender_item::ActiveModel {
+            tender_id: Set(id),
+            position: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+            classifier_code: Set(item.classifier_code.clone()),
+            quantity: Set(i64::try_from(item.quantity).unwrap_or(i64::MAX)),
+            unit: Set(item.unit.clone()),
+            max_unit_centavos: Set(item.max_unit_price.centavos()),
+            is_ict: Set(*is_ict),
+        },
+    ))
+    .exec(txn)
+    .await
+    .context("writing tender items")?;
+    if !draft.invited.is_empty() {
+        tender_invitation::Entity::insert_many(draft.invited.iter().map(|rfc| {
+            tender_invitation::ActiveModel {
+                tender_id: Set(id),
+                rfc: Set(rfc.as_str().to_owned()),
+            }
+        }))
+        .exec(txn)
+        .await
+        .context("writing invitations")?;
+    }
+    Ok(())
+}
+
+fn fill(active: &mut tender::ActiveModel, draft: &TenderDraft, now: DateTime<Utc>) {
+    active.title = Set(draft.title.clone());
+    active.description = Set(draft.description.clone());
+    active.procedure = Set(draft.procedure.as_str().to_owned());
+    active.scope = Set(draft.scope.as_str().to_owned());
+    active.reference_centavos = Set(draft.reference_value.centavos());
+    active.clarifications_until = Set(draft.schedule.clarifications_until);
+    active.submission_deadline = Set(draft.schedule.submission_deadline);
+    active.opening_at = Set(draft.schedule.opening_at);
+    active.legal_justification = Set(draft.legal_justification.clone());
+    active.framework_contract_id = Set(draft.framework_contract_id);
+    active.ict_assent_id = Set(draft.ict_assent_id);
+    active.framework_exception = Set(draft.framework_exception.clone());
+    active.auction_settings = Set(draft.auction_settings.as_ref().map(|a| a.to_string()));
+    active.updated_at = Set(now);
+}
+
+fn draft_json(draft: &TenderDraft) -> serde_json::Value {
+    json!({
+        "title": draft.title,
+        "procedure": draft.procedure.as_str(),
+        "scope": draft.scope.as_str(),
+        "reference_value": draft.reference_value.to_string(),
+        "items": draft.items.len(),
+        "invited": draft.invited.iter().map(Rfc::as_str).collect::<Vec<_>>(),
+    })
+}
+
+/// Creates a draft for `agency`.
+pub async fn create(
+    db: &DatabaseConnection,
+    agency: &str,
+    draft: &TenderDraft,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TenderRecord, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let flags = item_flags(&txn, &draft.items).await?;
+    let id = Uuid::now_v7();
+    let mut active = tender::ActiveModel {
+        id: Set(id),
+        agency: Set(agency.to_owned()),
+        status: Set(Status::Draft.as_str().to_owned()),
+        cancel_reason: Set(None),
+        created_by: Set(actor.sub.clone()),
+        created_at: Set(now),
+        published_at: Set(None),
+        opened_at: Set(None),
+        evaluated_at: Set(None),
+        closed_at: Set(None),
+        ..Default::default()
+    };
+    fill(&mut active, draft, now);
+    active.insert(&txn).await.context("inserting the tender")?;
+    write_children(&txn, id, draft, &flags).await?;
+    record_event(&txn, now, actor, "tender.created", id, draft_json(draft)).await?;
+    let record = lock(&txn, id, None).await?;
+    txn.commit().await.context("committing the tender")?;
+    Ok(record)
+}
+
+/// Replaces a draft's content; only drafts can be edited.
+pub async fn replace_draft(
+    db: &DatabaseConnection,
+    id: Uuid,
+    agency: &str,
+    draft: &TenderDraft,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TenderRecord, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, Some(agency)).await?;
+    if record.status() != Status::Draft {
+        return Err(TenderError::Conflict(
+            "not_a_draft",
+            format!(
+                "tender {id} is {}; only drafts are edited",
+                record.tender.status
+            ),
+        ));
+    }
+    let flags = item_flags(&txn, &draft.items).await?;
+    let mut active: tender::ActiveModel = record.tender.clone().into();
+    fill(&mut active, draft, now);
+    active.update(&txn).await.context("updating the draft")?;
+    write_children(&txn, id, draft, &flags).await?;
+    record_event(&txn, now, actor, "tender.updated", id, draft_json(draft)).await?;
+    let record = lock(&txn, id, None).await?;
+    txn.commit().await.context("committing the draft")?;
+    Ok(record)
+}
+
+/// Who is asking for a list, which decides whether drafts are shown.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    /// Published tenders only.
+    Public,
+    /// Published tenders, and the drafts of this agency.
+    Agency(String),
+    /// Everything (auditors).
+    All,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TenderFilter {
+    pub agency: Option<String>,
+    pub procedure: Option<Procedure>,
+    pub status: Option<Status>,
+}
+
+/// One page of tenders, newest first (ids are time-ordered UUIDv7).
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    visibility: &Visibility,
+    filter: &TenderFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> anyhow::Result<Vec<TenderRecord>> {
+    let mut condition = Condition::all();
+    let draft = Status::Draft.as_str();
+    match visibility {
+        Visibility::Public => condition = condition.add(tender::Column::Status.ne(draft)),
+        Visibility::Agency(agency) => {
+            condition = condition.add(
+                Condition::any()
+                    .add(tender::Column::Status.ne(draft))
+                    .add(tender::Column::Agency.eq(agency.clone())),
+            )
+        }
+        Visibility::All => {}
+    }
+    if let Some(agency) = &filter.agency {
+        condition = condition.add(tender::Column::Agency.eq(agency.clone()));
+    }
+    if let Some(procedure) = filter.procedure {
+        condition = condition.add(tender::Column::Procedure.eq(procedure.as_str()));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(tender::Column::Status.eq(status.as_str()));
+    }
+    if let Some(before) = before {
+        condition = condition.add(tender::Column::Id.lt(before));
+    }
+    let models = tender::Entity::find()
+        .filter(condition)
+        .order_by_desc(tender::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+        .context("listing tenders")?;
+    let mut records = Vec::with_capacity(models.len());
+    for model in models {
+        records.push(load(conn, model).await?);
+    }
+    Ok(records)
+}
+
+/// Whether `rfc` is registered and free of sanctions on `today`; the first failing rule.
+async fn eligibility(
+    conn: &impl ConnectionTrait,
+    rfc: &str,
+    today: NaiveDate,
+) -> anyhow::Result<Option<&'static str>> {
+    if supplier::Entity::find_by_id(rfc.to_owned())
+        .one(conn)
+        .await?
+        .is_none()
+    {
+        return Ok(Some("supplier_not_registered"));
+    }
+    let sanctions = sanction::Entity::find()
+        .filter(sanction::Column::Rfc.eq(rfc))
+        .all(conn)
+        .await?;
+    if sanctions
+        .iter()
+        .any(|s| in_force(s.starts_on, s.ends_on, today))
+    {
+        return Ok(Some("supplier_sanctioned"));
+    }
+    Ok(None)
+}
+
+/// Publishes a draft: the schedule (future, in order, legal periods) and the procedure's
+/// participants (registered, unsanctioned) are checked now.
+pub async fn publish(
+    db: &DatabaseConnection,
+    id: Uuid,
+    agency: &str,
+    periods: &LegalPeriods,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<TenderRecord, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, Some(agency)).await?;
+    if record.status() != Status::Draft {
+        return Err(TenderError::Conflict(
+            "not_a_draft",
+            format!("tender {id} is already {}", record.tender.status),
+        ));
+    }
+    let procedure = record.procedure();
+    let scope = Scope::parse(&record.tender.scope).unwrap_or_default();
+    let mut errors =
+        match check_publishable_schedule(&record.schedule(), procedure, scope, periods, now) {
+            Ok(()) => ValidationErrors::new(),
+            Err(errors) => errors,
+        };
+    for (i, rfc) in record.invited.iter().enumerate() {
+        match eligibility(&txn, rfc, today).await? {
+            Some("supplier_not_registered") => errors.push(
+                &format!("invited_suppliers[{i}]"),
+                "invited_supplier_not_registered",
+                format!("{rfc} is not in the supplier register"),
+            ),
+            Some(_) => errors.push(
+                &format!("invited_suppliers[{i}]"),
+                "invited_supplier_sanctioned",
+                format!("{rfc} has a sanction in force"),
+            ),
+            None => {}
+        }
+    }
+    if procedure == Procedure::FrameworkOrder && record.tender.framework_contract_id.is_none() {
+        errors.push(
+            "framework_contract_id",
+            "framework_contract_required",
+            "a framework order names the framework contract it is placed under",
+        );
+    }
+    errors.finish().map_err(TenderError::Invalid)?;
+    let model = set_status(&txn, &record, Status::Published, now, |a| {
+        a.published_at = Set(Some(now))
+    })
+    .await?;
+    record_event(
+        &txn,
+        now,
+        actor,
+        "tender.published",
+        id,
+        json!({"from": "draft", "to": "published"}),
+    )
+    .await?;
+    txn.commit().await.context("committing the publication")?;
+    Ok(TenderRecord {
+        tender: model,
+        ..record
+    })
+}
+
+/// A supplier asks a question during the clarification period.
+pub async fn ask(
+    db: &DatabaseConnection,
+    id: Uuid,
+    rfc: &str,
+    question: &str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<tender_question::Model, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, None).await?;
+    require_participant(&txn, &record, rfc, today).await?;
+    if record.phase(now) != Phase::Clarification {
+        return Err(TenderError::Conflict(
+            "clarification_closed",
+            format!(
+                "questions are taken until {}",
+                record.tender.clarifications_until.to_rfc3339()
+            ),
+        ));
+    }
+    let model = tender_question::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tender_id: Set(id),
+        asker_rfc: Set(rfc.to_owned()),
+        question: Set(question.to_owned()),
+        asked_at: Set(now),
+        answer: Set(None),
+        answered_at: Set(None),
+        answered_by: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .context("inserting the question")?;
+    let actor = Actor {
+        role: "supplier".into(),
+        sub: rfc.to_owned(),
+    };
+    record_event(
+        &txn,
+        now,
+        &actor,
+        "tender.question_asked",
+        id,
+        json!({"question_id": model.id.to_string()}),
+    )
+    .await?;
+    txn.commit().await.context("committing the question")?;
+    Ok(model)
+}
+
+/// The officer answers a question, once.
+pub async fn answer(
+    db: &DatabaseConnection,
+    id: Uuid,
+    question_id: Uuid,
+    agency: &str,
+    text: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<tender_question::Model, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, Some(agency)).await?;
+    if !record.status().cancellable() || record.status() == Status::Draft {
+        return Err(TenderError::Conflict(
+            "not_answerable",
+            format!("tender {id} is {}", record.tender.status),
+        ));
+    }
+    let question = tender_question::Entity::find_by_id(question_id)
+        .one(&txn)
+        .await
+        .context("reading the question")?
+        .filter(|q| q.tender_id == id)
+        .ok_or_else(|| {
+            TenderError::Conflict(
+                "unknown_question",
+                format!("tender {id} has no question {question_id}"),
+            )
+        })?;
+    if question.answer.is_some() {
+        return Err(TenderError::Conflict(
+            "already_answered",
+            "this question has its answer already".into(),
+        ));
+    }
+    let mut active: tender_question::ActiveModel = question.into();
+    active.answer = Set(Some(text.to_owned()));
+    active.answered_at = Set(Some(now));
+    active.answered_by = Set(Some(actor.sub.clone()));
+    let model = active.update(&txn).await.context("answering")?;
+    record_event(
+        &txn,
+        now,
+        actor,
+        "tender.question_answered",
+        id,
+        json!({"question_id": question_id.to_string(), "answer": text}),
+    )
+    .await?;
+    txn.commit().await.context("committing the answer")?;
+    Ok(model)
+}
+
+pub async fn questions(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> anyhow::Result<Vec<tender_question::Model>> {
+    tender_question::Entity::find()
+        .filter(tender_question::Column::TenderId.eq(id))
+        .order_by_asc(tender_question::Column::Id)
+        .all(conn)
+        .await
+        .context("reading questions")
+}
+
+/// A supplier may take part: registered, unsanctioned, and invited when the procedure
+/// invites.
+async fn require_participant(
+    conn: &impl ConnectionTrait,
+    record: &TenderRecord,
+    rfc: &str,
+    today: NaiveDate,
+) -> Result<(), TenderError> {
+    if record.status() == Status::Draft {
+        return Err(TenderError::NotFound(record.tender.id));
+    }
+    if let Some(code) = eligibility(conn, rfc, today).await? {
+        let detail = match code {
+            "supplier_not_registered" => {
+                format!("{rfc} is not in the supplier register: register first")
+            }
+            _ => format!("{rfc} has a sanction in force and can't take part"),
+        };
+        return Err(TenderError::Forbidden(code, detail));
+    }
+    match record.procedure() {
+        Procedure::Invitation | Procedure::DirectAward
+            if !record.invited.iter().any(|r| r == rfc) =>
+        {
+            Err(TenderError::Forbidden(
+                "not_invited",
+                format!("{rfc} is not invited to this {}", record.tender.procedure),
+            ))
+        }
+        // Adhesion to the framework contract is checked once framework contracts exist;
+        // until then no framework order can be published.
+        _ => Ok(()),
+    }
+}
+
+fn aad(tender_id: Uuid, rfc: &str, bid_id: Uuid) -> Vec<u8> {
+    format!("licita-bid:{tender_id}:{rfc}:{bid_id}").into_bytes()
+}
+
+/// Submits (or replaces) a supplier's sealed bid; returns the new bid.
+#[allow(clippy::too_many_arguments)]
+pub async fn submit_bid(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    id: Uuid,
+    rfc: &str,
+    content: &SealedContent,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<bid::Model, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, None).await?;
+    require_participant(&txn, &record, rfc, today).await?;
+    match record.phase(now) {
+        Phase::Clarification | Phase::Submission => {}
+        Phase::Draft => return Err(TenderError::NotFound(id)),
+        _ => {
+            return Err(TenderError::Conflict(
+                "submission_closed",
+                format!(
+                    "bids were taken until {}",
+                    record.tender.submission_deadline.to_rfc3339()
+                ),
+            ));
+        }
+    }
+    check_bid(&record.domain_items(), content).map_err(TenderError::Invalid)?;
+    let previous = bid::Entity::find()
+        .filter(bid::Column::TenderId.eq(id))
+        .filter(bid::Column::Rfc.eq(rfc))
+        .filter(bid::Column::Status.eq("live"))
+        .one(&txn)
+        .await
+        .context("reading the live bid")?;
+    if let Some(previous) = &previous {
+        let mut active: bid::ActiveModel = previous.clone().into();
+        active.status = Set("replaced".into());
+        active.withdrawn_at = Set(Some(now));
+        active.update(&txn).await.context("replacing the bid")?;
+    }
+    let bid_id = Uuid::now_v7();
+    let plaintext = serde_json::to_vec(content).context("encoding the bid")?;
+    let model = bid::ActiveModel {
+        id: Set(bid_id),
+        tender_id: Set(id),
+        rfc: Set(rfc.to_owned()),
+        status: Set("live".into()),
+        received_at: Set(now),
+        receipt_sha256: Set(receipt(bid_id, id, rfc, content, now)),
+        sealed: Set(sealer.seal(&aad(id, rfc, bid_id), &plaintext)?),
+        withdrawn_at: Set(None),
+        total_centavos: Set(None),
+        qualified: Set(None),
+        evaluation_reason: Set(None),
+        evaluated_at: Set(None),
+    }
+    .insert(&txn)
+    .await
+    .context("inserting the bid")?;
+    let actor = Actor {
+        role: "supplier".into(),
+        sub: rfc.to_owned(),
+    };
+    record_event(
+        &txn,
+        now,
+        &actor,
+        if previous.is_some() {
+            "bid.replaced"
+        } else {
+            "bid.submitted"
+        },
+        id,
+        json!({"bid_id": bid_id.to_string(), "receipt_sha256": model.receipt_sha256}),
+    )
+    .await?;
+    txn.commit().await.context("committing the bid")?;
+    Ok(model)
+}
+
+/// Withdraws a supplier's live bid before the deadline.
+pub async fn withdraw_bid(
+    db: &DatabaseConnection,
+    id: Uuid,
+    bid_id: Uuid,
+    rfc: &str,
+    now: DateTime<Utc>,
+) -> Result<bid::Model, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, None).await?;
+    let found = bid::Entity::find_by_id(bid_id)
+        .one(&txn)
+        .await
+        .context("reading the bid")?
+        .filter(|b| b.tender_id == id && b.rfc == rfc)
+        .ok_or_else(|| {
+            TenderError::Conflict(
+                "unknown_bid",
+                format!("you have no bid {bid_id} in tender {id}"),
+            )
+        })?;
+    if !matches!(record.phase(now), Phase::Clarification | Phase::Submission) {
+        return Err(TenderError::Conflict(
+            "submission_closed",
+            "bids can't be withdrawn after the submission deadline".into(),
+        ));
+    }
+    if found.status != "live" {
+        return Err(TenderError::Conflict(
+            "bid_not_live",
+            format!("bid {bid_id} is {}", found.status),
+        ));
+    }
+    let mut active: bid::ActiveModel = found.into();
+    active.status = Set("withdrawn".into());
+    active.withdrawn_at = Set(Some(now));
+    let model = active.update(&txn).await.context("withdrawing the bid")?;
+    let actor = Actor {
+        role: "supplier".into(),
+        sub: rfc.to_owned(),
+    };
+    record_event(
+        &txn,
+        now,
+        &actor,
+        "bid.withdrawn",
+        id,
+        json!({"bid_id": bid_id.to_string()}),
+    )
+    .await?;
+    txn.commit().await.context("committing the withdrawal")?;
+    Ok(model)
+}
+
+pub async fn bids(conn: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<Vec<bid::Model>> {
+    bid::Entity::find()
+        .filter(bid::Column::TenderId.eq(id))
+        .order_by_asc(bid::Column::Id)
+        .all(conn)
+        .await
+        .context("reading bids")
+}
+
+/// Opens a bid's sealed content.
+pub fn unseal(sealer: &Sealer, model: &bid::Model) -> anyhow::Result<SealedContent> {
+    let plaintext = sealer.open(&aad(model.tender_id, &model.rfc, model.id), &model.sealed)?;
+    serde_json::from_slice(&plaintext).context("decoding a sealed bid")
+}
+
+/// The opening: from `opening_at` on, the officer opens the live bids; their totals are
+/// written in clear. No bid: the tender is deserted.
+pub async fn open(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    id: Uuid,
+    agency: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TenderRecord, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, Some(agency)).await?;
+    if record.status() != Status::Published {
+        return Err(TenderError::Conflict(
+            "not_openable",
+            format!("tender {id} is {}", record.tender.status),
+        ));
+    }
+    if now < record.tender.opening_at || now < record.tender.submission_deadline {
+        return Err(TenderError::Conflict(
+            "too_early_to_open",
+            format!("the bids open at {}", record.tender.opening_at.to_rfc3339()),
+        ));
+    }
+    let live: Vec<bid::Model> = bids(&txn, id)
+        .await?
+        .into_iter()
+        .filter(|b| b.status == "live")
+        .collect();
+    let items = record.domain_items();
+    for model in &live {
+        let content = unseal(sealer, model)?;
+        let total = check_bid(&items, &content)
+            .map_err(|e| anyhow::anyhow!("a stored bid no longer checks: {e}"))?;
+        let mut active: bid::ActiveModel = model.clone().into();
+        active.total_centavos = Set(Some(total.centavos()));
+        active.update(&txn).await.context("writing a bid total")?;
+    }
+    let status = if live.is_empty() {
+        Status::Deserted
+    } else {
+        Status::Opened
+    };
+    let model = set_status(&txn, &record, status, now, |a| {
+        a.opened_at = Set(Some(now));
+        if status == Status::Deserted {
+            a.closed_at = Set(Some(now));
+        }
+    })
+    .await?;
+    record_event(
+        &txn,
+        now,
+        actor,
+        "tender.opened",
+        id,
+        json!({"bids": live.len(), "to": status.as_str()}),
+    )
+    .await?;
+    txn.commit().await.context("committing the opening")?;
+    Ok(TenderRecord {
+        tender: model,
+        ..record
+    })
+}
+
+/// One bid's evaluation.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub bid_id: Uuid,
+    pub qualified: bool,
+    pub reason: Option<String>,
+}
+
+/// The officer marks every opened bid qualified or not (a reason for each refusal). No
+/// qualified bid: the tender is deserted.
+pub async fn evaluate(
+    db: &DatabaseConnection,
+    id: Uuid,
+    agency: &str,
+    evaluations: &[Evaluation],
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(TenderRecord, Vec<bid::Model>), TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, Some(agency)).await?;
+    if record.status() != Status::Opened {
+        return Err(TenderError::Conflict(
+            "not_evaluable",
+            format!(
+                "tender {id} is {}; bids are evaluated once, after the opening",
+                record.tender.status
+            ),
+        ));
+    }
+    let live: Vec<bid::Model> = bids(&txn, id)
+        .await?
+        .into_iter()
+        .filter(|b| b.status == "live")
+        .collect();
+    let live_ids: HashSet<Uuid> = live.iter().map(|b| b.id).collect();
+    let mut errors = ValidationErrors::new();
+    let mut seen = HashSet::new();
+    for (i, e) in evaluations.iter().enumerate() {
+        if !live_ids.contains(&e.bid_id) {
+            errors.push(
+                &format!("evaluations[{i}].bid_id"),
+                "unknown_bid",
+                format!("{} is not an opened bid of this tender", e.bid_id),
+            );
+        } else if !seen.insert(e.bid_id) {
+            errors.push(
+                &format!("evaluations[{i}].bid_id"),
+                "evaluation_incomplete",
+                "each bid is evaluated once",
+            );
+        }
+        if !e.qualified && e.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            errors.push(
+                &format!("evaluations[{i}].reason"),
+                "reason_required",
+                "a bid that does not qualify needs the reason",
+            );
+        }
+    }
+    for b in &live {
+        if !evaluations.iter().any(|e| e.bid_id == b.id) {
+            errors.push(
+                "evaluations",
+                "evaluation_incomplete",
+                format!("bid {} is not evaluated", b.id),
+            );
+        }
+    }
+    errors.finish().map_err(TenderError::Invalid)?;
+    let mut updated = Vec::with_capacity(live.len());
+    for model in live {
+        let Some(e) = evaluations.iter().find(|e| e.bid_id == model.id) else {
+            continue;
+        };
+        let mut active: bid::ActiveModel = model.into();
+        active.qualified = Set(Some(e.qualified));
+        active.evaluation_reason = Set(e.reason.clone().filter(|r| !r.trim().is_empty()));
+        active.evaluated_at = Set(Some(now));
+        updated.push(active.update(&txn).await.context("writing an evaluation")?);
+    }
+    let qualified = updated.iter().filter(|b| b.qualified == Some(true)).count();
+    let status = if qualified == 0 {
+        Status::Deserted
+    } else {
+        Status::Evaluated
+    };
+    let model = set_status(&txn, &record, status, now, |a| {
+        a.evaluated_at = Set(Some(now));
+        if status == Status::Deserted {
+            a.closed_at = Set(Some(now));
+        }
+    })
+    .await?;
+    record_event(
+        &txn,
+        now,
+        actor,
+        "tender.evaluated",
+        id,
+        json!({
+            "qualified": qualified,
+            "not_qualified": updated.len() - qualified,
+            "to": status.as_str(),
+            "evaluations": updated.iter().map(|b| json!({"bid_id": b.id.to_string(), "qualified": b.qualified, "reason": b.evaluation_reason})).collect::<Vec<_>>(),
+        }),
+    )
+    .await?;
+    txn.commit().await.context("committing the evaluation")?;
+    Ok((
+        TenderRecord {
+            tender: model,
+            ..record
+        },
+        updated,
+    ))
+}
+
+/// Cancels a tender, with its reason, at any time before the award.
+pub async fn cancel(
+    db: &DatabaseConnection,
+    id: Uuid,
+    agency: &str,
+    reason: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<TenderRecord, TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = lock(&txn, id, Some(agency)).await?;
+    if !record.status().cancellable() {
+        return Err(TenderError::Conflict(
+            "not_cancellable",
+            format!("tender {id} is {}", record.tender.status),
+        ));
+    }
+    let from = record.status();
+    let model = set_status(&txn, &record, Status::Cancelled, now, |a| {
+        a.cancel_reason = Set(Some(reason.to_owned()));
+        a.closed_at = Set(Some(now));
+    })
+    .await?;
+    record_event(
+        &txn,
+        now,
+        actor,
+        "tender.cancelled",
+        id,
+        json!({"from": from.as_str(), "reason": reason}),
+    )
+    .await?;
+    txn.commit().await.context("committing the cancellation")?;
+    Ok(TenderRecord {
+        tender: model,
+        ..record
+    })
+}

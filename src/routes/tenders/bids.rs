@@ -1,0 +1,284 @@
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{tender_error, tender_id};
+use crate::auth::{Principal, Role, Supplier};
+use crate::domain::bid::{BidLine, SealedContent};
+use crate::domain::money::Money;
+use crate::domain::rfc::{CheckDigit, Rfc};
+use crate::domain::tender::Status;
+use crate::error::{ApiError, Problem};
+use crate::persistence::entities::bid;
+use crate::persistence::tenders;
+use crate::routes::extract::ApiJson;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BidPrice {
+    /// The item's position in the tender.
+    pub position: u32,
+    #[schema(value_type = String, example = "17990.00")]
+    pub unit_price: Money,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BidRequest {
+    /// One price for every item of the tender.
+    pub prices: Vec<BidPrice>,
+    pub technical_offer: String,
+    /// SHA-256 of the supporting document, if any.
+    pub document_sha256: Option<String>,
+}
+
+/// What a supplier gets back: proof of what it sent and when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BidReceipt {
+    pub bid_id: Uuid,
+    pub tender_id: Uuid,
+    /// SHA-256 over the canonical bid and the time received.
+    pub receipt_sha256: String,
+    pub received_at: DateTime<Utc>,
+    /// live, replaced or withdrawn.
+    pub status: String,
+}
+
+impl From<&bid::Model> for BidReceipt {
+    fn from(b: &bid::Model) -> Self {
+        Self {
+            bid_id: b.id,
+            tender_id: b.tender_id,
+            receipt_sha256: b.receipt_sha256.clone(),
+            received_at: b.received_at,
+            status: b.status.clone(),
+        }
+    }
+}
+
+/// A bid as a reader may see it: before the opening, its existence and time only (its
+/// owner sees its content).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BidView {
+    pub bid_id: Uuid,
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rfc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub total: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<Vec<BidPriceView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technical_offer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qualified: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evaluation_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BidPriceView {
+    pub position: u32,
+    #[schema(value_type = String)]
+    pub unit_price: Money,
+}
+
+fn supplier_rfc(supplier: &Supplier) -> Result<Rfc, ApiError> {
+    Rfc::parse_with(&supplier.0.sub, CheckDigit::Override)
+        .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))
+}
+
+/// The full view of a bid (its owner, or staff after the opening).
+pub fn full_view(state: &AppState, b: &bid::Model) -> Result<BidView, ApiError> {
+    // Replaced and withdrawn bids stay sealed: only the live one is ever read.
+    let content = if b.status == "live" {
+        Some(tenders::unseal(&state.sealer, b)?)
+    } else {
+        None
+    };
+    Ok(BidView {
+        bid_id: b.id,
+        status: b.status.clone(),
+        received_at: b.received_at,
+        rfc: Some(b.rfc.clone()),
+        receipt_sha256: Some(b.receipt_sha256.clone()),
+        total: b.total_centavos.and_then(|c| Money::from_centavos(c).ok()),
+        prices: content.as_ref().map(|c| {
+            c.prices
+                .iter()
+                .map(|l| BidPriceView {
+                    position: l.position,
+                    unit_price: l.unit_price,
+                })
+                .collect()
+        }),
+        technical_offer: content.as_ref().map(|c| c.technical_offer.clone()),
+        document_sha256: content.and_then(|c| c.document_sha256),
+        qualified: b.qualified,
+        evaluation_reason: b.evaluation_reason.clone(),
+    })
+}
+
+/// Submit a sealed bid, or replace one's live bid, until the submission deadline.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/bids", tag = "bids",
+    params(("id" = Uuid, Path, description = "The tender")),
+    request_body = BidRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Received and sealed", body = BidReceipt),
+        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `supplier_sanctioned`, `not_invited`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`submission_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`bid_items_mismatch`, `above_max_price`, `invalid_money`, `invalid_technical_offer`, `invalid_document_hash`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn submit_bid(
+    state: web::Data<AppState>,
+    supplier: Supplier,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<BidRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let rfc = supplier_rfc(&supplier)?;
+    let content = SealedContent {
+        prices: body
+            .prices
+            .iter()
+            .map(|p| BidLine {
+                position: p.position,
+                unit_price: p.unit_price,
+            })
+            .collect(),
+        technical_offer: body.technical_offer.trim().to_owned(),
+        document_sha256: body.document_sha256.map(|h| h.trim().to_ascii_lowercase()),
+    };
+    let model = tenders::submit_bid(
+        &state.db,
+        &state.sealer,
+        id,
+        rfc.as_str(),
+        &content,
+        state.clock.now(),
+        state.today(),
+    )
+    .await
+    .map_err(tender_error)?;
+    Ok(HttpResponse::Created().json(BidReceipt::from(&model)))
+}
+
+/// Withdraw one's live bid before the submission deadline.
+#[utoipa::path(
+    delete, path = "/api/v1/tenders/{id}/bids/{bid_id}", tag = "bids",
+    params(("id" = Uuid, Path, description = "The tender"), ("bid_id" = Uuid, Path, description = "The bid")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Withdrawn", body = BidReceipt),
+        (status = 403, description = "`forbidden_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`submission_closed`, `bid_not_live`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn withdraw_bid(
+    state: web::Data<AppState>,
+    supplier: Supplier,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, bid_id) = path.into_inner();
+    let id = tender_id(&id)?;
+    let bid_id =
+        Uuid::parse_str(&bid_id).map_err(|_| ApiError::not_found(format!("bid {bid_id}")))?;
+    let rfc = supplier_rfc(&supplier)?;
+    let model = tenders::withdraw_bid(&state.db, id, bid_id, rfc.as_str(), state.clock.now())
+        .await
+        .map_err(tender_error)?;
+    Ok(HttpResponse::Ok().json(BidReceipt::from(&model)))
+}
+
+/// The bids of a tender. A supplier sees its own, in full. Before the opening the agency's
+/// officers and auditors see only that each live bid exists and when it came; after the
+/// opening they see every live bid in full.
+#[utoipa::path(
+    get, path = "/api/v1/tenders/{id}/bids", tag = "bids",
+    params(("id" = Uuid, Path, description = "The tender")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Bids", body = Vec<BidView>),
+        (status = 401, description = "`missing_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_bids(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let identity = &principal.0;
+    let record = tenders::get(&state.db, id)
+        .await?
+        .filter(|r| super::may_see(Some(identity), r))
+        .ok_or_else(|| ApiError::not_found(format!("tender {id}")))?;
+    let all = tenders::bids(&state.db, id).await?;
+    let views: Vec<BidView> = match identity.role {
+        Role::Supplier => {
+            let rfc = Rfc::parse_with(&identity.sub, CheckDigit::Override)
+                .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))?;
+            all.iter()
+                .filter(|b| b.rfc == rfc.as_str())
+                .map(|b| full_view(&state, b))
+                .collect::<Result<_, _>>()?
+        }
+        Role::Officer | Role::Auditor => {
+            if identity.role == Role::Officer
+                && identity
+                    .agency
+                    .as_ref()
+                    .is_none_or(|a| a.as_str() != record.tender.agency)
+            {
+                return Err(ApiError::NotYourAgency(format!(
+                    "tender {id} belongs to agency {}",
+                    record.tender.agency
+                )));
+            }
+            let opened = !matches!(record.status(), Status::Draft | Status::Published)
+                && record.tender.opened_at.is_some();
+            let live = all.iter().filter(|b| b.status == "live");
+            if opened {
+                live.map(|b| full_view(&state, b))
+                    .collect::<Result<_, _>>()?
+            } else {
+                live.map(|b| BidView {
+                    bid_id: b.id,
+                    status: b.status.clone(),
+                    received_at: b.received_at,
+                    rfc: None,
+                    receipt_sha256: None,
+                    total: None,
+                    prices: None,
+                    technical_offer: None,
+                    document_sha256: None,
+                    qualified: None,
+                    evaluation_reason: None,
+                })
+                .collect()
+            }
+        }
+        _ => {
+            return Err(ApiError::ForbiddenRole {
+                required: Role::Officer.as_str(),
+            });
+        }
+    };
+    Ok(HttpResponse::Ok().json(views))
+}

@@ -1,0 +1,66 @@
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{Tender, tender_error, tender_id};
+use crate::auth::Officer;
+use crate::domain::tender::LONG_TEXT_LEN;
+use crate::domain::text::bounded;
+use crate::domain::validation::ValidationErrors;
+use crate::error::{ApiError, Problem};
+use crate::persistence::tenders;
+use crate::routes::extract::ApiJson;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    pub reason: String,
+}
+
+/// Cancel a tender, with its reason, at any time before the award (officers of its agency).
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/cancel", tag = "tenders",
+    params(("id" = Uuid, Path, description = "The tender")),
+    request_body = CancelRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Cancelled", body = Tender),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_cancellable`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_reason`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn cancel_tender(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CancelRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let mut errors = ValidationErrors::new();
+    let reason = errors.check(
+        "reason",
+        bounded(
+            &body.reason,
+            "reason",
+            "invalid_reason",
+            LONG_TEXT_LEN,
+            true,
+        ),
+    );
+    errors.finish()?;
+    let reason = reason.unwrap_or_default();
+    let record = tenders::cancel(
+        &state.db,
+        id,
+        officer.agency.as_str(),
+        &reason,
+        &officer.identity.actor(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(tender_error)?;
+    Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
+}

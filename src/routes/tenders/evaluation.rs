@@ -1,0 +1,96 @@
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::bids::{BidView, full_view};
+use super::{Tender, tender_error, tender_id};
+use crate::auth::Officer;
+use crate::domain::tender::Status;
+use crate::error::{ApiError, Problem};
+use crate::persistence::tenders::{self, Evaluation};
+use crate::routes::extract::ApiJson;
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BidEvaluation {
+    pub bid_id: Uuid,
+    pub qualified: bool,
+    /// Required when the bid does not qualify.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationRequest {
+    /// One entry for every opened bid.
+    pub evaluations: Vec<BidEvaluation>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationResult {
+    pub tender: Tender,
+    pub bids: Vec<BidView>,
+    /// `auction` (two or more qualified bids: an auction may run), `award` (one), or
+    /// `none` (deserted).
+    pub next: &'static str,
+}
+
+/// Evaluate the opened bids (officers of the tender's agency): each qualified or not,
+/// with the reason for each refusal. No qualified bid: deserted.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/evaluation", tag = "tenders",
+    params(("id" = Uuid, Path, description = "The tender")),
+    request_body = EvaluationRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Evaluated", body = EvaluationResult),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_evaluable`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`unknown_bid`, `evaluation_incomplete`, `reason_required`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn evaluate_tender(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<EvaluationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let evaluations: Vec<Evaluation> = body
+        .evaluations
+        .into_iter()
+        .map(|e| Evaluation {
+            bid_id: e.bid_id,
+            qualified: e.qualified,
+            reason: e.reason,
+        })
+        .collect();
+    let (record, bids) = tenders::evaluate(
+        &state.db,
+        id,
+        officer.agency.as_str(),
+        &evaluations,
+        &officer.identity.actor(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(tender_error)?;
+    let qualified = bids.iter().filter(|b| b.qualified == Some(true)).count();
+    let next = match (record.status(), qualified) {
+        (Status::Deserted, _) => "none",
+        (_, 1) => "award",
+        _ => "auction",
+    };
+    let bids = bids
+        .iter()
+        .map(|b| full_view(&state, b))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(EvaluationResult {
+        tender: Tender::from_record(record, state.clock.now()),
+        bids,
+        next,
+    }))
+}

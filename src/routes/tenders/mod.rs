@@ -1,0 +1,202 @@
+//! Tenders end to end: drafts, publication, clarifications, sealed bids, opening,
+//! evaluation and cancellation.
+
+mod bids;
+mod cancel;
+mod create;
+mod evaluation;
+mod opening;
+mod publish;
+mod questions;
+mod read;
+
+pub use bids::*;
+pub use cancel::*;
+pub use create::*;
+pub use evaluation::*;
+pub use opening::*;
+pub use publish::*;
+pub use questions::*;
+pub use read::*;
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::resource;
+use crate::auth::{Identity, Role};
+use crate::domain::money::Money;
+use crate::domain::tender::{Phase, Procedure, Schedule, Scope, Status};
+use crate::error::{ApiError, Code};
+use crate::persistence::tenders::{TenderError, TenderRecord};
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/api/v1/tenders")
+            .route(web::post().to(create_tender))
+            .route(web::get().to(list_tenders)),
+    )
+    .service(
+        resource("/api/v1/tenders/{id}")
+            .route(web::get().to(get_tender))
+            .route(web::put().to(replace_tender)),
+    )
+    .service(resource("/api/v1/tenders/{id}/publish").route(web::post().to(publish_tender)))
+    .service(
+        resource("/api/v1/tenders/{id}/questions")
+            .route(web::post().to(ask_question))
+            .route(web::get().to(list_questions)),
+    )
+    .service(
+        resource("/api/v1/tenders/{id}/questions/{question_id}/answer")
+            .route(web::post().to(answer_question)),
+    )
+    .service(
+        resource("/api/v1/tenders/{id}/bids")
+            .route(web::post().to(submit_bid))
+            .route(web::get().to(list_bids)),
+    )
+    .service(resource("/api/v1/tenders/{id}/bids/{bid_id}").route(web::delete().to(withdraw_bid)))
+    .service(resource("/api/v1/tenders/{id}/opening").route(web::post().to(open_tender)))
+    .service(resource("/api/v1/tenders/{id}/evaluation").route(web::post().to(evaluate_tender)))
+    .service(resource("/api/v1/tenders/{id}/cancel").route(web::post().to(cancel_tender)));
+}
+
+/// One line of a tender.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenderItem {
+    /// 1-based; bids price items by position.
+    pub position: i32,
+    pub classifier_code: String,
+    pub quantity: i64,
+    pub unit: String,
+    #[schema(value_type = String, example = "18500.00")]
+    pub max_unit_price: Money,
+    pub is_ict: bool,
+}
+
+/// A tender as its readers see it; `phase` is computed at the moment of the request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tender {
+    pub id: Uuid,
+    pub agency: String,
+    pub title: String,
+    pub description: String,
+    pub procedure: Procedure,
+    pub scope: Scope,
+    pub phase: Phase,
+    pub items: Vec<TenderItem>,
+    /// Σ quantity × maximum unit price.
+    #[schema(value_type = String, example = "2220000.00")]
+    pub reference_value: Money,
+    pub schedule: Schedule,
+    pub invited_suppliers: Vec<String>,
+    pub legal_justification: Option<String>,
+    pub framework_contract_id: Option<Uuid>,
+    pub ict_assent_id: Option<Uuid>,
+    pub framework_exception_justification: Option<String>,
+    /// Auction settings as given (used once the auction engine lands).
+    pub auction: Option<serde_json::Value>,
+    pub cancel_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub evaluated_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The service's time when it answered.
+    pub server_time: DateTime<Utc>,
+}
+
+impl Tender {
+    pub fn from_record(record: TenderRecord, now: DateTime<Utc>) -> Self {
+        let phase = record.phase(now);
+        let t = record.tender;
+        Self {
+            id: t.id,
+            agency: t.agency,
+            title: t.title,
+            description: t.description,
+            procedure: Procedure::parse(&t.procedure).unwrap_or(Procedure::Open),
+            scope: Scope::parse(&t.scope).unwrap_or_default(),
+            phase,
+            items: record
+                .items
+                .into_iter()
+                .map(|i| TenderItem {
+                    position: i.position,
+                    classifier_code: i.classifier_code,
+                    quantity: i.quantity,
+                    unit: i.unit,
+                    max_unit_price: Money::from_centavos(i.max_unit_centavos).unwrap_or_default(),
+                    is_ict: i.is_ict,
+                })
+                .collect(),
+            reference_value: Money::from_centavos(t.reference_centavos).unwrap_or_default(),
+            schedule: Schedule {
+                clarifications_until: t.clarifications_until,
+                submission_deadline: t.submission_deadline,
+                opening_at: t.opening_at,
+            },
+            invited_suppliers: record.invited,
+            legal_justification: t.legal_justification,
+            framework_contract_id: t.framework_contract_id,
+            ict_assent_id: t.ict_assent_id,
+            framework_exception_justification: t.framework_exception,
+            auction: t
+                .auction_settings
+                .and_then(|a| serde_json::from_str(&a).ok()),
+            cancel_reason: t.cancel_reason,
+            created_at: t.created_at,
+            published_at: t.published_at,
+            opened_at: t.opened_at,
+            evaluated_at: t.evaluated_at,
+            closed_at: t.closed_at,
+            server_time: now,
+        }
+    }
+}
+
+/// Who may see a draft: the officers of its agency and auditors. To anyone else a draft
+/// does not exist.
+pub fn may_see(identity: Option<&Identity>, record: &TenderRecord) -> bool {
+    if record.status() != Status::Draft {
+        return true;
+    }
+    match identity {
+        Some(id) if id.role == Role::Auditor => true,
+        Some(id) if id.role == Role::Officer => id
+            .agency
+            .as_ref()
+            .is_some_and(|a| a.as_str() == record.tender.agency),
+        _ => false,
+    }
+}
+
+/// Maps a refusal of the tender layer to the API's.
+pub fn tender_error(error: TenderError) -> ApiError {
+    match error {
+        TenderError::NotFound(id) => ApiError::not_found(format!("tender {id}")),
+        TenderError::Forbidden(code, detail) => match Code::from_str_code(code) {
+            Some(Code::NotYourAgency) => ApiError::NotYourAgency(detail),
+            Some(code) => ApiError::Denied { code, detail },
+            None => ApiError::Unexpected(anyhow::anyhow!("unmapped refusal {code}: {detail}")),
+        },
+        TenderError::Conflict(code @ ("unknown_question" | "unknown_bid"), detail) => {
+            let _ = code;
+            ApiError::NotFound { detail }
+        }
+        TenderError::Conflict(code, detail) => match Code::from_str_code(code) {
+            Some(code) => ApiError::Conflict { code, detail },
+            None => ApiError::Unexpected(anyhow::anyhow!("unmapped conflict {code}: {detail}")),
+        },
+        TenderError::Invalid(errors) => ApiError::Validation(errors),
+        TenderError::Unexpected(e) => ApiError::Unexpected(e),
+    }
+}
+
+/// The tender id of a path.
+pub fn tender_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("tender {raw}")))
+}

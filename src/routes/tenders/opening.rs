@@ -1,0 +1,58 @@
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::bids::{BidView, full_view};
+use super::{Tender, tender_error, tender_id};
+use crate::auth::Officer;
+use crate::error::{ApiError, Problem};
+use crate::persistence::tenders;
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpeningResult {
+    pub tender: Tender,
+    /// Every live bid, now readable by the agency's officers and auditors.
+    pub bids: Vec<BidView>,
+}
+
+/// Open the bids (officers of the tender's agency), from the opening time on. No live bid:
+/// the tender is deserted.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/opening", tag = "tenders",
+    params(("id" = Uuid, Path, description = "The tender")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Opened (or deserted)", body = OpeningResult),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`too_early_to_open`, `not_openable`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn open_tender(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let record = tenders::open(
+        &state.db,
+        &state.sealer,
+        id,
+        officer.agency.as_str(),
+        &officer.identity.actor(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(tender_error)?;
+    let bids = tenders::bids(&state.db, id)
+        .await?
+        .iter()
+        .filter(|b| b.status == "live")
+        .map(|b| full_view(&state, b))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(OpeningResult {
+        tender: Tender::from_record(record, state.clock.now()),
+        bids,
+    }))
+}

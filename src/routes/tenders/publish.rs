@@ -1,0 +1,41 @@
+use actix_web::{HttpResponse, web};
+
+use super::{Tender, tender_error, tender_id};
+use crate::auth::Officer;
+use crate::error::{ApiError, Problem};
+use crate::persistence::tenders;
+use crate::startup::AppState;
+
+/// Publish a draft (officers of its agency): the schedule must be in the future, in order
+/// and within the legal minimum periods; invited suppliers registered and unsanctioned.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/publish", tag = "tenders",
+    params(("id" = Uuid, Path, description = "The tender")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Published", body = Tender),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_a_draft`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`schedule_in_past`, `schedule_out_of_order`, `period_too_short`, `invited_supplier_not_registered`, `invited_supplier_sanctioned`, `framework_contract_required`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn publish_tender(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let record = tenders::publish(
+        &state.db,
+        id,
+        officer.agency.as_str(),
+        &state.settings.periods,
+        &officer.identity.actor(),
+        state.clock.now(),
+        state.today(),
+    )
+    .await
+    .map_err(tender_error)?;
+    Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
+}

@@ -1,0 +1,117 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::{Tender, may_see, tender_id};
+use crate::auth::{MaybePrincipal, Role};
+use crate::domain::agency::AgencyCode;
+use crate::domain::tender::{Procedure, Status};
+use crate::error::{ApiError, Problem};
+use crate::persistence::tenders::{self, TenderFilter, Visibility};
+use crate::routes::pagination::{Page, PageParams};
+use crate::startup::AppState;
+
+/// One tender. Published tenders are public; a draft is seen only by its agency's
+/// officers and auditors (404 to anyone else).
+#[utoipa::path(
+    get, path = "/api/v1/tenders/{id}", tag = "tenders",
+    params(("id" = Uuid, Path, description = "The tender")),
+    responses(
+        (status = 200, description = "The tender, with its phase now", body = Tender),
+        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_tender(
+    state: web::Data<AppState>,
+    MaybePrincipal(identity): MaybePrincipal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let record = tenders::get(&state.db, id)
+        .await?
+        .filter(|r| may_see(identity.as_ref(), r))
+        .ok_or_else(|| ApiError::not_found(format!("tender {id}")))?;
+    Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TenderListParams {
+    pub agency: Option<String>,
+    pub procedure: Option<Procedure>,
+    /// draft, published, opened, evaluated, auction, awarded, contracted, cancelled, deserted.
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// Tenders, newest first: published ones for everyone, plus drafts for their agency's
+/// officers and auditors.
+#[utoipa::path(
+    get, path = "/api/v1/tenders", tag = "tenders",
+    params(TenderListParams),
+    responses(
+        (status = 200, description = "One page of tenders", body = Page<Tender>),
+        (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_tenders(
+    state: web::Data<AppState>,
+    MaybePrincipal(identity): MaybePrincipal,
+    params: web::Query<TenderListParams>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let page = PageParams {
+        cursor: params.cursor.clone(),
+        limit: params.limit,
+    }
+    .parse()?;
+    let before = page
+        .after
+        .as_deref()
+        .map(|c| Uuid::parse_str(c).map_err(|_| ApiError::InvalidCursor))
+        .transpose()?;
+    let agency = params
+        .agency
+        .as_deref()
+        .map(|a| AgencyCode::parse(a).map_err(|e| ApiError::InvalidQuery(format!("agency: {e}"))))
+        .transpose()?;
+    let status = params
+        .status
+        .as_deref()
+        .map(|s| {
+            Status::parse(s)
+                .ok_or_else(|| ApiError::InvalidQuery(format!("status: unknown value {s:?}")))
+        })
+        .transpose()?;
+    let visibility = match &identity {
+        Some(id) if id.role == Role::Auditor => Visibility::All,
+        Some(id) if id.role == Role::Officer => id
+            .agency
+            .as_ref()
+            .map_or(Visibility::Public, |a| Visibility::Agency(a.to_string())),
+        _ => Visibility::Public,
+    };
+    let filter = TenderFilter {
+        agency: agency.as_ref().map(|a| a.to_string()),
+        procedure: params.procedure,
+        status,
+    };
+    let rows = tenders::list(&state.db, &visibility, &filter, before, page.limit + 1).await?;
+    let now = state.clock.now();
+    let mut kept = Vec::new();
+    if let Some(a) = &agency {
+        kept.push(("agency", a.to_string()));
+    }
+    if let Some(p) = params.procedure {
+        kept.push(("procedure", p.as_str().to_owned()));
+    }
+    if let Some(s) = status {
+        kept.push(("status", s.as_str().to_owned()));
+    }
+    let page = Page::from_rows(rows, &page, |r| r.tender.id.to_string(), &req, &kept)
+        .map(|r| Tender::from_record(r, now));
+    Ok(HttpResponse::Ok().json(page))
+}
