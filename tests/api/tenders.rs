@@ -20,6 +20,8 @@ on_both_databases!(
     a_tender_without_bids_or_qualified_bids_is_deserted,
     a_tender_is_cancelled_with_its_reason_until_the_award,
     an_invitation_admits_only_the_invited,
+    a_direct_award_runs_with_its_one_supplier_to_the_award_step,
+    a_framework_order_needs_its_framework_contract,
 );
 
 const START: &str = "2026-03-02T12:00:00Z";
@@ -1167,4 +1169,87 @@ async fn an_invitation_admits_only_the_invited(backend: Backend) {
         "not_invited",
     )
     .await;
+}
+
+async fn a_direct_award_runs_with_its_one_supplier_to_the_award_step(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let chosen = app
+        .register_supplier(&rfc("DIR010101AB"), "Proveedor único")
+        .await;
+    let other = app.register_supplier(&rfc("OTR010101AB"), "Otro").await;
+    app.clock.set(at(0));
+    let mut request = body();
+    request["procedure"] = json!("direct_award");
+    request["invited_suppliers"] = json!([chosen]);
+    request["legal_justification"] =
+        json!("Artículo 41, fracción I: titular exclusivo de la patente.");
+    request["schedule"] =
+        json!({"clarifications_until": at(1), "submission_deadline": at(7), "opening_at": at(7)});
+    let id = create(&app, "SEP", &request).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let published = json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    assert_eq!(
+        published["legal_justification"],
+        "Artículo 41, fracción I: titular exclusivo de la patente."
+    );
+    assert_eq!(published["invited_suppliers"], json!([chosen]));
+    app.clock.set(at(2));
+    assert_problem(
+        submit(&app, &id, &other, &bid_body("100", "10")).await,
+        StatusCode::FORBIDDEN,
+        "not_invited",
+    )
+    .await;
+    json_of(
+        submit(&app, &id, &chosen, &bid_body("18000.00", "80.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(7));
+    let opened = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/opening"),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let bid_id = opened["bids"][0]["bid_id"].clone();
+    let result = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/evaluation"),
+            Some(&officer(&app, "SEP")),
+            &json!({"evaluations": [{"bid_id": bid_id, "qualified": true}]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        result["next"], "award",
+        "one qualified bid goes straight to the award"
+    );
+    assert_eq!(result["tender"]["phase"], "evaluation");
+}
+
+async fn a_framework_order_needs_its_framework_contract(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.clock.set(at(0));
+    let mut request = body();
+    request["procedure"] = json!("framework_order");
+    let id = create(&app, "SEP", &request).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let problem = assert_problem(
+        publish(&app, "SEP", &id).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "framework_contract_required",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "framework_contract_id");
 }
