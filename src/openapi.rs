@@ -8,7 +8,7 @@ use utoipa::{
 };
 
 use crate::error::{Problem, ProblemField};
-use crate::routes::{agencies, classifier, health, me, suppliers, tenders};
+use crate::routes::{agencies, classifier, health, me, savings, suppliers, tenders};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -53,6 +53,9 @@ use crate::routes::{agencies, classifier, health, me, suppliers, tenders};
         tenders::open_tender,
         tenders::evaluate_tender,
         tenders::cancel_tender,
+        tenders::award_tender,
+        tenders::sign_contract,
+        savings::savings,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),

@@ -11,6 +11,7 @@ mod m20261122_000002_create_audit_log;
 mod m20261122_000003_create_register;
 mod m20261122_000004_seed_classifier;
 mod m20261122_000005_create_tenders;
+mod m20261122_000006_create_awards;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_register::Migration),
             Box::new(m20261122_000004_seed_classifier::Migration),
             Box::new(m20261122_000005_create_tenders::Migration),
+            Box::new(m20261122_000006_create_awards::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod award;
 pub mod bid;
 pub mod classifier;
 pub mod duration;

@@ -283,3 +283,57 @@ pub mod bid {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod award {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "awards")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tender_id: Uuid,
+        pub bid_id: Uuid,
+        pub rfc: String,
+        pub agency: String,
+        pub procedure: String,
+        pub amount_centavos: i64,
+        pub reference_centavos: i64,
+        pub savings_centavos: i64,
+        pub framework_savings_centavos: Option<i64>,
+        pub pass_over_reason: Option<String>,
+        /// JSON list of the bids passed over, with why each was barred.
+        pub passed_over: String,
+        pub awarded_by: String,
+        pub awarded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod contract {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "contracts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tender_id: Uuid,
+        pub award_id: Uuid,
+        pub amount_centavos: i64,
+        pub signed_on: Date,
+        pub starts_on: Date,
+        pub ends_on: Date,
+        pub signed_by: String,
+        pub recorded_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -4,6 +4,7 @@
 
 pub mod agencies;
 pub mod audit;
+pub mod awards;
 pub mod classifier;
 pub mod entities;
 pub mod suppliers;

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::audit::{self, NewEvent};
 use super::entities::{
-    bid, classifier_item, sanction, supplier, tender, tender_invitation, tender_item,
-    tender_question,
+    award, bid, classifier_item, contract, sanction, supplier, tender, tender_invitation,
+    tender_item, tender_question,
 };
 use crate::domain::audit::Actor;
 use crate::domain::bid::{SealedContent, check_bid, receipt};
@@ -59,6 +59,8 @@ pub struct TenderRecord {
     pub tender: tender::Model,
     pub items: Vec<tender_item::Model>,
     pub invited: Vec<String>,
+    pub award: Option<award::Model>,
+    pub contract: Option<contract::Model>,
 }
 
 impl TenderRecord {
@@ -111,10 +113,22 @@ async fn load(conn: &impl ConnectionTrait, model: tender::Model) -> anyhow::Resu
         .into_iter()
         .map(|i| i.rfc)
         .collect();
+    let award = award::Entity::find()
+        .filter(award::Column::TenderId.eq(model.id))
+        .one(conn)
+        .await
+        .context("reading the award")?;
+    let contract = contract::Entity::find()
+        .filter(contract::Column::TenderId.eq(model.id))
+        .one(conn)
+        .await
+        .context("reading the contract")?;
     Ok(TenderRecord {
         tender: model,
         items,
         invited,
+        award,
+        contract,
     })
 }
 
@@ -131,7 +145,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<Option
 
 /// Locks the tender's row for the transaction and checks it belongs to `agency` (when
 /// given).
-async fn lock(
+pub async fn lock_for_update(
     txn: &DatabaseTransaction,
     id: Uuid,
     agency: Option<&str>,
@@ -156,6 +170,16 @@ async fn lock(
     Ok(load(txn, model).await?)
 }
 
+/// Moves the tender to `status` (within the caller's transaction).
+pub async fn set_status_of(
+    txn: &DatabaseTransaction,
+    record: &TenderRecord,
+    status: Status,
+    now: DateTime<Utc>,
+) -> anyhow::Result<tender::Model> {
+    set_status(txn, record, status, now, |_| {}).await
+}
+
 async fn set_status(
     txn: &DatabaseTransaction,
     record: &TenderRecord,
@@ -170,7 +194,7 @@ async fn set_status(
     active.update(txn).await.context("updating the tender")
 }
 
-async fn record_event(
+pub async fn record_event(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     actor: &Actor,
@@ -319,7 +343,7 @@ pub async fn create(
     active.insert(&txn).await.context("inserting the tender")?;
     write_children(&txn, id, draft, &flags).await?;
     record_event(&txn, now, actor, "tender.created", id, draft_json(draft)).await?;
-    let record = lock(&txn, id, None).await?;
+    let record = lock_for_update(&txn, id, None).await?;
     txn.commit().await.context("committing the tender")?;
     Ok(record)
 }
@@ -334,7 +358,7 @@ pub async fn replace_draft(
     now: DateTime<Utc>,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, Some(agency)).await?;
+    let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Draft {
         return Err(TenderError::Conflict(
             "not_a_draft",
@@ -350,7 +374,7 @@ pub async fn replace_draft(
     active.update(&txn).await.context("updating the draft")?;
     write_children(&txn, id, draft, &flags).await?;
     record_event(&txn, now, actor, "tender.updated", id, draft_json(draft)).await?;
-    let record = lock(&txn, id, None).await?;
+    let record = lock_for_update(&txn, id, None).await?;
     txn.commit().await.context("committing the draft")?;
     Ok(record)
 }
@@ -421,7 +445,7 @@ pub async fn list(
 }
 
 /// Whether `rfc` is registered and free of sanctions on `today`; the first failing rule.
-async fn eligibility(
+pub async fn eligibility(
     conn: &impl ConnectionTrait,
     rfc: &str,
     today: NaiveDate,
@@ -458,7 +482,7 @@ pub async fn publish(
     today: NaiveDate,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, Some(agency)).await?;
+    let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Draft {
         return Err(TenderError::Conflict(
             "not_a_draft",
@@ -525,7 +549,7 @@ pub async fn ask(
     today: NaiveDate,
 ) -> Result<tender_question::Model, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, None).await?;
+    let record = lock_for_update(&txn, id, None).await?;
     require_participant(&txn, &record, rfc, today).await?;
     if record.phase(now) != Phase::Clarification {
         return Err(TenderError::Conflict(
@@ -577,7 +601,7 @@ pub async fn answer(
     now: DateTime<Utc>,
 ) -> Result<tender_question::Model, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, Some(agency)).await?;
+    let record = lock_for_update(&txn, id, Some(agency)).await?;
     if !record.status().cancellable() || record.status() == Status::Draft {
         return Err(TenderError::Conflict(
             "not_answerable",
@@ -682,7 +706,7 @@ pub async fn submit_bid(
     today: NaiveDate,
 ) -> Result<bid::Model, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, None).await?;
+    let record = lock_for_update(&txn, id, None).await?;
     require_participant(&txn, &record, rfc, today).await?;
     match record.phase(now) {
         Phase::Clarification | Phase::Submission => {}
@@ -760,7 +784,7 @@ pub async fn withdraw_bid(
     now: DateTime<Utc>,
 ) -> Result<bid::Model, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, None).await?;
+    let record = lock_for_update(&txn, id, None).await?;
     let found = bid::Entity::find_by_id(bid_id)
         .one(&txn)
         .await
@@ -831,7 +855,7 @@ pub async fn open(
     now: DateTime<Utc>,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, Some(agency)).await?;
+    let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Published {
         return Err(TenderError::Conflict(
             "not_openable",
@@ -905,7 +929,7 @@ pub async fn evaluate(
     now: DateTime<Utc>,
 ) -> Result<(TenderRecord, Vec<bid::Model>), TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, Some(agency)).await?;
+    let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Opened {
         return Err(TenderError::Conflict(
             "not_evaluable",
@@ -1013,7 +1037,7 @@ pub async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
-    let record = lock(&txn, id, Some(agency)).await?;
+    let record = lock_for_update(&txn, id, Some(agency)).await?;
     if !record.status().cancellable() {
         return Err(TenderError::Conflict(
             "not_cancellable",

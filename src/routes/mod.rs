@@ -6,6 +6,7 @@ pub mod extract;
 pub mod health;
 pub mod me;
 pub mod pagination;
+pub mod savings;
 pub mod suppliers;
 pub mod tenders;
 
@@ -20,7 +21,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(agencies::config)
         .configure(classifier::config)
         .configure(suppliers::config)
-        .configure(tenders::config);
+        .configure(tenders::config)
+        .configure(savings::config);
 }
 
 /// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.

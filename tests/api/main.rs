@@ -12,6 +12,7 @@ mod helpers;
 
 mod agencies;
 mod auth;
+mod awards;
 mod classifier;
 mod cli;
 mod errors;

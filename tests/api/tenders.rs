@@ -24,25 +24,25 @@ on_both_databases!(
     a_framework_order_needs_its_framework_contract,
 );
 
-const START: &str = "2026-03-02T12:00:00Z";
+pub const START: &str = "2026-03-02T12:00:00Z";
 
-fn at(offset_days: i64) -> DateTime<Utc> {
+pub fn at(offset_days: i64) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(START)
         .unwrap()
         .with_timezone(&Utc)
         + Duration::days(offset_days)
 }
 
-fn officer(app: &TestApp, agency: &str) -> String {
+pub fn officer(app: &TestApp, agency: &str) -> String {
     app.token(Role::Officer, &format!("oficial-{agency}"), Some(agency))
 }
 
-fn supplier(app: &TestApp, rfc: &str) -> String {
+pub fn supplier(app: &TestApp, rfc: &str) -> String {
     app.token(Role::Supplier, rfc, None)
 }
 
 /// An open national tender: clarifications for 7 days, deadline at 20, opening at 21.
-fn body() -> Value {
+pub fn body() -> Value {
     json!({
         "title": "Adquisición de equipo de cómputo para oficinas centrales",
         "description": "Computadoras portátiles y consumibles para 120 puestos.",
@@ -59,7 +59,7 @@ fn body() -> Value {
     })
 }
 
-async fn create(app: &TestApp, agency: &str, body: &Value) -> Value {
+pub async fn create(app: &TestApp, agency: &str, body: &Value) -> Value {
     json_of(
         app.post_json("/api/v1/tenders", Some(&officer(app, agency)), body)
             .await,
@@ -68,7 +68,7 @@ async fn create(app: &TestApp, agency: &str, body: &Value) -> Value {
     .await
 }
 
-async fn publish(app: &TestApp, agency: &str, id: &str) -> reqwest::Response {
+pub async fn publish(app: &TestApp, agency: &str, id: &str) -> reqwest::Response {
     app.post_json(
         &format!("/api/v1/tenders/{id}/publish"),
         Some(&officer(app, agency)),
@@ -78,7 +78,7 @@ async fn publish(app: &TestApp, agency: &str, id: &str) -> reqwest::Response {
 }
 
 /// A published open tender of SEP, with the clock at its publication.
-async fn published(app: &TestApp) -> String {
+pub async fn published(app: &TestApp) -> String {
     app.clock.set(at(0));
     let tender = create(app, "SEP", &body()).await;
     let id = tender["id"].as_str().unwrap().to_owned();
@@ -86,14 +86,14 @@ async fn published(app: &TestApp) -> String {
     id
 }
 
-fn bid_body(laptop: &str, boxes: &str) -> Value {
+pub fn bid_body(laptop: &str, boxes: &str) -> Value {
     json!({
         "prices": [{"position": 1, "unit_price": laptop}, {"position": 2, "unit_price": boxes}],
         "technical_offer": "Equipo marca Acme modelo X14, garantía de tres años en sitio.",
     })
 }
 
-async fn submit(app: &TestApp, id: &str, rfc: &str, body: &Value) -> reqwest::Response {
+pub async fn submit(app: &TestApp, id: &str, rfc: &str, body: &Value) -> reqwest::Response {
     app.post_json(
         &format!("/api/v1/tenders/{id}/bids"),
         Some(&supplier(app, rfc)),
@@ -102,7 +102,7 @@ async fn submit(app: &TestApp, id: &str, rfc: &str, body: &Value) -> reqwest::Re
     .await
 }
 
-async fn actions(app: &TestApp, id: &str) -> Vec<String> {
+pub async fn actions(app: &TestApp, id: &str) -> Vec<String> {
     audit_event::Entity::find()
         .filter(audit_event::Column::EntityType.eq("tender"))
         .filter(audit_event::Column::EntityId.eq(id))
@@ -976,7 +976,7 @@ async fn bid_refusals_have_their_codes(backend: Backend) {
     .await;
     assert_problem(
         submit(&app, &id, &banned, &bid_body("1", "1")).await,
-        StatusCode::FORBIDDEN,
+        StatusCode::CONFLICT,
         "supplier_sanctioned",
     )
     .await;

@@ -136,7 +136,7 @@ pub fn full_view(state: &AppState, b: &bid::Model) -> Result<BidView, ApiError> 
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Received and sealed", body = BidReceipt),
-        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `supplier_sanctioned`, `not_invited`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `not_invited`; 409 `supplier_sanctioned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`submission_closed`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`bid_items_mismatch`, `above_max_price`, `invalid_money`, `invalid_technical_offer`, `invalid_document_hash`, `invalid_body`", body = Problem, content_type = "application/problem+json"),

@@ -1,6 +1,7 @@
 //! Tenders end to end: drafts, publication, clarifications, sealed bids, opening,
 //! evaluation and cancellation.
 
+mod award;
 mod bids;
 mod cancel;
 mod create;
@@ -10,6 +11,7 @@ mod publish;
 mod questions;
 mod read;
 
+pub use award::*;
 pub use bids::*;
 pub use cancel::*;
 pub use create::*;
@@ -61,7 +63,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     .service(resource("/api/v1/tenders/{id}/bids/{bid_id}").route(web::delete().to(withdraw_bid)))
     .service(resource("/api/v1/tenders/{id}/opening").route(web::post().to(open_tender)))
     .service(resource("/api/v1/tenders/{id}/evaluation").route(web::post().to(evaluate_tender)))
-    .service(resource("/api/v1/tenders/{id}/cancel").route(web::post().to(cancel_tender)));
+    .service(resource("/api/v1/tenders/{id}/cancel").route(web::post().to(cancel_tender)))
+    .service(resource("/api/v1/tenders/{id}/award").route(web::post().to(award_tender)))
+    .service(resource("/api/v1/tenders/{id}/contract").route(web::post().to(sign_contract)));
 }
 
 /// One line of a tender.
@@ -100,6 +104,8 @@ pub struct Tender {
     /// Auction settings as given (used once the auction engine lands).
     pub auction: Option<serde_json::Value>,
     pub cancel_reason: Option<String>,
+    pub award: Option<AwardView>,
+    pub contract: Option<ContractView>,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub opened_at: Option<DateTime<Utc>>,
@@ -148,6 +154,23 @@ impl Tender {
                 .auction_settings
                 .and_then(|a| serde_json::from_str(&a).ok()),
             cancel_reason: t.cancel_reason,
+            award: record.award.map(|a| AwardView {
+                bid_id: a.bid_id,
+                rfc: a.rfc,
+                amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
+                savings: money_signed(a.savings_centavos),
+                framework_savings: a.framework_savings_centavos.map(money_signed),
+                pass_over_reason: a.pass_over_reason,
+                passed_over: serde_json::from_str(&a.passed_over).unwrap_or_default(),
+                awarded_at: a.awarded_at,
+            }),
+            contract: record.contract.map(|c| ContractView {
+                id: c.id,
+                amount: Money::from_centavos(c.amount_centavos).unwrap_or_default(),
+                signed_on: c.signed_on,
+                starts_on: c.starts_on,
+                ends_on: c.ends_on,
+            }),
             created_at: t.created_at,
             published_at: t.published_at,
             opened_at: t.opened_at,
@@ -156,6 +179,42 @@ impl Tender {
             server_time: now,
         }
     }
+}
+
+/// The award (fallo).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AwardView {
+    pub bid_id: Uuid,
+    pub rfc: String,
+    #[schema(value_type = String)]
+    pub amount: Money,
+    /// Reference value − awarded amount.
+    #[schema(example = "120260.00")]
+    pub savings: String,
+    /// Under a framework contract: Σ (framework price − acquired price) × quantity.
+    pub framework_savings: Option<String>,
+    pub pass_over_reason: Option<String>,
+    /// Bids ranked higher that could not be awarded, and why.
+    pub passed_over: serde_json::Value,
+    pub awarded_at: DateTime<Utc>,
+}
+
+/// The signed contract.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContractView {
+    pub id: Uuid,
+    #[schema(value_type = String)]
+    pub amount: Money,
+    pub signed_on: chrono::NaiveDate,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+}
+
+/// A signed amount of centavos as a decimal string (savings may be negative).
+pub fn money_signed(centavos: i64) -> String {
+    let sign = if centavos < 0 { "-" } else { "" };
+    let abs = centavos.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
 /// Who may see a draft: the officers of its agency and auditors. To anyone else a draft

@@ -70,7 +70,7 @@ fn text(raw: &str, field: &'static str, code: &'static str) -> Result<String, Ap
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Asked", body = Question),
-        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `supplier_sanctioned`, `not_invited`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `not_invited`; 409 `supplier_sanctioned`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`clarification_closed`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_question`", body = Problem, content_type = "application/problem+json"),

@@ -1,0 +1,351 @@
+//! The award (fallo), the contract, and the savings published from them.
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QuerySelect, Set, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::entities::{award, bid, contract};
+use super::tenders::{self, TenderError, TenderRecord};
+use crate::domain::audit::Actor;
+use crate::domain::award::{Bar, Candidate, ranking, savings};
+use crate::domain::money::Money;
+use crate::domain::tender::Status;
+
+/// Awards a tender after its evaluation: the service picks the winner (lowest final price
+/// among qualified bids; an earlier price wins a tie) and checks every rule in one
+/// transaction. A barred winner (sanctioned since, say) refuses the award with the bar's
+/// code, unless the officer gives `pass_over_reason`: then barred bids are passed over,
+/// in rank order, and the reason is recorded.
+pub async fn award(
+    db: &DatabaseConnection,
+    id: Uuid,
+    agency: &str,
+    pass_over_reason: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<(TenderRecord, award::Model), TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = tenders::lock_for_update(&txn, id, Some(agency)).await?;
+    if record.status() != Status::Evaluated {
+        return Err(TenderError::Conflict(
+            "not_awardable",
+            format!(
+                "tender {id} is {}; a tender is awarded after its evaluation",
+                record.tender.status
+            ),
+        ));
+    }
+    let qualified: Vec<bid::Model> = tenders::bids(&txn, id)
+        .await?
+        .into_iter()
+        .filter(|b| b.status == "live" && b.qualified == Some(true))
+        .collect();
+    let candidates = ranking(
+        qualified
+            .iter()
+            .filter_map(|b| {
+                Some(Candidate {
+                    bid_id: b.id,
+                    rfc: b.rfc.clone(),
+                    total: Money::from_centavos(b.total_centavos?).ok()?,
+                    priced_at: b.received_at,
+                })
+            })
+            .collect(),
+    );
+    let reference = Money::from_centavos(record.tender.reference_centavos).unwrap_or_default();
+    let mut passed_over = Vec::new();
+    let mut winner = None;
+    for candidate in candidates {
+        match bar(&txn, &candidate.rfc, today).await? {
+            None => {
+                winner = Some(candidate);
+                break;
+            }
+            Some(bar) if pass_over_reason.is_some() => {
+                passed_over.push(json!({"bid_id": candidate.bid_id.to_string(), "rfc": candidate.rfc, "bar": bar.code()}));
+            }
+            Some(bar) => {
+                return Err(TenderError::Conflict(
+                    bar.code(),
+                    format!(
+                        "the first-ranked bid {} ({}) can't be awarded today ({}); to award the next \
+                         qualified bid, send pass_over_reason",
+                        candidate.bid_id,
+                        candidate.rfc,
+                        bar.code()
+                    ),
+                ));
+            }
+        }
+    }
+    let winner = winner.ok_or_else(|| {
+        TenderError::Conflict(
+            "no_eligible_bid",
+            format!("tender {id} has no qualified bid that can be awarded"),
+        )
+    })?;
+    if winner.total > reference {
+        return Err(TenderError::Conflict(
+            "above_reference_value",
+            format!(
+                "the award {} exceeds the reference value {}",
+                winner.total, reference
+            ),
+        ));
+    }
+    let model = award::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tender_id: Set(id),
+        bid_id: Set(winner.bid_id),
+        rfc: Set(winner.rfc.clone()),
+        agency: Set(record.tender.agency.clone()),
+        procedure: Set(record.tender.procedure.clone()),
+        amount_centavos: Set(winner.total.centavos()),
+        reference_centavos: Set(reference.centavos()),
+        savings_centavos: Set(savings(reference, winner.total)),
+        framework_savings_centavos: Set(None),
+        pass_over_reason: Set(pass_over_reason
+            .filter(|_| !passed_over.is_empty())
+            .map(str::to_owned)),
+        passed_over: Set(serde_json::Value::Array(passed_over.clone()).to_string()),
+        awarded_by: Set(actor.sub.clone()),
+        awarded_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .context("inserting the award")?;
+    let updated = tenders::set_status_of(&txn, &record, Status::Awarded, now).await?;
+    tenders::record_event(
+        &txn,
+        now,
+        actor,
+        "tender.awarded",
+        id,
+        json!({
+            "from": "evaluated",
+            "to": "awarded",
+            "bid_id": winner.bid_id.to_string(),
+            "rfc": winner.rfc,
+            "amount": winner.total.to_string(),
+            "savings": Money::from_centavos(model.savings_centavos.max(0)).unwrap_or_default().to_string(),
+            "passed_over": passed_over,
+            "pass_over_reason": model.pass_over_reason,
+        }),
+    )
+    .await?;
+    txn.commit().await.context("committing the award")?;
+    let record = TenderRecord {
+        tender: updated,
+        award: Some(model.clone()),
+        ..record
+    };
+    Ok((record, model))
+}
+
+/// Whether `rfc` may be awarded on `today`.
+async fn bar(
+    conn: &impl ConnectionTrait,
+    rfc: &str,
+    today: NaiveDate,
+) -> anyhow::Result<Option<Bar>> {
+    Ok(match tenders::eligibility(conn, rfc, today).await? {
+        Some("supplier_not_registered") => Some(Bar::NotRegistered),
+        Some(_) => Some(Bar::Sanctioned),
+        None => None,
+    })
+}
+
+/// The terms of a signed contract.
+#[derive(Debug, Clone)]
+pub struct ContractTerms {
+    pub amount: Money,
+    pub signed_on: NaiveDate,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// Records the signed contract: its amount equals the award; the tender becomes
+/// `contracted`.
+pub async fn sign(
+    db: &DatabaseConnection,
+    id: Uuid,
+    agency: &str,
+    terms: &ContractTerms,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<(TenderRecord, contract::Model), TenderError> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let record = tenders::lock_for_update(&txn, id, Some(agency)).await?;
+    let award = match (record.status(), &record.award) {
+        (Status::Awarded, Some(award)) => award.clone(),
+        _ => {
+            return Err(TenderError::Conflict(
+                "not_contractable",
+                format!(
+                    "tender {id} is {}; a contract follows the award",
+                    record.tender.status
+                ),
+            ));
+        }
+    };
+    let mut errors = crate::domain::validation::ValidationErrors::new();
+    if terms.amount.centavos() != award.amount_centavos {
+        errors.push(
+            "amount",
+            "contract_amount_mismatch",
+            format!(
+                "the contract's amount is the award's: {}",
+                Money::from_centavos(award.amount_centavos).unwrap_or_default()
+            ),
+        );
+    }
+    if terms.signed_on > today {
+        errors.push(
+            "signed_on",
+            "signed_in_future",
+            "a contract is recorded once signed",
+        );
+    }
+    if terms.ends_on < terms.starts_on {
+        errors.push(
+            "ends_on",
+            "invalid_contract_period",
+            "a contract ends on or after it starts",
+        );
+    }
+    errors.finish().map_err(TenderError::Invalid)?;
+    let model = contract::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        tender_id: Set(id),
+        award_id: Set(award.id),
+        amount_centavos: Set(terms.amount.centavos()),
+        signed_on: Set(terms.signed_on),
+        starts_on: Set(terms.starts_on),
+        ends_on: Set(terms.ends_on),
+        signed_by: Set(actor.sub.clone()),
+        recorded_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .context("inserting the contract")?;
+    let updated = tenders::set_status_of(&txn, &record, Status::Contracted, now).await?;
+    tenders::record_event(
+        &txn,
+        now,
+        actor,
+        "tender.contracted",
+        id,
+        json!({
+            "from": "awarded",
+            "to": "contracted",
+            "contract_id": model.id.to_string(),
+            "amount": terms.amount.to_string(),
+            "signed_on": terms.signed_on.to_string(),
+            "starts_on": terms.starts_on.to_string(),
+            "ends_on": terms.ends_on.to_string(),
+        }),
+    )
+    .await?;
+    txn.commit().await.context("committing the contract")?;
+    let record = TenderRecord {
+        tender: updated,
+        contract: Some(model.clone()),
+        ..record
+    };
+    Ok((record, model))
+}
+
+/// Filters of the savings totals.
+#[derive(Debug, Clone, Default)]
+pub struct SavingsFilter {
+    pub agency: Option<String>,
+    pub procedure: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One group of the savings totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavingsRow {
+    pub agency: String,
+    pub procedure: String,
+    pub awards: i64,
+    pub reference: i64,
+    pub awarded: i64,
+    pub savings: i64,
+    pub framework_savings: i64,
+}
+
+/// Savings summed by agency and procedure, in SQL.
+pub async fn savings_totals(
+    conn: &impl ConnectionTrait,
+    filter: &SavingsFilter,
+) -> anyhow::Result<Vec<SavingsRow>> {
+    let mut condition = Condition::all();
+    if let Some(agency) = &filter.agency {
+        condition = condition.add(award::Column::Agency.eq(agency.clone()));
+    }
+    if let Some(procedure) = &filter.procedure {
+        condition = condition.add(award::Column::Procedure.eq(procedure.clone()));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(award::Column::AwardedAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        condition = condition.add(award::Column::AwardedAt.lt(until));
+    }
+    let sum = |col: award::Column| -> Expr {
+        Func::cast_as(Func::sum(Expr::col(col)), Alias::new("BIGINT")).into()
+    };
+    let count: Expr = Func::cast_as(
+        Func::count(Expr::col(award::Column::Id)),
+        Alias::new("BIGINT"),
+    )
+    .into();
+    /// agency, procedure, awards, reference, awarded, savings, framework savings.
+    type Totals = (String, String, i64, i64, i64, i64, Option<i64>);
+    let rows: Vec<Totals> = award::Entity::find()
+        .select_only()
+        .column(award::Column::Agency)
+        .column(award::Column::Procedure)
+        .column_as(count, "awards")
+        .column_as(sum(award::Column::ReferenceCentavos), "reference")
+        .column_as(sum(award::Column::AmountCentavos), "awarded")
+        .column_as(sum(award::Column::SavingsCentavos), "savings")
+        .column_as(
+            sum(award::Column::FrameworkSavingsCentavos),
+            "framework_savings",
+        )
+        .filter(condition)
+        .group_by(award::Column::Agency)
+        .group_by(award::Column::Procedure)
+        .into_tuple()
+        .all(conn)
+        .await
+        .context("summing savings")?;
+    let mut out: Vec<SavingsRow> = rows
+        .into_iter()
+        .map(
+            |(agency, procedure, awards, reference, awarded, savings, framework)| SavingsRow {
+                agency,
+                procedure,
+                awards,
+                reference,
+                awarded,
+                savings,
+                framework_savings: framework.unwrap_or(0),
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| (&a.agency, &a.procedure).cmp(&(&b.agency, &b.procedure)));
+    Ok(out)
+}

@@ -1,0 +1,121 @@
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{Tender, tender_error, tender_id};
+use crate::auth::Officer;
+use crate::domain::money::Money;
+use crate::domain::tender::LONG_TEXT_LEN;
+use crate::domain::text::bounded;
+use crate::domain::validation::ValidationErrors;
+use crate::error::{ApiError, Problem};
+use crate::persistence::awards::{self, ContractTerms};
+use crate::routes::extract::ApiJson;
+use crate::startup::AppState;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardRequest {
+    /// When the first-ranked bid can't be awarded (its supplier sanctioned since, say),
+    /// the reason to pass over barred bids and award the next qualified one. Recorded.
+    pub pass_over_reason: Option<String>,
+}
+
+/// Award the tender (officers of its agency). The service picks the winner — the lowest
+/// final price among qualified bids, an earlier price winning a tie — and checks every
+/// rule before the award in one transaction; any failure changes nothing.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/award", tag = "tenders",
+    params(("id" = uuid::Uuid, Path, description = "The tender")),
+    request_body = AwardRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Awarded: the tender with its award", body = Tender),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_awardable`, `supplier_sanctioned`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_reason`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn award_tender(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<AwardRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let mut errors = ValidationErrors::new();
+    let reason = body.pass_over_reason.as_deref().and_then(|r| {
+        errors.check(
+            "pass_over_reason",
+            bounded(r, "pass_over_reason", "invalid_reason", LONG_TEXT_LEN, true),
+        )
+    });
+    errors.finish()?;
+    let (record, _) = awards::award(
+        &state.db,
+        id,
+        officer.agency.as_str(),
+        reason.as_deref(),
+        &officer.identity.actor(),
+        state.clock.now(),
+        state.today(),
+    )
+    .await
+    .map_err(tender_error)?;
+    Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContractRequest {
+    /// Equal to the award.
+    #[schema(value_type = String, example = "2103160.00")]
+    pub amount: Money,
+    pub signed_on: NaiveDate,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+/// Record the signed contract (officers of the tender's agency); the tender becomes
+/// `contracted`.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/contract", tag = "tenders",
+    params(("id" = uuid::Uuid, Path, description = "The tender")),
+    request_body = ContractRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Contracted: the tender with its contract", body = Tender),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_contractable`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`contract_amount_mismatch`, `signed_in_future`, `invalid_contract_period`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn sign_contract(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<ContractRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let terms = ContractTerms {
+        amount: body.amount,
+        signed_on: body.signed_on,
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+    };
+    let (record, _) = awards::sign(
+        &state.db,
+        id,
+        officer.agency.as_str(),
+        &terms,
+        &officer.identity.actor(),
+        state.clock.now(),
+        state.today(),
+    )
+    .await
+    .map_err(tender_error)?;
+    Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
+}
