@@ -8,7 +8,7 @@ use utoipa::{
 };
 
 use crate::error::{Problem, ProblemField};
-use crate::routes::{agencies, classifier, health, me, savings, suppliers, tenders};
+use crate::routes::{agencies, classifier, health, ict_assents, me, savings, suppliers, tenders};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -56,6 +56,10 @@ use crate::routes::{agencies, classifier, health, me, savings, suppliers, tender
         tenders::award_tender,
         tenders::sign_contract,
         savings::savings,
+        ict_assents::request_assent,
+        ict_assents::list_assents,
+        ict_assents::get_assent,
+        ict_assents::decide_assent,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
@@ -66,6 +70,7 @@ use crate::routes::{agencies, classifier, health, me, savings, suppliers, tender
         (name = "classifier", description = "The single classifier of goods and services (CUCOP-style)"),
         (name = "tenders", description = "Tenders: procedures, clarifications, opening, evaluation"),
         (name = "bids", description = "Sealed bids: sealed at rest until the opening"),
+        (name = "ict", description = "ICT assents of the Digital Government Unit"),
         (name = "public", description = "Open data: no token needed"),
     )
 )]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use chrono::FixedOffset;
 
+use crate::domain::ict::IctPolicy;
 use crate::domain::tender::LegalPeriods;
 
 use secrecy::SecretString;
@@ -110,6 +111,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "days between the end of clarifications and the submission deadline",
     ),
     (
+        "LICITA_STRATEGIC_LIMIT",
+        "7",
+        "approved strategic ICT projects an agency may hold per fiscal year",
+    ),
+    (
+        "LICITA_FISCAL_YEAR_START",
+        "01-01",
+        "MM-DD: the first day of the fiscal year",
+    ),
+    (
         "LICITA_MAX_BODY_BYTES",
         "262144",
         "largest request body accepted (413 beyond)",
@@ -143,6 +154,8 @@ pub struct Settings {
     /// Legal minimum periods (all zero in the sandbox).
     pub periods: LegalPeriods,
     pub sandbox: bool,
+    /// The ICT policy: strategic-project limit and fiscal year.
+    pub ict: IctPolicy,
     pub max_body_bytes: usize,
     pub max_import_bytes: usize,
     /// The offset of the legal calendar (Mexico City, UTC−6 all year since 2022).
@@ -230,7 +243,29 @@ impl Settings {
                 base.clarification_gap_days,
             )?,
         };
+        let fiscal_year_start = match get("LICITA_FISCAL_YEAR_START") {
+            None => IctPolicy::DEFAULT.fiscal_year_start,
+            Some(raw) => {
+                chrono::NaiveDate::parse_from_str(&format!("2000-{}", raw.trim()), "%Y-%m-%d")
+                    .map(|d| (chrono::Datelike::month(&d), chrono::Datelike::day(&d)))
+                    .map_err(|_| SettingsError::Invalid {
+                        name: "LICITA_FISCAL_YEAR_START",
+                        value: raw.clone(),
+                        reason: "use MM-DD, e.g. 01-01",
+                    })?
+            }
+        };
+        let ict = IctPolicy {
+            strategic_limit: parse_num(
+                &get,
+                "LICITA_STRATEGIC_LIMIT",
+                IctPolicy::DEFAULT.strategic_limit,
+                0..=1000,
+            )?,
+            fiscal_year_start,
+        };
         let settings = Self {
+            ict,
             seal_key: get("LICITA_SEAL_KEY").map(SecretString::from),
             periods,
             sandbox,

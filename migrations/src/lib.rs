@@ -12,6 +12,7 @@ mod m20261122_000003_create_register;
 mod m20261122_000004_seed_classifier;
 mod m20261122_000005_create_tenders;
 mod m20261122_000006_create_awards;
+mod m20261122_000007_create_ict_assents;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_seed_classifier::Migration),
             Box::new(m20261122_000005_create_tenders::Migration),
             Box::new(m20261122_000006_create_awards::Migration),
+            Box::new(m20261122_000007_create_ict_assents::Migration),
         ]
     }
 }

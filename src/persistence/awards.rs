@@ -92,6 +92,13 @@ pub async fn award(
             format!("tender {id} has no qualified bid that can be awarded"),
         )
     })?;
+    if let Some((code, message)) =
+        super::ict::check_tender(&txn, &record, today, Some(winner.total)).await?
+    {
+        let mut errors = crate::domain::validation::ValidationErrors::new();
+        errors.push("ict_assent_id", code, message);
+        return Err(TenderError::Invalid(errors));
+    }
     if winner.total > reference {
         return Err(TenderError::Conflict(
             "above_reference_value",

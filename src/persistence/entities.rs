@@ -337,3 +337,52 @@ pub mod contract {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod ict_assent {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ict_assents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub agency: String,
+        pub title: String,
+        pub justification: String,
+        pub amount_centavos: i64,
+        pub strategic: bool,
+        /// requested, approved or rejected.
+        pub status: String,
+        pub approved_centavos: Option<i64>,
+        pub expires_on: Option<Date>,
+        pub fiscal_year: Option<i32>,
+        pub decision_notes: Option<String>,
+        pub decided_by: Option<String>,
+        pub decided_at: Option<DateTimeUtc>,
+        pub requested_by: String,
+        pub requested_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ict_assent_code {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ict_assent_codes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub assent_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -511,6 +511,9 @@ pub async fn publish(
             None => {}
         }
     }
+    if let Some((code, message)) = super::ict::check_tender(&txn, &record, today, None).await? {
+        errors.push("ict_assent_id", code, message);
+    }
     if procedure == Procedure::FrameworkOrder && record.tender.framework_contract_id.is_none() {
         errors.push(
             "framework_contract_id",

@@ -4,6 +4,7 @@ pub mod agencies;
 pub mod classifier;
 pub mod extract;
 pub mod health;
+pub mod ict_assents;
 pub mod me;
 pub mod pagination;
 pub mod savings;
@@ -22,7 +23,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(classifier::config)
         .configure(suppliers::config)
         .configure(tenders::config)
-        .configure(savings::config);
+        .configure(savings::config)
+        .configure(ict_assents::config);
 }
 
 /// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.

@@ -10,6 +10,8 @@
 
 mod helpers;
 
+mod ict;
+
 mod agencies;
 mod auth;
 mod awards;

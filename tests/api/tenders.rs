@@ -48,7 +48,7 @@ pub fn body() -> Value {
         "description": "Computadoras portátiles y consumibles para 120 puestos.",
         "procedure": "open",
         "items": [
-            {"classifier_code": "51501003", "quantity": 120, "unit": "pieza", "max_unit_price": "18500.00"},
+            {"classifier_code": "51101001", "quantity": 120, "unit": "pieza", "max_unit_price": "18500.00"},
             {"classifier_code": "21101001", "quantity": 40, "unit": "caja", "max_unit_price": "85.50"},
         ],
         "schedule": {
@@ -136,7 +136,7 @@ async fn an_officer_drafts_a_tender_that_only_its_agency_and_auditors_see(backen
         tender["reference_value"], "2223420.00",
         "120 × 18500.00 + 40 × 85.50"
     );
-    assert_eq!(tender["items"][0]["is_ict"], true);
+    assert_eq!(tender["items"][0]["is_ict"], false, "furniture");
     assert_eq!(tender["items"][1]["is_ict"], false);
     assert_eq!(tender["items"][1]["position"], 2);
 
@@ -294,7 +294,7 @@ async fn a_draft_is_edited_only_by_its_agency_and_only_while_a_draft(backend: Ba
     let path = format!("/api/v1/tenders/{}", tender["id"].as_str().unwrap());
     let mut changed = body();
     changed["title"] = json!("Adquisición de equipo de cómputo, segunda versión");
-    changed["items"] = json!([{"classifier_code": "51501003", "quantity": 10, "unit": "pieza", "max_unit_price": "20000.00"}]);
+    changed["items"] = json!([{"classifier_code": "51101001", "quantity": 10, "unit": "pieza", "max_unit_price": "20000.00"}]);
     let edited = json_of(
         app.put_json(&path, Some(&officer(&app, "SEP")), &changed)
             .await,
