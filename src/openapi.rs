@@ -8,7 +8,9 @@ use utoipa::{
 };
 
 use crate::error::{Problem, ProblemField};
-use crate::routes::{agencies, classifier, health, ict_assents, me, savings, suppliers, tenders};
+use crate::routes::{
+    agencies, classifier, framework_contracts, health, ict_assents, me, savings, suppliers, tenders,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -60,6 +62,11 @@ use crate::routes::{agencies, classifier, health, ict_assents, me, savings, supp
         ict_assents::list_assents,
         ict_assents::get_assent,
         ict_assents::decide_assent,
+        framework_contracts::create_framework_contract,
+        framework_contracts::list_framework_contracts,
+        framework_contracts::get_framework_contract,
+        framework_contracts::adhere_supplier,
+        framework_contracts::end_framework_contract,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
@@ -71,6 +78,7 @@ use crate::routes::{agencies, classifier, health, ict_assents, me, savings, supp
         (name = "tenders", description = "Tenders: procedures, clarifications, opening, evaluation"),
         (name = "bids", description = "Sealed bids: sealed at rest until the opening"),
         (name = "ict", description = "ICT assents of the Digital Government Unit"),
+        (name = "frameworks", description = "Framework contracts: fixed prices, adhered suppliers"),
         (name = "public", description = "Open data: no token needed"),
     )
 )]

@@ -13,6 +13,7 @@ mod m20261122_000004_seed_classifier;
 mod m20261122_000005_create_tenders;
 mod m20261122_000006_create_awards;
 mod m20261122_000007_create_ict_assents;
+mod m20261122_000008_create_framework_contracts;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_tenders::Migration),
             Box::new(m20261122_000006_create_awards::Migration),
             Box::new(m20261122_000007_create_ict_assents::Migration),
+            Box::new(m20261122_000008_create_framework_contracts::Migration),
         ]
     }
 }

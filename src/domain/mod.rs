@@ -6,6 +6,7 @@ pub mod award;
 pub mod bid;
 pub mod classifier;
 pub mod duration;
+pub mod framework;
 pub mod ict;
 pub mod money;
 pub mod rfc;

@@ -182,7 +182,8 @@ pub struct LegalPeriods {
     pub invitation_days: i64,
     pub direct_award_days: i64,
     pub framework_order_days: i64,
-    /// From the end of clarifications to the submission deadline.
+    /// From the end of clarifications to the submission deadline (open tenders and
+    /// invitations, which hold a clarification meeting).
     pub clarification_gap_days: i64,
 }
 
@@ -267,8 +268,11 @@ pub fn check_publishable_schedule(
             ),
         );
     }
+    // The clarification meeting's gap applies where one is held: open and invitation.
     let gap = Duration::days(periods.clarification_gap_days);
-    if schedule.submission_deadline - schedule.clarifications_until < gap {
+    if matches!(procedure, Procedure::Open | Procedure::Invitation)
+        && schedule.submission_deadline - schedule.clarifications_until < gap
+    {
         errors.push(
             "schedule.submission_deadline",
             "period_too_short",

@@ -22,8 +22,10 @@ use crate::domain::tender::Status;
 /// transaction. A barred winner (sanctioned since, say) refuses the award with the bar's
 /// code, unless the officer gives `pass_over_reason`: then barred bids are passed over,
 /// in rank order, and the reason is recorded.
+#[allow(clippy::too_many_arguments)]
 pub async fn award(
     db: &DatabaseConnection,
+    sealer: &crate::seal::Sealer,
     id: Uuid,
     agency: &str,
     pass_over_reason: Option<&str>,
@@ -61,10 +63,27 @@ pub async fn award(
             .collect(),
     );
     let reference = Money::from_centavos(record.tender.reference_centavos).unwrap_or_default();
+    let framework = match (record.procedure(), record.tender.framework_contract_id) {
+        (crate::domain::tender::Procedure::FrameworkOrder, Some(fid)) => {
+            super::frameworks::get(&txn, fid)
+                .await?
+                .map(|f| f.for_rules())
+        }
+        _ => None,
+    };
     let mut passed_over = Vec::new();
     let mut winner = None;
     for candidate in candidates {
-        match bar(&txn, &candidate.rfc, today).await? {
+        let barred = match bar(&txn, &candidate.rfc, today).await? {
+            None if framework
+                .as_ref()
+                .is_some_and(|f| !f.adhered(&candidate.rfc)) =>
+            {
+                Some(Bar::NotAdhered)
+            }
+            other => other,
+        };
+        match barred {
             None => {
                 winner = Some(candidate);
                 break;
@@ -99,6 +118,46 @@ pub async fn award(
         errors.push("ict_assent_id", code, message);
         return Err(TenderError::Invalid(errors));
     }
+    let framework_savings = match &framework {
+        None => None,
+        Some(framework) => {
+            let won = qualified
+                .iter()
+                .find(|b| b.id == winner.bid_id)
+                .context("the winning bid vanished")?;
+            let content = super::tenders::unseal(sealer, won)?;
+            let items = record.domain_items();
+            let chains = super::frameworks::item_ancestors(&txn, &record).await?;
+            let mut acquired = vec![Money::ZERO; items.len()];
+            for line in &content.prices {
+                if let Some(slot) = usize::try_from(line.position)
+                    .ok()
+                    .and_then(|p| p.checked_sub(1))
+                    .and_then(|p| acquired.get_mut(p))
+                {
+                    *slot = line.unit_price;
+                }
+            }
+            let mut errors = crate::domain::validation::ValidationErrors::new();
+            for (i, (item, price)) in items.iter().zip(&acquired).enumerate() {
+                let chain = chains.get(i).map(Vec::as_slice).unwrap_or(&[]);
+                if framework
+                    .price_of(&item.classifier_code, chain)
+                    .is_some_and(|fixed| *price > fixed)
+                {
+                    errors.push(
+                        &format!("items[{i}]"),
+                        "framework_price_exceeded",
+                        format!("the awarded unit price {price} is above the framework price"),
+                    );
+                }
+            }
+            errors.finish().map_err(TenderError::Invalid)?;
+            Some(crate::domain::framework::framework_savings(
+                framework, &items, &chains, &acquired,
+            ))
+        }
+    };
     if winner.total > reference {
         return Err(TenderError::Conflict(
             "above_reference_value",
@@ -118,7 +177,7 @@ pub async fn award(
         amount_centavos: Set(winner.total.centavos()),
         reference_centavos: Set(reference.centavos()),
         savings_centavos: Set(savings(reference, winner.total)),
-        framework_savings_centavos: Set(None),
+        framework_savings_centavos: Set(framework_savings),
         pass_over_reason: Set(pass_over_reason
             .filter(|_| !passed_over.is_empty())
             .map(str::to_owned)),

@@ -386,3 +386,66 @@ pub mod ict_assent_code {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod framework_contract {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "framework_contracts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub title: String,
+        pub valid_from: Date,
+        pub valid_until: Date,
+        pub ended_on: Option<Date>,
+        pub end_reason: Option<String>,
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod framework_item {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "framework_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub contract_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub classifier_code: String,
+        pub unit: String,
+        pub unit_centavos: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod framework_supplier {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "framework_suppliers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub contract_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub rfc: String,
+        pub adhered_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod awards;
 pub mod classifier;
 pub mod entities;
+pub mod frameworks;
 pub mod ict;
 pub mod suppliers;
 pub mod tenders;

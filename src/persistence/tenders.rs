@@ -514,12 +514,41 @@ pub async fn publish(
     if let Some((code, message)) = super::ict::check_tender(&txn, &record, today, None).await? {
         errors.push("ict_assent_id", code, message);
     }
-    if procedure == Procedure::FrameworkOrder && record.tender.framework_contract_id.is_none() {
-        errors.push(
-            "framework_contract_id",
-            "framework_contract_required",
-            "a framework order names the framework contract it is placed under",
-        );
+    let chains = super::frameworks::item_ancestors(&txn, &record).await?;
+    if procedure == Procedure::FrameworkOrder {
+        let framework = match record.tender.framework_contract_id {
+            Some(fid) => super::frameworks::get(&txn, fid).await?,
+            None => None,
+        };
+        match framework {
+            None => errors.push(
+                "framework_contract_id",
+                "framework_contract_required",
+                "a framework order names an existing framework contract it is placed under",
+            ),
+            Some(framework) => {
+                if let Err(found) = crate::domain::framework::check_order(
+                    &framework.for_rules(),
+                    &record.domain_items(),
+                    &chains,
+                    today,
+                ) {
+                    errors.0.extend(found.0);
+                }
+            }
+        }
+    } else if record.tender.framework_exception.is_none() {
+        let covering = super::frameworks::covering(&txn, &record, &chains, today).await?;
+        if !covering.is_empty() {
+            errors.push(
+                "procedure",
+                "framework_contract_applies",
+                format!(
+                    "framework contract(s) {} cover these goods: place a framework_order under one, or write the exception's justification",
+                    covering.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
     }
     errors.finish().map_err(TenderError::Invalid)?;
     let model = set_status(&txn, &record, Status::Published, now, |a| {
@@ -687,8 +716,22 @@ async fn require_participant(
                 format!("{rfc} is not invited to this {}", record.tender.procedure),
             ))
         }
-        // Adhesion to the framework contract is checked once framework contracts exist;
-        // until then no framework order can be published.
+        Procedure::FrameworkOrder => {
+            let adhered = match record.tender.framework_contract_id {
+                Some(fid) => super::frameworks::get(conn, fid)
+                    .await?
+                    .is_some_and(|f| f.for_rules().adhered(rfc)),
+                None => false,
+            };
+            if adhered {
+                Ok(())
+            } else {
+                Err(TenderError::Conflict(
+                    "framework_supplier_not_adhered",
+                    format!("{rfc} does not adhere to this order's framework contract"),
+                ))
+            }
+        }
         _ => Ok(()),
     }
 }

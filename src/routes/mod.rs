@@ -3,6 +3,7 @@
 pub mod agencies;
 pub mod classifier;
 pub mod extract;
+pub mod framework_contracts;
 pub mod health;
 pub mod ict_assents;
 pub mod me;
@@ -24,7 +25,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(suppliers::config)
         .configure(tenders::config)
         .configure(savings::config)
-        .configure(ict_assents::config);
+        .configure(ict_assents::config)
+        .configure(framework_contracts::config);
 }
 
 /// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.

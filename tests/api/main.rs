@@ -18,6 +18,7 @@ mod awards;
 mod classifier;
 mod cli;
 mod errors;
+mod frameworks;
 mod health;
 mod migrations;
 mod openapi;

@@ -34,8 +34,8 @@ pub struct AwardRequest {
         (status = 200, description = "Awarded: the tender with its award", body = Tender),
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`not_awardable`, `supplier_sanctioned`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_reason`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_awardable`, `supplier_sanctioned`, `framework_supplier_not_adhered`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_reason`, `ict_assent_required`, `ict_assent_not_approved`, `ict_assent_expired`, `ict_assent_codes_not_covered`, `ict_assent_insufficient`, `framework_price_exceeded`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn award_tender(
@@ -55,6 +55,7 @@ pub async fn award_tender(
     errors.finish()?;
     let (record, _) = awards::award(
         &state.db,
+        &state.sealer,
         id,
         officer.agency.as_str(),
         reason.as_deref(),

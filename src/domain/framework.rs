@@ -1,0 +1,217 @@
+//! Framework contracts (contratos marco): where one covers an item, agencies buy through it
+//! at its fixed prices, from its adhered suppliers, unless a written exception says why not.
+
+use chrono::NaiveDate;
+
+use super::money::Money;
+use super::tender::Item;
+use super::validation::ValidationErrors;
+
+/// A framework contract as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framework {
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    /// (classifier code, fixed unit price).
+    pub prices: Vec<(String, Money)>,
+    pub suppliers: Vec<String>,
+}
+
+impl Framework {
+    /// In force from `valid_from` to `valid_until`, or to `ended_on` when ended early
+    /// (both days included).
+    pub fn active_on(&self, on: NaiveDate) -> bool {
+        let last = self
+            .ended_on
+            .map_or(self.valid_until, |e| e.min(self.valid_until));
+        self.valid_from <= on && on <= last
+    }
+
+    /// The fixed price of an item: the contract lists its code or an ancestor's.
+    pub fn price_of(&self, code: &str, ancestors: &[String]) -> Option<Money> {
+        self.prices
+            .iter()
+            .find(|(c, _)| c == code)
+            .or_else(|| {
+                ancestors
+                    .iter()
+                    .rev()
+                    .find_map(|a| self.prices.iter().find(|(c, _)| c == a))
+            })
+            .map(|(_, price)| *price)
+    }
+
+    pub fn adhered(&self, rfc: &str) -> bool {
+        self.suppliers.iter().any(|s| s == rfc)
+    }
+}
+
+/// A framework order's items against its contract: each covered, no maximum above the
+/// fixed price. `ancestors[i]` are the ancestors' codes of `items[i]`.
+pub fn check_order(
+    framework: &Framework,
+    items: &[Item],
+    ancestors: &[Vec<String>],
+    on: NaiveDate,
+) -> Result<(), ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    if !framework.active_on(on) {
+        errors.push(
+            "framework_contract_id",
+            "framework_contract_inactive",
+            format!("the framework contract is not in force on {on}"),
+        );
+    }
+    for (i, item) in items.iter().enumerate() {
+        let chain = ancestors.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        match framework.price_of(&item.classifier_code, chain) {
+            None => errors.push(
+                &format!("items[{i}].classifier_code"),
+                "framework_item_not_covered",
+                format!(
+                    "the framework contract does not cover {}",
+                    item.classifier_code
+                ),
+            ),
+            Some(price) if item.max_unit_price > price => errors.push(
+                &format!("items[{i}].max_unit_price"),
+                "framework_price_exceeded",
+                format!(
+                    "{} is above the framework price {price}",
+                    item.max_unit_price
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    errors.finish()
+}
+
+/// Σ (framework price − acquired unit price) × quantity: the ICT policy's "efficiency".
+pub fn framework_savings(
+    framework: &Framework,
+    items: &[Item],
+    ancestors: &[Vec<String>],
+    acquired: &[Money],
+) -> i64 {
+    items
+        .iter()
+        .zip(acquired)
+        .enumerate()
+        .filter_map(|(i, (item, price))| {
+            let chain = ancestors.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            let fixed = framework.price_of(&item.classifier_code, chain)?;
+            let quantity = i64::try_from(item.quantity).ok()?;
+            fixed.minus(*price).checked_mul(quantity)
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn framework() -> Framework {
+        Framework {
+            valid_from: date("2026-01-01"),
+            valid_until: date("2026-12-31"),
+            ended_on: None,
+            prices: vec![
+                ("51501003".into(), Money::parse("17000.00").unwrap()),
+                ("211".into(), Money::parse("90.00").unwrap()),
+            ],
+            suppliers: vec!["AAA010101AA1".into()],
+        }
+    }
+
+    fn item(code: &str, max: &str, quantity: u64) -> Item {
+        Item {
+            classifier_code: code.into(),
+            quantity,
+            unit: "pieza".into(),
+            max_unit_price: Money::parse(max).unwrap(),
+        }
+    }
+
+    #[test]
+    fn in_force_between_its_dates_or_until_ended() {
+        let mut f = framework();
+        assert!(f.active_on(date("2026-01-01")) && f.active_on(date("2026-12-31")));
+        assert!(!f.active_on(date("2027-01-01")));
+        f.ended_on = Some(date("2026-06-30"));
+        assert!(f.active_on(date("2026-06-30")) && !f.active_on(date("2026-07-01")));
+    }
+
+    #[test]
+    fn prices_apply_to_the_code_or_its_ancestors() {
+        let f = framework();
+        assert_eq!(f.price_of("51501003", &[]), Money::parse("17000.00").ok());
+        assert_eq!(
+            f.price_of(
+                "21101001",
+                &["2000".into(), "2100".into(), "211".into(), "21101".into()]
+            ),
+            Money::parse("90.00").ok()
+        );
+        assert_eq!(f.price_of("51101001", &["5000".into()]), None);
+    }
+
+    #[test]
+    fn an_order_is_covered_and_within_the_fixed_prices() {
+        let f = framework();
+        let ancestors = vec![vec![], vec!["211".into()]];
+        let on = date("2026-05-01");
+        assert!(
+            check_order(
+                &f,
+                &[
+                    item("51501003", "17000.00", 10),
+                    item("21101001", "90.00", 5)
+                ],
+                &ancestors,
+                on
+            )
+            .is_ok()
+        );
+        let codes = |items: &[Item], on| {
+            check_order(&f, items, &ancestors, on)
+                .err()
+                .map(|e| e.0.iter().map(|e| e.code).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            codes(&[item("51501003", "17000.01", 1)], on),
+            ["framework_price_exceeded"]
+        );
+        assert_eq!(
+            codes(&[item("51101001", "1.00", 1)], on),
+            ["framework_item_not_covered"]
+        );
+        assert_eq!(
+            codes(&[item("51501003", "1.00", 1)], date("2027-01-02")),
+            ["framework_contract_inactive"]
+        );
+    }
+
+    #[test]
+    fn framework_savings_sum_each_line() {
+        let f = framework();
+        let items = [
+            item("51501003", "17000.00", 10),
+            item("21101001", "90.00", 5),
+        ];
+        let acquired = [
+            Money::parse("16500.00").unwrap(),
+            Money::parse("90.00").unwrap(),
+        ];
+        assert_eq!(
+            framework_savings(&f, &items, &[vec![], vec!["211".into()]], &acquired),
+            500_000
+        );
+    }
+}
