@@ -1,10 +1,9 @@
-use licita::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app};
 use crate::on_both_databases;
-use crate::tenders::{at, bid_body, body, create, officer, publish, submit};
+use crate::tenders::{at, bid_body, body, create, officer, open_and_qualify_all, publish, submit};
 
 on_both_databases!(
     the_registrar_keeps_framework_contracts_and_their_adhesions,
@@ -338,26 +337,7 @@ async fn a_framework_order_admits_only_adhered_suppliers_at_the_fixed_prices(bac
     )
     .await;
     app.clock.set(at(3));
-    let opened = json_of(
-        app.post_json(
-            &format!("/api/v1/tenders/{id}/opening"),
-            Some(&officer(&app, "SEP")),
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    json_of(
-        app.post_json(
-            &format!("/api/v1/tenders/{id}/evaluation"),
-            Some(&officer(&app, "SEP")),
-            &json!({"evaluations": [{"bid_id": opened["bids"][0]["bid_id"], "qualified": true}]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    open_and_qualify_all(&app, &id).await;
     let awarded = json_of(
         app.post_json(
             &format!("/api/v1/tenders/{id}/award"),
@@ -377,5 +357,4 @@ async fn a_framework_order_admits_only_adhered_suppliers_at_the_fixed_prices(bac
     )
     .await;
     assert_eq!(savings["framework_savings"], "60080.00");
-    let _ = Role::Auditor;
 }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app, spawn_app_with};
 use crate::on_both_databases;
-use crate::tenders::{at, bid_body, body, create, officer, publish, submit};
+use crate::tenders::{at, bid_body, body, create, officer, open_and_qualify_all, publish, submit};
 
 on_both_databases!(
     an_ict_purchase_needs_an_approved_assent_covering_its_codes,
@@ -161,26 +161,7 @@ async fn evaluated_ict_tender(
     )
     .await;
     app.clock.set(at(21));
-    let opened = json_of(
-        app.post_json(
-            &format!("/api/v1/tenders/{id}/opening"),
-            Some(&officer(app, "SEP")),
-            &json!({}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
-    json_of(
-        app.post_json(
-            &format!("/api/v1/tenders/{id}/evaluation"),
-            Some(&officer(app, "SEP")),
-            &json!({"evaluations": [{"bid_id": opened["bids"][0]["bid_id"], "qualified": true}]}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    open_and_qualify_all(app, &id).await;
     id
 }
 

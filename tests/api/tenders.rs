@@ -102,6 +102,39 @@ pub async fn submit(app: &TestApp, id: &str, rfc: &str, body: &Value) -> reqwest
     .await
 }
 
+/// Opens a SEP tender (the clock past its opening time) and returns the opening result.
+pub async fn open(app: &TestApp, id: &str) -> Value {
+    let path = format!("/api/v1/tenders/{id}/opening");
+    json_of(
+        app.post_json(&path, Some(&officer(app, "SEP")), &json!({}))
+            .await,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Opens a SEP tender and qualifies every opened bid; returns the evaluation result.
+pub async fn open_and_qualify_all(app: &TestApp, id: &str) -> Value {
+    let opened = open(app, id).await;
+    let evaluations: Vec<Value> = opened["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| json!({"bid_id": b["bid_id"], "qualified": true}))
+        .collect();
+    let path = format!("/api/v1/tenders/{id}/evaluation");
+    json_of(
+        app.post_json(
+            &path,
+            Some(&officer(app, "SEP")),
+            &json!({"evaluations": evaluations}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await
+}
+
 pub async fn actions(app: &TestApp, id: &str) -> Vec<String> {
     audit_event::Entity::find()
         .filter(audit_event::Column::EntityType.eq("tender"))
