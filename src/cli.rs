@@ -30,6 +30,8 @@ enum Command {
     Token(TokenArgs),
     /// Print the OpenAPI document.
     Openapi,
+    /// Re-walk the audit log's hash chain in the database; exit 1 if it is broken.
+    VerifyAudit,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +71,17 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Token(args) => {
             telemetry::init(&settings.log_filter, settings.log_format);
             println!("{}", mint(&settings, args)?);
+            Ok(())
+        }
+        Command::VerifyAudit => {
+            telemetry::init(&settings.log_filter, settings.log_format);
+            let db = persistence::connect(&settings).await?;
+            let walk = persistence::audit::verify(&db).await?;
+            let broken = walk.broken.is_some();
+            let report =
+                crate::routes::audit::AuditVerification::from_walk(walk, chrono::Utc::now());
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            anyhow::ensure!(!broken, "the audit chain is broken");
             Ok(())
         }
         Command::Openapi => {

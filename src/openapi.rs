@@ -9,7 +9,8 @@ use utoipa::{
 
 use crate::error::{Problem, ProblemField};
 use crate::routes::{
-    agencies, classifier, framework_contracts, health, ict_assents, me, savings, suppliers, tenders,
+    agencies, audit, classifier, framework_contracts, health, ict_assents, me, savings, suppliers,
+    tenders,
 };
 
 #[derive(OpenApi)]
@@ -67,6 +68,7 @@ use crate::routes::{
         framework_contracts::get_framework_contract,
         framework_contracts::adhere_supplier,
         framework_contracts::end_framework_contract,
+        audit::verify_audit,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),

@@ -106,10 +106,159 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
+/// One stored event, as read back for verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor: Actor,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    /// The canonical JSON text as stored.
+    pub data: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The first event that breaks the chain, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// Walks a chain in sequence order, one event at a time (so it can stream).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainWalk {
+    pub length: i64,
+    pub head: String,
+    pub broken: Option<BrokenLink>,
+}
+
+impl Default for ChainWalk {
+    fn default() -> Self {
+        Self {
+            length: 0,
+            head: GENESIS_HASH.to_owned(),
+            broken: None,
+        }
+    }
+}
+
+impl ChainWalk {
+    /// Checks the next event; after the first broken link, later events are not judged.
+    pub fn push(&mut self, event: &StoredEvent) {
+        if self.broken.is_some() {
+            return;
+        }
+        let expected_seq = self.length + 1;
+        let reason = if event.seq != expected_seq {
+            Some(format!(
+                "expected event {expected_seq}, found {}",
+                event.seq
+            ))
+        } else if event.prev_hash != self.head {
+            Some("its previous hash is not the hash of the event before it".to_owned())
+        } else {
+            match serde_json::from_str::<Value>(&event.data) {
+                Err(_) => Some("its data is not JSON".to_owned()),
+                Ok(data) => {
+                    let content = EventContent {
+                        seq: event.seq,
+                        occurred_at: event.occurred_at,
+                        actor: &event.actor,
+                        action: &event.action,
+                        entity_type: &event.entity_type,
+                        entity_id: &event.entity_id,
+                        data: &data,
+                    };
+                    (content.hash(&event.prev_hash) != event.hash)
+                        .then(|| "its content does not match its hash: it was changed after it was written".to_owned())
+                }
+            }
+        };
+        match reason {
+            Some(reason) => {
+                self.broken = Some(BrokenLink {
+                    seq: event.seq,
+                    reason,
+                })
+            }
+            None => {
+                self.length = event.seq;
+                self.head = event.hash.clone();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn chain(n: i64) -> Vec<StoredEvent> {
+        let actor = Actor::system();
+        let mut prev = GENESIS_HASH.to_owned();
+        (1..=n)
+            .map(|seq| {
+                let data = json!({"n": seq});
+                let content = EventContent {
+                    seq,
+                    occurred_at: DateTime::UNIX_EPOCH,
+                    actor: &actor,
+                    action: "test.event",
+                    entity_type: "test",
+                    entity_id: "1",
+                    data: &data,
+                };
+                let hash = content.hash(&prev);
+                let event = StoredEvent {
+                    seq,
+                    occurred_at: DateTime::UNIX_EPOCH,
+                    actor: actor.clone(),
+                    action: "test.event".into(),
+                    entity_type: "test".into(),
+                    entity_id: "1".into(),
+                    data: canonical_json(&data),
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                event
+            })
+            .collect()
+    }
+
+    fn walk(events: &[StoredEvent]) -> ChainWalk {
+        let mut w = ChainWalk::default();
+        events.iter().for_each(|e| w.push(e));
+        w
+    }
+
+    #[test]
+    fn an_intact_chain_reports_its_length_and_head() {
+        let events = chain(5);
+        let w = walk(&events);
+        assert_eq!((w.length, w.broken), (5, None));
+        assert_eq!(w.head, events[4].hash);
+        assert_eq!(walk(&[]), ChainWalk::default());
+    }
+
+    #[test]
+    fn the_first_broken_link_is_named() {
+        let mut edited = chain(5);
+        edited[2].data = r#"{"n":99}"#.into();
+        assert_eq!(walk(&edited).broken.map(|b| b.seq), Some(3));
+        let mut removed = chain(5);
+        removed.remove(1);
+        assert_eq!(walk(&removed).broken.map(|b| b.seq), Some(3), "a gap");
+        let mut rehashed = chain(5);
+        rehashed[1].data = r#"{"n":7}"#.into();
+        let w = walk(&rehashed);
+        assert_eq!((w.length, w.broken.map(|b| b.seq)), (1, Some(2)));
+    }
 
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {

@@ -84,3 +84,64 @@ pub async fn append(
     .context("moving the audit head")?;
     Ok(seq)
 }
+
+/// Events read per query while verifying.
+const VERIFY_BATCH: u64 = 1_000;
+
+/// Re-walks the whole chain from the database, in batches, and checks the head row.
+pub async fn verify(
+    conn: &impl ConnectionTrait,
+) -> anyhow::Result<crate::domain::audit::ChainWalk> {
+    use crate::domain::audit::{BrokenLink, ChainWalk, StoredEvent};
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+
+    let mut walk = ChainWalk::default();
+    let mut after = 0i64;
+    loop {
+        let batch = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.gt(after))
+            .order_by_asc(audit_event::Column::Seq)
+            .limit(VERIFY_BATCH)
+            .all(conn)
+            .await
+            .context("reading audit events")?;
+        let Some(last) = batch.last().map(|e| e.seq) else {
+            break;
+        };
+        for e in batch {
+            walk.push(&StoredEvent {
+                seq: e.seq,
+                occurred_at: e.occurred_at,
+                actor: Actor {
+                    role: e.actor_role,
+                    sub: e.actor_sub,
+                },
+                action: e.action,
+                entity_type: e.entity_type,
+                entity_id: e.entity_id,
+                data: e.data,
+                prev_hash: e.prev_hash,
+                hash: e.hash,
+            });
+        }
+        if walk.broken.is_some() {
+            return Ok(walk);
+        }
+        after = last;
+    }
+    let head = audit_head::Entity::find_by_id(HEAD_ID)
+        .one(conn)
+        .await
+        .context("reading the audit head")?
+        .context("the audit head row is missing")?;
+    if head.seq != walk.length || head.hash != walk.head {
+        walk.broken = Some(BrokenLink {
+            seq: walk.length + 1,
+            reason: format!(
+                "the recorded head (event {}) does not match the chain's last event ({})",
+                head.seq, walk.length
+            ),
+        });
+    }
+    Ok(walk)
+}

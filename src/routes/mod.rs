@@ -1,6 +1,7 @@
 //! HTTP routes: extract, parse into domain types, call, respond. One file per endpoint.
 
 pub mod agencies;
+pub mod audit;
 pub mod classifier;
 pub mod extract;
 pub mod framework_contracts;
@@ -26,7 +27,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(tenders::config)
         .configure(savings::config)
         .configure(ict_assents::config)
-        .configure(framework_contracts::config);
+        .configure(framework_contracts::config)
+        .configure(audit::config);
 }
 
 /// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.

@@ -255,6 +255,11 @@ impl TestApp {
         self.clock.set(at);
     }
 
+    /// The app's data folder (its SQLite database, when on SQLite).
+    pub fn data_dir_path(&self) -> String {
+        self._data_dir.path().display().to_string()
+    }
+
     /// Registers a supplier through the API (as the registrar) and returns its RFC.
     pub async fn register_supplier(&self, rfc: &str, name: &str) -> String {
         let body = serde_json::json!({

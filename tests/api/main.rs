@@ -13,6 +13,7 @@ mod helpers;
 mod ict;
 
 mod agencies;
+mod audit;
 mod auth;
 mod awards;
 mod classifier;
