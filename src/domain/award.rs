@@ -39,7 +39,7 @@ pub enum Bar {
 impl Bar {
     pub fn code(self) -> &'static str {
         match self {
-            Bar::NotRegistered => "supplier_not_registered",
+            Bar::NotRegistered => "winner_not_registered",
             Bar::Sanctioned => "supplier_sanctioned",
             Bar::NotAdhered => "framework_supplier_not_adhered",
         }

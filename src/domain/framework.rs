@@ -13,8 +13,8 @@ pub struct Framework {
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
     pub ended_on: Option<NaiveDate>,
-    /// (classifier code, fixed unit price).
-    pub prices: Vec<(String, Money)>,
+    /// (classifier code, unit, fixed unit price).
+    pub prices: Vec<(String, String, Money)>,
     pub suppliers: Vec<String>,
 }
 
@@ -28,18 +28,24 @@ impl Framework {
         self.valid_from <= on && on <= last
     }
 
-    /// The fixed price of an item: the contract lists its code or an ancestor's.
-    pub fn price_of(&self, code: &str, ancestors: &[String]) -> Option<Money> {
+    /// The unit and fixed price of an item: the contract lists its code or, failing that,
+    /// the nearest ancestor's.
+    pub fn fixed(&self, code: &str, ancestors: &[String]) -> Option<(&str, Money)> {
         self.prices
             .iter()
-            .find(|(c, _)| c == code)
+            .find(|(c, ..)| c == code)
             .or_else(|| {
                 ancestors
                     .iter()
                     .rev()
-                    .find_map(|a| self.prices.iter().find(|(c, _)| c == a))
+                    .find_map(|a| self.prices.iter().find(|(c, ..)| c == a))
             })
-            .map(|(_, price)| *price)
+            .map(|(_, unit, price)| (unit.as_str(), *price))
+    }
+
+    /// The fixed price of an item.
+    pub fn price_of(&self, code: &str, ancestors: &[String]) -> Option<Money> {
+        self.fixed(code, ancestors).map(|(_, price)| price)
     }
 
     pub fn adhered(&self, rfc: &str) -> bool {
@@ -65,7 +71,15 @@ pub fn check_order(
     }
     for (i, item) in items.iter().enumerate() {
         let chain = ancestors.get(i).map(Vec::as_slice).unwrap_or(&[]);
-        match framework.price_of(&item.classifier_code, chain) {
+        match framework.fixed(&item.classifier_code, chain) {
+            Some((unit, _)) if !unit.trim().eq_ignore_ascii_case(item.unit.trim()) => errors.push(
+                &format!("items[{i}].unit"),
+                "framework_unit_mismatch",
+                format!(
+                    "the framework contract prices {} by {unit}, not by {}",
+                    item.classifier_code, item.unit
+                ),
+            ),
             None => errors.push(
                 &format!("items[{i}].classifier_code"),
                 "framework_item_not_covered",
@@ -74,7 +88,7 @@ pub fn check_order(
                     item.classifier_code
                 ),
             ),
-            Some(price) if item.max_unit_price > price => errors.push(
+            Some((_, price)) if item.max_unit_price > price => errors.push(
                 &format!("items[{i}].max_unit_price"),
                 "framework_price_exceeded",
                 format!(
@@ -89,23 +103,24 @@ pub fn check_order(
 }
 
 /// Σ (framework price − acquired unit price) × quantity: the ICT policy's "efficiency".
+/// `None` when the sum does not fit (never with real prices: it fails loudly instead of
+/// recording a wrong figure).
 pub fn framework_savings(
     framework: &Framework,
     items: &[Item],
     ancestors: &[Vec<String>],
     acquired: &[Money],
-) -> i64 {
-    items
-        .iter()
-        .zip(acquired)
-        .enumerate()
-        .filter_map(|(i, (item, price))| {
-            let chain = ancestors.get(i).map(Vec::as_slice).unwrap_or(&[]);
-            let fixed = framework.price_of(&item.classifier_code, chain)?;
-            let quantity = i64::try_from(item.quantity).ok()?;
-            fixed.minus(*price).checked_mul(quantity)
-        })
-        .sum()
+) -> Option<i64> {
+    let mut total: i128 = 0;
+    for (i, (item, price)) in items.iter().zip(acquired).enumerate() {
+        let chain = ancestors.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        let Some(fixed) = framework.price_of(&item.classifier_code, chain) else {
+            continue;
+        };
+        let line = i128::from(fixed.minus(*price)).checked_mul(i128::from(item.quantity))?;
+        total = total.checked_add(line)?;
+    }
+    i64::try_from(total).ok()
 }
 
 #[cfg(test)]
@@ -122,8 +137,12 @@ mod tests {
             valid_until: date("2026-12-31"),
             ended_on: None,
             prices: vec![
-                ("51501003".into(), Money::parse("17000.00").unwrap()),
-                ("211".into(), Money::parse("90.00").unwrap()),
+                (
+                    "51501003".into(),
+                    "pieza".into(),
+                    Money::parse("17000.00").unwrap(),
+                ),
+                ("211".into(), "pieza".into(), Money::parse("90.00").unwrap()),
             ],
             suppliers: vec!["AAA010101AA1".into()],
         }
@@ -211,7 +230,33 @@ mod tests {
         ];
         assert_eq!(
             framework_savings(&f, &items, &[vec![], vec!["211".into()]], &acquired),
-            500_000
+            Some(500_000)
         );
+        let fixed = Framework {
+            prices: vec![(
+                "51501003".into(),
+                "pieza".into(),
+                Money::from_centavos(crate::domain::money::MAX_CENTAVOS).unwrap(),
+            )],
+            ..f
+        };
+        let huge = [item("51501003", "17000.00", u64::MAX)];
+        assert_eq!(
+            framework_savings(&fixed, &huge, &[vec![]], &[Money::ZERO]),
+            None,
+            "fails instead of wrapping"
+        );
+    }
+
+    #[test]
+    fn a_framework_prices_each_item_by_its_unit() {
+        let f = framework();
+        let mut boxes = item("51501003", "1.00", 1);
+        boxes.unit = "caja".into();
+        let codes = check_order(&f, &[boxes], &[vec![]], date("2026-05-01"))
+            .err()
+            .map(|e| e.0.iter().map(|e| e.code).collect::<Vec<_>>())
+            .unwrap_or_default();
+        assert_eq!(codes, ["framework_unit_mismatch"]);
     }
 }

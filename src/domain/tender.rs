@@ -609,6 +609,19 @@ impl TenderDraft {
         if reference.is_none() {
             errors.push("items", "invalid_money", "the reference value is too large");
         }
+        for (field, at) in [
+            (
+                "schedule.clarifications_until",
+                raw.schedule.clarifications_until,
+            ),
+            (
+                "schedule.submission_deadline",
+                raw.schedule.submission_deadline,
+            ),
+            ("schedule.opening_at", raw.schedule.opening_at),
+        ] {
+            super::validation::check_year(&mut errors, field, at);
+        }
         check_order(&raw.schedule, &mut errors);
         let mut invited: Vec<Rfc> = Vec::with_capacity(raw.invited.len());
         if raw.invited.len() > MAX_INVITED {

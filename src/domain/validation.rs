@@ -82,3 +82,17 @@ pub fn all_or_errors<T>(
         errors
     })
 }
+
+/// The years a date may fall in, so that every database stores and compares it alike.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// Records `invalid_date` under `field` when `date`'s year is outside [`YEARS`].
+pub fn check_year(errors: &mut ValidationErrors, field: &str, date: impl chrono::Datelike) {
+    if !YEARS.contains(&date.year()) {
+        errors.push(
+            field,
+            "invalid_date",
+            format!("dates run from {} to {}", YEARS.start(), YEARS.end()),
+        );
+    }
+}

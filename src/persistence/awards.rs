@@ -71,6 +71,17 @@ pub async fn award(
         }
         _ => None,
     };
+    if let Some(framework) = &framework
+        && !framework.active_on(today)
+    {
+        let mut errors = crate::domain::validation::ValidationErrors::new();
+        errors.push(
+            "framework_contract_id",
+            "framework_contract_inactive",
+            format!("the order's framework contract is not in force on {today}"),
+        );
+        return Err(TenderError::Invalid(errors));
+    }
     let mut passed_over = Vec::new();
     let mut winner = None;
     for candidate in candidates {
@@ -153,9 +164,18 @@ pub async fn award(
                 }
             }
             errors.finish().map_err(TenderError::Invalid)?;
-            Some(crate::domain::framework::framework_savings(
-                framework, &items, &chains, &acquired,
-            ))
+            let savings =
+                crate::domain::framework::framework_savings(framework, &items, &chains, &acquired)
+                    .ok_or_else(|| {
+                        let mut errors = crate::domain::validation::ValidationErrors::new();
+                        errors.push(
+                            "items",
+                            "invalid_money",
+                            "the framework savings do not fit in an amount",
+                        );
+                        TenderError::Invalid(errors)
+                    })?;
+            Some(savings)
         }
     };
     if winner.total > reference {
@@ -240,6 +260,7 @@ pub struct ContractTerms {
 
 /// Records the signed contract: its amount equals the award; the tender becomes
 /// `contracted`.
+#[allow(clippy::too_many_arguments)]
 pub async fn sign(
     db: &DatabaseConnection,
     id: Uuid,
@@ -248,6 +269,7 @@ pub async fn sign(
     actor: &Actor,
     now: DateTime<Utc>,
     today: NaiveDate,
+    legal_offset: chrono::FixedOffset,
 ) -> Result<(TenderRecord, contract::Model), TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = tenders::lock_for_update(&txn, id, Some(agency)).await?;
@@ -272,6 +294,20 @@ pub async fn sign(
                 "the contract's amount is the award's: {}",
                 Money::from_centavos(award.amount_centavos).unwrap_or_default()
             ),
+        );
+    }
+    for (field, date) in [
+        ("signed_on", terms.signed_on),
+        ("starts_on", terms.starts_on),
+        ("ends_on", terms.ends_on),
+    ] {
+        crate::domain::validation::check_year(&mut errors, field, date);
+    }
+    if terms.signed_on < award.awarded_at.with_timezone(&legal_offset).date_naive() {
+        errors.push(
+            "signed_on",
+            "signed_before_award",
+            "a contract is signed on or after its award",
         );
     }
     if terms.signed_on > today {

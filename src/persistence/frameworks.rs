@@ -39,6 +39,7 @@ impl FrameworkRecord {
                 .map(|i| {
                     (
                         i.classifier_code.clone(),
+                        i.unit.clone(),
                         Money::from_centavos(i.unit_centavos).unwrap_or_default(),
                     )
                 })
@@ -288,6 +289,7 @@ pub async fn end(
     reason: &str,
     actor: &Actor,
     now: DateTime<Utc>,
+    today: NaiveDate,
 ) -> Result<FrameworkRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock(&txn, id).await?;
@@ -297,12 +299,15 @@ pub async fn end(
             format!("framework contract {id} has ended already"),
         ));
     }
-    if ends_on < record.contract.valid_from || ends_on > record.contract.valid_until {
+    if ends_on < today
+        || ends_on < record.contract.valid_from
+        || ends_on > record.contract.valid_until
+    {
         let mut errors = ValidationErrors::new();
         errors.push(
             "ends_on",
             "invalid_end_date",
-            "an early end falls within the contract's validity",
+            "an early end falls within the contract's validity, today or later (never retroactively)",
         );
         return Err(TenderError::Invalid(errors));
     }

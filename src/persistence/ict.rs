@@ -87,6 +87,7 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> Result<AssentRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
+    super::tenders::require_agency(&txn, agency).await?;
     let missing = missing_codes(&txn, &new.codes).await?;
     if !missing.is_empty() {
         let mut errors = ValidationErrors::new();
@@ -311,6 +312,18 @@ pub async fn check_tender(
         Some(id) => get(conn, id).await?.map(|r| r.for_rules()),
         None => None,
     };
+    // An assent's amount is spent across every award that cites it.
+    let amount = match (amount, record.tender.ict_assent_id) {
+        (Some(amount), Some(assent_id)) => {
+            let used = used_by_other_awards(conn, assent_id, record.tender.id).await?;
+            Some(
+                amount
+                    .checked_add(used)
+                    .unwrap_or(Money::from_centavos(crate::domain::money::MAX_CENTAVOS)?),
+            )
+        }
+        (amount, _) => amount,
+    };
     Ok(
         crate::domain::ict::check_assent(
             assent.as_ref(),
@@ -322,4 +335,40 @@ pub async fn check_tender(
         .err()
         .map(|problem| (problem.code(), problem.message())),
     )
+}
+
+/// What earlier awards citing `assent_id` (other than `tender_id`'s) have spent of it.
+async fn used_by_other_awards(
+    conn: &impl ConnectionTrait,
+    assent_id: Uuid,
+    tender_id: Uuid,
+) -> anyhow::Result<Money> {
+    use super::entities::{award, tender};
+    let tenders: Vec<Uuid> = tender::Entity::find()
+        .select_only()
+        .column(tender::Column::Id)
+        .filter(tender::Column::IctAssentId.eq(assent_id))
+        .filter(tender::Column::Id.ne(tender_id))
+        .into_tuple()
+        .all(conn)
+        .await
+        .context("finding tenders under the assent")?;
+    if tenders.is_empty() {
+        return Ok(Money::ZERO);
+    }
+    let amounts: Vec<i64> = award::Entity::find()
+        .select_only()
+        .column(award::Column::AmountCentavos)
+        .filter(award::Column::TenderId.is_in(tenders))
+        .into_tuple()
+        .all(conn)
+        .await
+        .context("summing awards under the assent")?;
+    let total = amounts
+        .iter()
+        .try_fold(0i64, |sum, a| sum.checked_add(*a))
+        .context("awards overflow")?;
+    Ok(Money::from_centavos(
+        total.min(crate::domain::money::MAX_CENTAVOS),
+    )?)
 }

@@ -324,6 +324,7 @@ pub async fn create(
     now: DateTime<Utc>,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
+    require_agency(&txn, agency).await?;
     let flags = item_flags(&txn, &draft.items).await?;
     let id = Uuid::now_v7();
     let mut active = tender::ActiveModel {
@@ -1110,4 +1111,20 @@ pub async fn cancel(
         tender: model,
         ..record
     })
+}
+
+/// An officer's token may name an agency that was never registered: refuse, rather than
+/// fail on the foreign key.
+pub async fn require_agency(conn: &impl ConnectionTrait, agency: &str) -> Result<(), TenderError> {
+    let found = super::entities::agency::Entity::find_by_id(agency.to_owned())
+        .one(conn)
+        .await
+        .context("reading the agency")?;
+    if found.is_none() {
+        return Err(TenderError::Forbidden(
+            "agency_not_registered",
+            format!("agency {agency} is not registered; the registrar adds agencies"),
+        ));
+    }
+    Ok(())
 }

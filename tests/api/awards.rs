@@ -161,6 +161,8 @@ async fn the_lowest_qualified_price_wins_and_its_savings_are_public(backend: Bac
         (json!({"amount": "2103160.01"}), "contract_amount_mismatch"),
         (json!({"signed_on": "2026-03-24"}), "signed_in_future"),
         (json!({"ends_on": "2026-03-31"}), "invalid_contract_period"),
+        (json!({"signed_on": "2026-03-22"}), "signed_before_award"),
+        (json!({"ends_on": "1800-01-01"}), "invalid_date"),
     ] {
         let mut request = terms.clone();
         for (k, v) in change.as_object().unwrap() {

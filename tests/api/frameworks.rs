@@ -89,6 +89,19 @@ async fn the_registrar_keeps_framework_contracts_and_their_adhesions(backend: Ba
             "suppliers[0]",
             "adherent_sanctioned",
         ),
+        (
+            json!({"valid_from": "0999-01-01"}),
+            "valid_from",
+            "invalid_date",
+        ),
+        (
+            json!({"items": [
+                {"classifier_code": "211", "unit": "caja", "unit_price": "1.00"},
+                {"classifier_code": "211", "unit": "caja", "unit_price": "2.00"},
+            ]}),
+            "items[1].classifier_code",
+            "framework_item_duplicate",
+        ),
     ] {
         let mut request = framework(&[&a]);
         for (k, v) in change.as_object().unwrap() {
@@ -179,6 +192,18 @@ async fn the_registrar_keeps_framework_contracts_and_their_adhesions(backend: Ba
     .await;
 
     let end = format!("/api/v1/framework-contracts/{id}/end");
+    // Never retroactively: the clock is at 2 March 2026.
+    assert_problem(
+        app.post_json(
+            &end,
+            Some(&app.registrar()),
+            &json!({"ends_on": "2026-03-01", "reason": "x"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_end_date",
+    )
+    .await;
     assert_problem(
         app.post_json(
             &end,
@@ -265,12 +290,13 @@ async fn covered_goods_are_bought_through_the_framework_or_with_a_written_except
                 contract["id"].as_str().unwrap()
             ),
             Some(&app.registrar()),
-            &json!({"ends_on": "2026-03-01", "reason": "Rescisión"}),
+            &json!({"ends_on": "2026-03-02", "reason": "Rescisión"}),
         )
         .await,
         StatusCode::OK,
     )
     .await;
+    app.clock.set(at(1));
     let id = create(&app, "SEP", &body()).await["id"]
         .as_str()
         .unwrap()
@@ -306,6 +332,18 @@ async fn a_framework_order_admits_only_adhered_suppliers_at_the_fixed_prices(bac
     )
     .await;
     assert_eq!(problem["fields"][0]["field"], "items[0].max_unit_price");
+    let mut by_box = order("17000.00", "51101001");
+    by_box["items"][0]["unit"] = json!("caja");
+    let id = create(&app, "SEP", &by_box).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_problem(
+        publish(&app, "SEP", &id).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "framework_unit_mismatch",
+    )
+    .await;
     let id = create(&app, "SEP", &order("100.00", "51101002")).await["id"]
         .as_str()
         .unwrap()

@@ -220,6 +220,15 @@ async fn the_award_checks_the_assent_again_for_its_amount_and_date(backend: Back
     let id = evaluated_ict_tender(&app, &enough["id"], &a, "17500.00").await;
     let awarded = json_of(award(id).await, StatusCode::OK).await;
     assert_eq!(awarded["award"]["amount"], "2103200.00");
+
+    // The same assent cannot pay for a second purchase beyond what is left of it.
+    let id = evaluated_ict_tender(&app, &enough["id"], &a, "17500.00").await;
+    assert_problem(
+        award(id).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ict_assent_insufficient",
+    )
+    .await;
 }
 
 async fn the_ict_authority_decides_once_within_the_strategic_limit(backend: Backend) {
@@ -388,6 +397,17 @@ async fn assents_are_read_by_their_agency_the_authority_and_auditors(backend: Ba
         )
         .await;
     }
+    assert_problem(
+        app.post_json(
+            "/api/v1/ict-assents",
+            Some(&officer(&app, "NOEXISTE")),
+            &json!({"title": "Proyecto", "justification": "x", "classifier_codes": ["51501"], "amount": "1.00"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "agency_not_registered",
+    )
+    .await;
     let supplier = app.token(Role::Supplier, &rfc("SUP010101AB"), None);
     assert_problem(
         app.get("/api/v1/ict-assents", Some(&supplier)).await,

@@ -22,6 +22,7 @@ on_both_databases!(
     an_invitation_admits_only_the_invited,
     a_direct_award_runs_with_its_one_supplier_to_the_award_step,
     a_framework_order_needs_its_framework_contract,
+    out_of_range_input_is_refused_never_a_500,
 );
 
 pub const START: &str = "2026-03-02T12:00:00Z";
@@ -1285,4 +1286,53 @@ async fn a_framework_order_needs_its_framework_contract(backend: Backend) {
     )
     .await;
     assert_eq!(problem["fields"][0]["field"], "framework_contract_id");
+}
+
+async fn out_of_range_input_is_refused_never_a_500(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.clock.set(at(0));
+    // A validly signed officer token for an agency nobody registered.
+    assert_problem(
+        app.post_json("/api/v1/tenders", Some(&officer(&app, "NOEXISTE")), &body())
+            .await,
+        StatusCode::FORBIDDEN,
+        "agency_not_registered",
+    )
+    .await;
+    let mut ancient = body();
+    ancient["schedule"]["clarifications_until"] = json!("0100-01-01T00:00:00Z");
+    let problem = assert_problem(
+        app.post_json("/api/v1/tenders", Some(&officer(&app, "SEP")), &ancient)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_date",
+    )
+    .await;
+    assert_eq!(
+        problem["fields"][0]["field"],
+        "schedule.clarifications_until"
+    );
+    // A control character in an evaluation reason.
+    let a = app.register_supplier(&rfc("NUL010101AB"), "Postor").await;
+    let id = published(&app).await;
+    app.clock.set(at(8));
+    json_of(
+        submit(&app, &id, &a, &bid_body("100.00", "10.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21));
+    let opened = open(&app, &id).await;
+    let problem = assert_problem(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/evaluation"),
+            Some(&officer(&app, "SEP")),
+            &json!({"evaluations": [{"bid_id": opened["bids"][0]["bid_id"], "qualified": false, "reason": "mal\u{0}formado"}]}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_reason",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "evaluations[0].reason");
 }

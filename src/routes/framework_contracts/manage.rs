@@ -10,7 +10,7 @@ use crate::domain::money::Money;
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::tender::{LONG_TEXT_LEN, TITLE_LEN};
 use crate::domain::text::bounded;
-use crate::domain::validation::ValidationErrors;
+use crate::domain::validation::{ValidationErrors, check_year};
 use crate::error::{ApiError, Problem};
 use crate::persistence::frameworks::{self, NewFramework};
 use crate::routes::extract::ApiJson;
@@ -60,6 +60,8 @@ pub async fn create_framework_contract(
         "title",
         bounded(&body.title, "title", "invalid_title", TITLE_LEN, false),
     );
+    check_year(&mut errors, "valid_from", body.valid_from);
+    check_year(&mut errors, "valid_until", body.valid_until);
     if body.valid_until < body.valid_from {
         errors.push(
             "valid_until",
@@ -74,7 +76,7 @@ pub async fn create_framework_contract(
             "a framework contract fixes at least one price",
         );
     }
-    let mut items = Vec::new();
+    let mut items: Vec<(String, String, Money)> = Vec::new();
     for (i, item) in body.items.iter().enumerate() {
         let code = errors.check(
             &format!("items[{i}].classifier_code"),
@@ -92,6 +94,13 @@ pub async fn create_framework_contract(
             );
         }
         if let (Some(code), Some(unit)) = (code, unit) {
+            if items.iter().any(|(c, ..)| c == code.as_str()) {
+                errors.push(
+                    &format!("items[{i}].classifier_code"),
+                    "framework_item_duplicate",
+                    format!("{code} has a price already"),
+                );
+            }
             items.push((code.as_str().to_owned(), unit, item.unit_price));
         }
     }
@@ -232,6 +241,7 @@ pub async fn end_framework_contract(
         &reason.unwrap_or_default(),
         &registrar.0.actor(),
         state.clock.now(),
+        state.today(),
     )
     .await
     .map_err(framework_error)?;

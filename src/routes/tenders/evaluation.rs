@@ -6,7 +6,9 @@ use uuid::Uuid;
 use super::bids::{BidView, full_view};
 use super::{Tender, tender_error, tender_id};
 use crate::auth::Officer;
-use crate::domain::tender::Status;
+use crate::domain::tender::{LONG_TEXT_LEN, Status};
+use crate::domain::text::bounded;
+use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
 use crate::persistence::tenders::{self, Evaluation};
 use crate::routes::extract::ApiJson;
@@ -49,7 +51,7 @@ pub struct EvaluationResult {
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_evaluable`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`unknown_bid`, `evaluation_incomplete`, `reason_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`unknown_bid`, `evaluation_incomplete`, `reason_required`, `invalid_reason`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn evaluate_tender(
@@ -59,15 +61,23 @@ pub async fn evaluate_tender(
     ApiJson(body): ApiJson<EvaluationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
+    let mut errors = ValidationErrors::new();
     let evaluations: Vec<Evaluation> = body
         .evaluations
         .into_iter()
-        .map(|e| Evaluation {
+        .enumerate()
+        .map(|(i, e)| Evaluation {
             bid_id: e.bid_id,
             qualified: e.qualified,
-            reason: e.reason,
+            reason: e.reason.filter(|r| !r.trim().is_empty()).and_then(|r| {
+                errors.check(
+                    &format!("evaluations[{i}].reason"),
+                    bounded(&r, "reason", "invalid_reason", LONG_TEXT_LEN, true),
+                )
+            }),
         })
         .collect();
+    errors.finish()?;
     let (record, bids) = tenders::evaluate(
         &state.db,
         id,
