@@ -9,6 +9,7 @@ on_both_databases!(
     the_registrar_keeps_framework_contracts_and_their_adhesions,
     covered_goods_are_bought_through_the_framework_or_with_a_written_exception,
     a_framework_order_admits_only_adhered_suppliers_at_the_fixed_prices,
+    an_order_whose_contract_ended_before_the_award_is_not_awarded,
 );
 
 /// Furniture item 51101001 at 17,000.00 and every stationery item (partida 211) at 90.00.
@@ -395,4 +396,56 @@ async fn a_framework_order_admits_only_adhered_suppliers_at_the_fixed_prices(bac
     )
     .await;
     assert_eq!(savings["framework_savings"], "60080.00");
+}
+
+async fn an_order_whose_contract_ended_before_the_award_is_not_awarded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.clock.set(at(0));
+    let adhered = app.register_supplier(&rfc("FWF010101AB"), "Adherida").await;
+    let contract = create_framework(&app, &framework(&[&adhered])).await;
+    let mut request = body();
+    request["procedure"] = json!("framework_order");
+    request["framework_contract_id"] = contract["id"].clone();
+    request["items"][0]["max_unit_price"] = json!("17000.00");
+    request["items"][1]["max_unit_price"] = json!("90.00");
+    request["schedule"] =
+        json!({"clarifications_until": at(1), "submission_deadline": at(3), "opening_at": at(3)});
+    let id = create(&app, "SEP", &request).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    app.clock.set(at(2));
+    json_of(
+        submit(&app, &id, &adhered, &bid_body("16500.00", "88.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // The contract ends on day 3 (5 March); the award comes on day 4.
+    let end = format!(
+        "/api/v1/framework-contracts/{}/end",
+        contract["id"].as_str().unwrap()
+    );
+    json_of(
+        app.post_json(
+            &end,
+            Some(&app.registrar()),
+            &json!({"ends_on": "2026-03-05", "reason": "Rescisión"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.clock.set(at(3));
+    open_and_qualify_all(&app, &id).await;
+    app.clock.set(at(4));
+    let award = format!("/api/v1/tenders/{id}/award");
+    let problem = assert_problem(
+        app.post_json(&award, Some(&officer(&app, "SEP")), &json!({}))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "framework_contract_inactive",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "framework_contract_id");
 }
