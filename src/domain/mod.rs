@@ -1,6 +1,7 @@
 //! Pure domain types and rules: no HTTP, SQL or Redis here.
 
 pub mod agency;
+pub mod auction;
 pub mod audit;
 pub mod award;
 pub mod bid;

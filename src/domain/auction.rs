@@ -1,0 +1,443 @@
+//! The reverse auction (SPEC §4) as a pure state machine over integer money and a time
+//! given by the caller: no I/O, no clock of its own. The Redis and in-process engines both
+//! apply these rules; they decide only where the state lives.
+//!
+//! Two formats:
+//! - `continuous` (reverse English): bid any time until the end; a bid accepted in the last
+//!   `soft_close_s` seconds moves the end to `now + extension_s`, at most `max_extensions`
+//!   times.
+//! - `rounds` (subsequent-discount offers): N rounds; in each, every participant has one
+//!   turn of `turn_s` seconds, in order from the highest current price to the lowest (as the
+//!   prices stand when the round starts).
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::money::Money;
+
+/// Basis points in 100 %.
+const BASIS_POINTS: i64 = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Continuous {
+        duration_s: i64,
+        soft_close_s: i64,
+        extension_s: i64,
+        max_extensions: u32,
+    },
+    Rounds {
+        rounds: u32,
+        turn_s: i64,
+    },
+}
+
+/// The least a bid must lower the bidder's own price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decrement {
+    Amount(Money),
+    /// Basis points of the bidder's own current price (250 = 2.5 %), rounded up to the centavo.
+    Percent(u32),
+}
+
+impl Decrement {
+    /// The highest price a bidder at `current` may offer.
+    pub fn limit(self, current: Money) -> i64 {
+        let step = match self {
+            Decrement::Amount(m) => m.centavos(),
+            Decrement::Percent(bp) => {
+                let num = i128::from(current.centavos()) * i128::from(bp);
+                i64::try_from((num + i128::from(BASIS_POINTS) - 1) / i128::from(BASIS_POINTS))
+                    .unwrap_or(i64::MAX)
+            }
+        };
+        current.centavos().saturating_sub(step.max(1))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub format: Format,
+    pub decrement: Decrement,
+    pub must_beat_best: bool,
+    /// The reference value (or the framework price): no bid above it.
+    pub ceiling: Money,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// Why a bid is refused; each has the API's stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotOpen,
+    Closed,
+    NotYourTurn,
+    NotAParticipant,
+    DecrementTooSmall { limit: i64 },
+    AboveCeiling,
+    MustBeatBest { best: i64 },
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::NotOpen => "auction_not_open",
+            Refusal::Closed => "auction_closed",
+            Refusal::NotYourTurn => "not_your_turn",
+            Refusal::NotAParticipant => "not_a_participant",
+            Refusal::DecrementTooSmall { .. } => "decrement_too_small",
+            Refusal::AboveCeiling => "above_ceiling",
+            Refusal::MustBeatBest { .. } => "must_beat_best",
+        }
+    }
+}
+
+/// An accepted bid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub participant: usize,
+    pub amount: Money,
+    pub at: DateTime<Utc>,
+    /// 1 = best.
+    pub rank: usize,
+    pub best: Money,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// One auction's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Auction {
+    pub rules: Rules,
+    /// Participants' ids (RFCs), in the order given.
+    pub participants: Vec<String>,
+    /// Each participant's sealed total: its starting price.
+    pub start_prices: Vec<Money>,
+    /// Accepted bids, in order.
+    pub bids: Vec<Accepted>,
+    pub extensions: u32,
+    pub ends_at: DateTime<Utc>,
+}
+
+impl Auction {
+    pub fn new(rules: Rules, participants: Vec<(String, Money)>) -> Self {
+        let ends_at = match rules.format {
+            Format::Continuous { duration_s, .. } => {
+                rules.starts_at + Duration::seconds(duration_s)
+            }
+            Format::Rounds { rounds, turn_s } => {
+                rules.starts_at
+                    + Duration::seconds(turn_s * i64::from(rounds) * participants.len() as i64)
+            }
+        };
+        let (ids, prices) = participants.into_iter().unzip();
+        Self {
+            rules,
+            participants: ids,
+            start_prices: prices,
+            bids: Vec::new(),
+            extensions: 0,
+            ends_at,
+        }
+    }
+
+    /// Each participant's current price (its last accepted bid, or its sealed total).
+    pub fn prices(&self) -> Vec<Money> {
+        self.prices_before(None)
+    }
+
+    fn prices_before(&self, before: Option<DateTime<Utc>>) -> Vec<Money> {
+        let mut prices = self.start_prices.clone();
+        for bid in self.bids.iter().filter(|b| before.is_none_or(|t| b.at < t)) {
+            prices[bid.participant] = bid.amount;
+        }
+        prices
+    }
+
+    /// Participants from the best price down: lowest price first, the earlier price
+    /// winning a tie (a sealed total counts as given at the start).
+    pub fn ladder(&self) -> Vec<usize> {
+        let prices = self.prices();
+        let mut priced_at =
+            vec![self.rules.starts_at - Duration::seconds(1); self.participants.len()];
+        for bid in &self.bids {
+            priced_at[bid.participant] = bid.at;
+        }
+        let mut order: Vec<usize> = (0..self.participants.len()).collect();
+        order.sort_by(|a, b| {
+            prices[*a]
+                .cmp(&prices[*b])
+                .then(priced_at[*a].cmp(&priced_at[*b]))
+                .then(a.cmp(b))
+        });
+        order
+    }
+
+    pub fn rank_of(&self, participant: usize) -> usize {
+        self.ladder()
+            .iter()
+            .position(|p| *p == participant)
+            .map_or(0, |r| r + 1)
+    }
+
+    pub fn is_closed(&self, now: DateTime<Utc>) -> bool {
+        now >= self.ends_at
+    }
+
+    /// Whose turn it is at `now` (rounds), and until when.
+    pub fn turn(&self, now: DateTime<Utc>) -> Option<(usize, DateTime<Utc>)> {
+        let Format::Rounds { turn_s, .. } = self.rules.format else {
+            return None;
+        };
+        let n = self.participants.len() as i64;
+        if now < self.rules.starts_at || self.is_closed(now) || n == 0 || turn_s <= 0 {
+            return None;
+        }
+        let index = (now - self.rules.starts_at).num_seconds() / turn_s;
+        let round = index / n;
+        let slot = usize::try_from(index % n).ok()?;
+        let round_start = self.rules.starts_at + Duration::seconds(round * n * turn_s);
+        // Highest price first, as the prices stood when the round started.
+        let prices = self.prices_before(Some(round_start));
+        let mut order: Vec<usize> = (0..self.participants.len()).collect();
+        order.sort_by(|a, b| prices[*b].cmp(&prices[*a]).then(a.cmp(b)));
+        let turn_ends = self.rules.starts_at + Duration::seconds((index + 1) * turn_s);
+        order.get(slot).map(|p| (*p, turn_ends))
+    }
+
+    /// Checks and applies one bid at `now`; on refusal nothing changes.
+    pub fn place(
+        &mut self,
+        participant_id: &str,
+        amount: Money,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, Refusal> {
+        let participant = self
+            .participants
+            .iter()
+            .position(|p| p == participant_id)
+            .ok_or(Refusal::NotAParticipant)?;
+        if now < self.rules.starts_at {
+            return Err(Refusal::NotOpen);
+        }
+        if self.is_closed(now) {
+            return Err(Refusal::Closed);
+        }
+        if let Format::Rounds { .. } = self.rules.format
+            && self.turn(now).map(|(p, _)| p) != Some(participant)
+        {
+            return Err(Refusal::NotYourTurn);
+        }
+        if amount > self.rules.ceiling {
+            return Err(Refusal::AboveCeiling);
+        }
+        let prices = self.prices();
+        let limit = self.rules.decrement.limit(prices[participant]);
+        if amount.centavos() > limit {
+            return Err(Refusal::DecrementTooSmall { limit });
+        }
+        let best = prices.iter().min().copied().unwrap_or(amount);
+        if self.rules.must_beat_best && amount >= best {
+            return Err(Refusal::MustBeatBest {
+                best: best.centavos(),
+            });
+        }
+        if let Format::Continuous {
+            soft_close_s,
+            extension_s,
+            max_extensions,
+            ..
+        } = self.rules.format
+            && self.ends_at - now <= Duration::seconds(soft_close_s)
+            && self.extensions < max_extensions
+        {
+            self.ends_at = now + Duration::seconds(extension_s);
+            self.extensions += 1;
+        }
+        let mut accepted = Accepted {
+            participant,
+            amount,
+            at: now,
+            rank: 0,
+            best: amount.min(best),
+            ends_at: self.ends_at,
+        };
+        self.bids.push(accepted.clone());
+        accepted.rank = self.rank_of(participant);
+        if let Some(last) = self.bids.last_mut() {
+            last.rank = accepted.rank;
+        }
+        Ok(accepted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap()
+    }
+
+    fn m(c: i64) -> Money {
+        Money::from_centavos(c).unwrap()
+    }
+
+    fn continuous(must_beat_best: bool) -> Auction {
+        Auction::new(
+            Rules {
+                format: Format::Continuous {
+                    duration_s: 600,
+                    soft_close_s: 60,
+                    extension_s: 120,
+                    max_extensions: 2,
+                },
+                decrement: Decrement::Amount(m(100)),
+                must_beat_best,
+                ceiling: m(100_000),
+                starts_at: t(0),
+            },
+            vec![
+                ("A".into(), m(90_000)),
+                ("B".into(), m(95_000)),
+                ("C".into(), m(99_000)),
+            ],
+        )
+    }
+
+    #[test]
+    fn each_refusal_has_its_code() {
+        let mut a = continuous(true);
+        assert_eq!(
+            a.place("Z", m(1), t(10)).map_err(Refusal::code),
+            Err("not_a_participant")
+        );
+        assert_eq!(
+            a.place("A", m(1), t(-1)).map_err(Refusal::code),
+            Err("auction_not_open")
+        );
+        assert_eq!(
+            a.place("A", m(89_901), t(10)).map_err(Refusal::code),
+            Err("decrement_too_small")
+        );
+        assert_eq!(
+            a.place("B", m(90_000), t(10)).map_err(Refusal::code),
+            Err("must_beat_best")
+        );
+        assert_eq!(
+            a.place("A", m(1), t(600)).map_err(Refusal::code),
+            Err("auction_closed")
+        );
+        let mut high = continuous(false);
+        high.rules.ceiling = m(80_000);
+        assert_eq!(
+            high.place("A", m(85_000), t(10)).map_err(Refusal::code),
+            Err("above_ceiling")
+        );
+        assert_eq!(a.bids.len(), 0, "refusals change nothing");
+    }
+
+    #[test]
+    fn ranks_follow_prices_and_the_earlier_price_wins_a_tie() {
+        let mut a = continuous(false);
+        let first = a.place("B", m(89_000), t(10)).unwrap();
+        assert_eq!((first.rank, first.best), (1, m(89_000)));
+        let tie = a.place("C", m(89_000), t(20)).unwrap();
+        assert_eq!(tie.rank, 2, "B priced 89,000.00 first");
+        assert_eq!(a.ladder(), vec![1, 2, 0]);
+    }
+
+    #[test]
+    fn soft_close_extends_a_limited_number_of_times() {
+        let mut a = continuous(false);
+        assert_eq!(
+            a.place("A", m(89_000), t(500)).unwrap().ends_at,
+            t(600),
+            "not in the last minute"
+        );
+        assert_eq!(a.place("A", m(88_000), t(550)).unwrap().ends_at, t(670));
+        assert_eq!(a.place("A", m(87_000), t(660)).unwrap().ends_at, t(780));
+        assert_eq!(
+            a.place("A", m(86_000), t(770)).unwrap().ends_at,
+            t(780),
+            "no third extension"
+        );
+        assert!(a.place("A", m(85_000), t(780)).is_err());
+    }
+
+    #[test]
+    fn percent_decrements_round_up_to_the_centavo() {
+        assert_eq!(Decrement::Percent(250).limit(m(10_001)), 10_001 - 251);
+        assert_eq!(
+            Decrement::Percent(0).limit(m(500)),
+            499,
+            "at least one centavo"
+        );
+    }
+
+    #[test]
+    fn rounds_give_turns_from_the_highest_price_down() {
+        let mut a = Auction::new(
+            Rules {
+                format: Format::Rounds {
+                    rounds: 2,
+                    turn_s: 60,
+                },
+                decrement: Decrement::Amount(m(100)),
+                must_beat_best: false,
+                ceiling: m(100_000),
+                starts_at: t(0),
+            },
+            vec![
+                ("A".into(), m(90_000)),
+                ("B".into(), m(95_000)),
+                ("C".into(), m(99_000)),
+            ],
+        );
+        assert_eq!(a.ends_at, t(360));
+        assert_eq!(
+            a.turn(t(0)).map(|(p, _)| p),
+            Some(2),
+            "C, the highest, goes first"
+        );
+        assert_eq!(
+            a.place("A", m(80_000), t(10)).map_err(Refusal::code),
+            Err("not_your_turn")
+        );
+        a.place("C", m(85_000), t(10)).unwrap();
+        assert_eq!(a.turn(t(60)).map(|(p, _)| p), Some(1));
+        assert_eq!(a.turn(t(120)).map(|(p, _)| p), Some(0));
+        // Round two: B (95,000) highest, then A (90,000), then C (85,000).
+        assert_eq!(a.turn(t(180)), Some((1, t(240))));
+        assert_eq!(a.turn(t(300)).map(|(p, _)| p), Some(2));
+        assert_eq!(a.turn(t(360)), None);
+    }
+
+    proptest! {
+        /// Whatever is attempted, the state keeps its invariants: every accepted bid lowers
+        /// its bidder's price by at least the decrement and stays under the ceiling, the end
+        /// never moves back, and extensions never pass the limit.
+        #[test]
+        fn accepted_bids_always_respect_the_rules(
+            attempts in proptest::collection::vec((0usize..4, 0i64..110_000, 0i64..900), 0..60)
+        ) {
+            let mut a = continuous(false);
+            let mut attempts = attempts;
+            attempts.sort_by_key(|(_, _, at)| *at);
+            let mut last_end = a.ends_at;
+            for (who, amount, at) in attempts {
+                let id = ["A", "B", "C", "Z"][who];
+                let before = a.prices();
+                match a.place(id, m(amount), t(at)) {
+                    Ok(accepted) => {
+                        prop_assert!(amount <= 100_000);
+                        prop_assert!(amount <= before[accepted.participant].centavos() - 100);
+                        prop_assert!(t(at) < last_end);
+                    }
+                    Err(_) => prop_assert_eq!(a.prices(), before),
+                }
+                prop_assert!(a.ends_at >= last_end);
+                prop_assert!(a.extensions <= 2);
+                last_end = a.ends_at;
+            }
+        }
+    }
+}
