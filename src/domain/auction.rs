@@ -100,6 +100,8 @@ pub struct Accepted {
     pub rank: usize,
     pub best: Money,
     pub ends_at: DateTime<Utc>,
+    /// Whether this bid moved the end (soft close).
+    pub extended: bool,
 }
 
 /// One auction's state.
@@ -114,21 +116,19 @@ pub struct Auction {
     pub bids: Vec<Accepted>,
     pub extensions: u32,
     pub ends_at: DateTime<Utc>,
+    /// Each participant's current price and when it was given (kept as bids apply).
+    current: Vec<Money>,
+    priced_at: Vec<DateTime<Utc>>,
 }
 
 impl Auction {
     pub fn new(rules: Rules, participants: Vec<(String, Money)>) -> Self {
-        let ends_at = match rules.format {
-            Format::Continuous { duration_s, .. } => {
-                rules.starts_at + Duration::seconds(duration_s)
-            }
-            Format::Rounds { rounds, turn_s } => {
-                rules.starts_at
-                    + Duration::seconds(turn_s * i64::from(rounds) * participants.len() as i64)
-            }
-        };
-        let (ids, prices) = participants.into_iter().unzip();
+        let ends_at = scheduled_end(&rules, participants.len());
+        let (ids, prices): (Vec<String>, Vec<Money>) = participants.into_iter().unzip();
+        let sealed_at = rules.starts_at - Duration::seconds(1);
         Self {
+            priced_at: vec![sealed_at; ids.len()],
+            current: prices.clone(),
             rules,
             participants: ids,
             start_prices: prices,
@@ -138,56 +138,69 @@ impl Auction {
         }
     }
 
-    /// Each participant's current price (its last accepted bid, or its sealed total).
-    pub fn prices(&self) -> Vec<Money> {
-        self.prices_before(None)
+    /// Rebuilds an auction from its accepted bids, in order (as stored in SQL).
+    pub fn replay(
+        rules: Rules,
+        participants: Vec<(String, Money)>,
+        bids: impl IntoIterator<Item = Accepted>,
+    ) -> Self {
+        let mut auction = Self::new(rules, participants);
+        for bid in bids {
+            auction.apply(bid);
+        }
+        auction
     }
 
-    fn prices_before(&self, before: Option<DateTime<Utc>>) -> Vec<Money> {
+    /// Each participant's current price (its last accepted bid, or its sealed total).
+    pub fn prices(&self) -> Vec<Money> {
+        self.current.clone()
+    }
+
+    pub fn participant(&self, id: &str) -> Option<usize> {
+        self.participants.iter().position(|p| p == id)
+    }
+
+    /// Prices and the times they were given, counting only bids made before `before`.
+    fn state_before(&self, before: DateTime<Utc>) -> (Vec<Money>, Vec<DateTime<Utc>>) {
         let mut prices = self.start_prices.clone();
-        for bid in self.bids.iter().filter(|b| before.is_none_or(|t| b.at < t)) {
+        let mut priced_at = vec![self.rules.starts_at - Duration::seconds(1); prices.len()];
+        for bid in self.bids.iter().take_while(|b| b.at < before) {
             prices[bid.participant] = bid.amount;
+            priced_at[bid.participant] = bid.at;
         }
-        prices
+        (prices, priced_at)
     }
 
     /// Participants from the best price down: lowest price first, the earlier price
-    /// winning a tie (a sealed total counts as given at the start).
+    /// winning a tie (a sealed total counts as given at the start, and among sealed totals
+    /// the order given wins).
     pub fn ladder(&self) -> Vec<usize> {
-        let prices = self.prices();
-        let mut priced_at =
-            vec![self.rules.starts_at - Duration::seconds(1); self.participants.len()];
-        for bid in &self.bids {
-            priced_at[bid.participant] = bid.at;
-        }
-        let mut order: Vec<usize> = (0..self.participants.len()).collect();
-        order.sort_by(|a, b| {
-            prices[*a]
-                .cmp(&prices[*b])
-                .then(priced_at[*a].cmp(&priced_at[*b]))
-                .then(a.cmp(b))
-        });
-        order
+        ladder(&self.current, &self.priced_at)
     }
 
     pub fn rank_of(&self, participant: usize) -> usize {
-        self.ladder()
-            .iter()
-            .position(|p| *p == participant)
-            .map_or(0, |r| r + 1)
+        rank_in(&self.ladder(), participant)
+    }
+
+    pub fn best(&self) -> Option<Money> {
+        self.current.iter().min().copied()
     }
 
     pub fn is_closed(&self, now: DateTime<Utc>) -> bool {
         now >= self.ends_at
     }
 
-    /// Whose turn it is at `now` (rounds), and until when.
-    pub fn turn(&self, now: DateTime<Utc>) -> Option<(usize, DateTime<Utc>)> {
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        now >= self.rules.starts_at && !self.is_closed(now)
+    }
+
+    /// Whose turn it is at `now` (rounds), and when that turn started and ends.
+    pub fn turn(&self, now: DateTime<Utc>) -> Option<Turn> {
         let Format::Rounds { turn_s, .. } = self.rules.format else {
             return None;
         };
         let n = self.participants.len() as i64;
-        if now < self.rules.starts_at || self.is_closed(now) || n == 0 || turn_s <= 0 {
+        if !self.is_open(now) || n == 0 || turn_s <= 0 {
             return None;
         }
         let index = (now - self.rules.starts_at).num_seconds() / turn_s;
@@ -195,24 +208,43 @@ impl Auction {
         let slot = usize::try_from(index % n).ok()?;
         let round_start = self.rules.starts_at + Duration::seconds(round * n * turn_s);
         // Highest price first, as the prices stood when the round started.
-        let prices = self.prices_before(Some(round_start));
+        let (prices, _) = self.state_before(round_start);
         let mut order: Vec<usize> = (0..self.participants.len()).collect();
         order.sort_by(|a, b| prices[*b].cmp(&prices[*a]).then(a.cmp(b)));
-        let turn_ends = self.rules.starts_at + Duration::seconds((index + 1) * turn_s);
-        order.get(slot).map(|p| (*p, turn_ends))
+        let starts_at = self.rules.starts_at + Duration::seconds(index * turn_s);
+        order.get(slot).map(|p| Turn {
+            participant: *p,
+            round: u32::try_from(round + 1).unwrap_or(u32::MAX),
+            starts_at,
+            ends_at: starts_at + Duration::seconds(turn_s),
+        })
     }
 
-    /// Checks and applies one bid at `now`; on refusal nothing changes.
-    pub fn place(
-        &mut self,
+    /// What `viewer` may know at `now`: its own current price, and everyone else's as
+    /// revealed (in rounds a bid is revealed when its turn ends; in a continuous auction at
+    /// once). Returns its rank and the best price under that view.
+    pub fn view_of(&self, viewer: usize, now: DateTime<Utc>) -> (usize, Money) {
+        let (mut prices, mut priced_at) = match self.turn(now) {
+            Some(turn) => self.state_before(turn.starts_at),
+            None => (self.current.clone(), self.priced_at.clone()),
+        };
+        if let (Some(p), Some(t)) = (prices.get_mut(viewer), priced_at.get_mut(viewer)) {
+            *p = self.current[viewer];
+            *t = self.priced_at[viewer];
+        }
+        let best = prices.iter().min().copied().unwrap_or_default();
+        (rank_in(&ladder(&prices, &priced_at), viewer), best)
+    }
+
+    /// Checks one bid at `now` without changing anything: the bid as it would be accepted.
+    pub fn decide(
+        &self,
         participant_id: &str,
         amount: Money,
         now: DateTime<Utc>,
     ) -> Result<Accepted, Refusal> {
         let participant = self
-            .participants
-            .iter()
-            .position(|p| p == participant_id)
+            .participant(participant_id)
             .ok_or(Refusal::NotAParticipant)?;
         if now < self.rules.starts_at {
             return Err(Refusal::NotOpen);
@@ -221,24 +253,24 @@ impl Auction {
             return Err(Refusal::Closed);
         }
         if let Format::Rounds { .. } = self.rules.format
-            && self.turn(now).map(|(p, _)| p) != Some(participant)
+            && self.turn(now).map(|t| t.participant) != Some(participant)
         {
             return Err(Refusal::NotYourTurn);
         }
         if amount > self.rules.ceiling {
             return Err(Refusal::AboveCeiling);
         }
-        let prices = self.prices();
-        let limit = self.rules.decrement.limit(prices[participant]);
+        let limit = self.rules.decrement.limit(self.current[participant]);
         if amount.centavos() > limit {
             return Err(Refusal::DecrementTooSmall { limit });
         }
-        let best = prices.iter().min().copied().unwrap_or(amount);
+        let best = self.best().unwrap_or(amount);
         if self.rules.must_beat_best && amount >= best {
             return Err(Refusal::MustBeatBest {
                 best: best.centavos(),
             });
         }
+        let mut ends_at = self.ends_at;
         if let Format::Continuous {
             soft_close_s,
             extension_s,
@@ -248,24 +280,88 @@ impl Auction {
             && self.ends_at - now <= Duration::seconds(soft_close_s)
             && self.extensions < max_extensions
         {
-            self.ends_at = now + Duration::seconds(extension_s);
-            self.extensions += 1;
+            ends_at = ends_at.max(now + Duration::seconds(extension_s));
         }
-        let mut accepted = Accepted {
+        let mut prices = self.current.clone();
+        let mut priced_at = self.priced_at.clone();
+        prices[participant] = amount;
+        priced_at[participant] = now;
+        Ok(Accepted {
             participant,
             amount,
             at: now,
-            rank: 0,
+            rank: rank_in(&ladder(&prices, &priced_at), participant),
             best: amount.min(best),
-            ends_at: self.ends_at,
-        };
-        self.bids.push(accepted.clone());
-        accepted.rank = self.rank_of(participant);
-        if let Some(last) = self.bids.last_mut() {
-            last.rank = accepted.rank;
+            extended: ends_at != self.ends_at,
+            ends_at,
+        })
+    }
+
+    /// Applies a bid that [`Auction::decide`] accepted (or one read back from storage).
+    pub fn apply(&mut self, accepted: Accepted) {
+        if let (Some(price), Some(at)) = (
+            self.current.get_mut(accepted.participant),
+            self.priced_at.get_mut(accepted.participant),
+        ) {
+            *price = accepted.amount;
+            *at = accepted.at;
         }
+        if accepted.ends_at > self.ends_at {
+            self.ends_at = accepted.ends_at;
+            self.extensions += 1;
+        }
+        self.bids.push(accepted);
+    }
+
+    /// Checks and applies one bid at `now`; on refusal nothing changes.
+    pub fn place(
+        &mut self,
+        participant_id: &str,
+        amount: Money,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, Refusal> {
+        let accepted = self.decide(participant_id, amount, now)?;
+        self.apply(accepted.clone());
         Ok(accepted)
     }
+}
+
+/// Whose turn it is in a rounds auction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Turn {
+    pub participant: usize,
+    /// 1-based.
+    pub round: u32,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// The end before any extension.
+pub fn scheduled_end(rules: &Rules, participants: usize) -> DateTime<Utc> {
+    match rules.format {
+        Format::Continuous { duration_s, .. } => rules.starts_at + Duration::seconds(duration_s),
+        Format::Rounds { rounds, turn_s } => {
+            rules.starts_at + Duration::seconds(turn_s * i64::from(rounds) * participants as i64)
+        }
+    }
+}
+
+fn ladder(prices: &[Money], priced_at: &[DateTime<Utc>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..prices.len()).collect();
+    order.sort_by(|a, b| {
+        prices[*a]
+            .cmp(&prices[*b])
+            .then(priced_at[*a].cmp(&priced_at[*b]))
+            .then(a.cmp(b))
+    });
+    order
+}
+
+fn rank_in(ladder: &[usize], participant: usize) -> usize {
+    ladder
+        .iter()
+        .position(|p| *p == participant)
+        .map_or(0, |r| r + 1)
 }
 
 #[cfg(test)]
@@ -394,7 +490,7 @@ mod tests {
         );
         assert_eq!(a.ends_at, t(360));
         assert_eq!(
-            a.turn(t(0)).map(|(p, _)| p),
+            a.turn(t(0)).map(|t| t.participant),
             Some(2),
             "C, the highest, goes first"
         );
@@ -403,12 +499,78 @@ mod tests {
             Err("not_your_turn")
         );
         a.place("C", m(85_000), t(10)).unwrap();
-        assert_eq!(a.turn(t(60)).map(|(p, _)| p), Some(1));
-        assert_eq!(a.turn(t(120)).map(|(p, _)| p), Some(0));
+        assert_eq!(a.turn(t(60)).map(|t| t.participant), Some(1));
+        assert_eq!(a.turn(t(120)).map(|t| t.participant), Some(0));
         // Round two: B (95,000) highest, then A (90,000), then C (85,000).
-        assert_eq!(a.turn(t(180)), Some((1, t(240))));
-        assert_eq!(a.turn(t(300)).map(|(p, _)| p), Some(2));
+        assert_eq!(
+            a.turn(t(180)).map(|t| (t.participant, t.round, t.ends_at)),
+            Some((1, 2, t(240)))
+        );
+        assert_eq!(a.turn(t(300)).map(|t| t.participant), Some(2));
         assert_eq!(a.turn(t(360)), None);
+    }
+
+    #[test]
+    fn an_extension_never_moves_the_end_back() {
+        let mut a = continuous(false);
+        a.rules.format = Format::Continuous {
+            duration_s: 600,
+            soft_close_s: 120,
+            extension_s: 30,
+            max_extensions: 5,
+        };
+        let bid = a.place("A", m(89_000), t(500)).unwrap();
+        assert_eq!((bid.ends_at, bid.extended), (t(600), false));
+        let late = a.place("A", m(88_000), t(590)).unwrap();
+        assert_eq!((late.ends_at, late.extended), (t(620), true));
+        assert_eq!(a.extensions, 1);
+    }
+
+    #[test]
+    fn deciding_changes_nothing_and_replaying_rebuilds_the_state() {
+        let mut a = continuous(false);
+        let before = a.clone();
+        let decided = a.decide("B", m(80_000), t(30)).unwrap();
+        assert_eq!(a, before);
+        a.apply(decided);
+        a.place("C", m(79_000), t(590)).unwrap();
+        let again = Auction::replay(
+            before.rules.clone(),
+            vec![
+                ("A".into(), m(90_000)),
+                ("B".into(), m(95_000)),
+                ("C".into(), m(99_000)),
+            ],
+            a.bids.clone(),
+        );
+        assert_eq!(again, a);
+    }
+
+    #[test]
+    fn in_rounds_a_bid_is_revealed_when_its_turn_ends() {
+        let mut a = Auction::new(
+            Rules {
+                format: Format::Rounds {
+                    rounds: 1,
+                    turn_s: 60,
+                },
+                decrement: Decrement::Amount(m(100)),
+                must_beat_best: false,
+                ceiling: m(100_000),
+                starts_at: t(0),
+            },
+            vec![("A".into(), m(90_000)), ("B".into(), m(95_000))],
+        );
+        // B (the highest) goes first and undercuts A.
+        a.place("B", m(85_000), t(10)).unwrap();
+        assert_eq!(a.view_of(0, t(20)), (1, m(90_000)), "A can't see it yet");
+        assert_eq!(a.view_of(1, t(20)), (1, m(85_000)), "B sees its own price");
+        assert_eq!(
+            a.view_of(0, t(60)),
+            (2, m(85_000)),
+            "revealed when B's turn ends"
+        );
+        assert_eq!(a.rank_of(1), 1, "officers see it at once");
     }
 
     proptest! {
@@ -417,9 +579,12 @@ mod tests {
         /// never moves back, and extensions never pass the limit.
         #[test]
         fn accepted_bids_always_respect_the_rules(
-            attempts in proptest::collection::vec((0usize..4, 0i64..110_000, 0i64..900), 0..60)
+            attempts in proptest::collection::vec((0usize..4, 0i64..110_000, 0i64..900), 0..60),
+            soft_close_s in 0i64..200,
+            extension_s in 1i64..200,
         ) {
             let mut a = continuous(false);
+            a.rules.format = Format::Continuous { duration_s: 600, soft_close_s, extension_s, max_extensions: 2 };
             let mut attempts = attempts;
             attempts.sort_by_key(|(_, _, at)| *at);
             let mut last_end = a.ends_at;

@@ -51,6 +51,21 @@ pub fn savings(reference: Money, awarded: Money) -> i64 {
     reference.minus(awarded)
 }
 
+/// A unit price of a sealed bid once its total fell from `sealed` to `final_total` in the
+/// auction: in proportion, rounded down to the centavo (so the lines never sum above the
+/// final total).
+pub fn scale(unit: Money, sealed: Money, final_total: Money) -> Money {
+    if sealed.centavos() <= 0 || final_total >= sealed {
+        return unit;
+    }
+    let scaled = i128::from(unit.centavos()) * i128::from(final_total.centavos())
+        / i128::from(sealed.centavos());
+    i64::try_from(scaled)
+        .ok()
+        .and_then(|c| Money::from_centavos(c).ok())
+        .unwrap_or(unit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +99,17 @@ mod tests {
             ),
             14_950
         );
+    }
+
+    #[test]
+    fn unit_prices_fall_in_proportion_after_an_auction() {
+        let m = |s: &str| Money::parse(s).unwrap();
+        assert_eq!(scale(m("100.00"), m("1000.00"), m("900.00")), m("90.00"));
+        assert_eq!(
+            scale(m("0.03"), m("3.00"), m("2.00")),
+            m("0.02"),
+            "rounded down"
+        );
+        assert_eq!(scale(m("100.00"), m("1000.00"), m("1000.00")), m("100.00"));
     }
 }

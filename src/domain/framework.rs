@@ -123,6 +123,22 @@ pub fn framework_savings(
     i64::try_from(total).ok()
 }
 
+/// The highest total an order under `framework` may reach: Σ quantity × the lower of the
+/// item's maximum unit price and the framework's fixed price (the auction's ceiling).
+/// `None` on overflow.
+pub fn ceiling(framework: &Framework, items: &[Item], ancestors: &[Vec<String>]) -> Option<Money> {
+    items
+        .iter()
+        .enumerate()
+        .try_fold(Money::ZERO, |sum, (i, item)| {
+            let chain = ancestors.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            let unit = framework
+                .price_of(&item.classifier_code, chain)
+                .map_or(item.max_unit_price, |fixed| fixed.min(item.max_unit_price));
+            sum.checked_add(unit.checked_mul(item.quantity)?)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,6 +171,21 @@ mod tests {
             unit: "pieza".into(),
             max_unit_price: Money::parse(max).unwrap(),
         }
+    }
+
+    #[test]
+    fn the_ceiling_takes_the_lower_of_the_maximum_and_the_fixed_price() {
+        let items = [
+            item("51501003", "18000.00", 2),
+            item("21101001", "80.00", 10),
+            item("99999999", "5.00", 3),
+        ];
+        let chains = vec![vec![], vec!["211".into()], vec![]];
+        assert_eq!(
+            ceiling(&framework(), &items, &chains),
+            Money::parse("34815.00").ok(),
+            "2 × 17,000 + 10 × 80 + 3 × 5"
+        );
     }
 
     #[test]

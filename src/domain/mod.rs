@@ -2,6 +2,7 @@
 
 pub mod agency;
 pub mod auction;
+pub mod auction_settings;
 pub mod audit;
 pub mod award;
 pub mod bid;
