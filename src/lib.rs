@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod metrics;
 pub mod openapi;

@@ -9,8 +9,8 @@ use utoipa::{
 
 use crate::error::{Problem, ProblemField};
 use crate::routes::{
-    agencies, audit, classifier, framework_contracts, health, ict_assents, me, savings, suppliers,
-    tenders,
+    agencies, auctions, audit, classifier, framework_contracts, health, ict_assents, me, savings,
+    suppliers, tenders,
 };
 
 #[derive(OpenApi)]
@@ -58,6 +58,10 @@ use crate::routes::{
         tenders::cancel_tender,
         tenders::award_tender,
         tenders::sign_contract,
+        auctions::schedule_auction,
+        auctions::get_auction,
+        auctions::place_bid,
+        auctions::auction_events,
         savings::savings,
         ict_assents::request_assent,
         ict_assents::list_assents,
@@ -79,6 +83,7 @@ use crate::routes::{
         (name = "classifier", description = "The single classifier of goods and services (CUCOP-style)"),
         (name = "tenders", description = "Tenders: procedures, clarifications, opening, evaluation"),
         (name = "bids", description = "Sealed bids: sealed at rest until the opening"),
+        (name = "auctions", description = "Reverse auctions: live bidding after the evaluation"),
         (name = "ict", description = "ICT assents of the Digital Government Unit"),
         (name = "frameworks", description = "Framework contracts: fixed prices, adhered suppliers"),
         (name = "public", description = "Open data: no token needed"),

@@ -85,6 +85,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "true: every legal minimum period is zero, so a whole tender runs in minutes",
     ),
     (
+        "LICITA_TIME_FACTOR",
+        "1",
+        "sandbox only: auctions run this many times faster (60 = a 30-minute auction in 30 s)",
+    ),
+    (
         "LICITA_DAYS_OPEN_NATIONAL",
         "15",
         "days from publication to the submission deadline, national open tender",
@@ -154,6 +159,8 @@ pub struct Settings {
     /// Legal minimum periods (all zero in the sandbox).
     pub periods: LegalPeriods,
     pub sandbox: bool,
+    /// Auctions run this many times faster (sandbox only).
+    pub time_factor: u32,
     /// The ICT policy: strategic-project limit and fiscal year.
     pub ict: IctPolicy,
     pub max_body_bytes: usize,
@@ -269,6 +276,7 @@ impl Settings {
             seal_key: get("LICITA_SEAL_KEY").map(SecretString::from),
             periods,
             sandbox,
+            time_factor: parse_num(&get, "LICITA_TIME_FACTOR", 1, 1..=3600)?,
             addr: get("LICITA_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir: get("LICITA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             database_url: get("DATABASE_URL").map(SecretString::from),
@@ -338,6 +346,11 @@ impl Settings {
     }
 
     fn check(&self) -> Result<(), SettingsError> {
+        if self.time_factor > 1 && !self.sandbox {
+            return Err(SettingsError::Inconsistent(
+                "LICITA_TIME_FACTOR speeds auctions up only with LICITA_SANDBOX=true",
+            ));
+        }
         match (self.jwt.algorithm, &self.jwt.public_key_file) {
             (JwtAlgorithm::Hs256, Some(_)) => Err(SettingsError::Inconsistent(
                 "LICITA_JWT_PUBLIC_KEY_FILE needs LICITA_JWT_ALGORITHM=RS256 or EdDSA",

@@ -18,6 +18,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::{TokenVerifier, keys};
 use crate::clock::{Clock, SystemClock};
+use crate::engine::Engine;
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
 use crate::settings::Settings;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub tokens: Arc<TokenVerifier>,
     pub sealer: Arc<crate::seal::Sealer>,
     pub metrics: Arc<Metrics>,
+    pub engine: Arc<Engine>,
 }
 
 impl AppState {
@@ -47,7 +49,9 @@ impl AppState {
             .transpose()?;
         let tokens = keys::verifier(&settings).context("loading the token key")?;
         let sealer = keys::sealer(&settings).context("loading the seal key")?;
+        let engine = Arc::new(Engine::memory(db.clone(), clock.clone()));
         Ok(Self {
+            engine,
             db,
             redis,
             settings: Arc::new(settings),
@@ -92,7 +96,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = AppState::build(settings, clock).await?;
         let server = serve(listener, state.clone())?;
-        tracing::info!(port, "licita is listening");
+        tokio::spawn(close_auctions(state.engine.clone()));
+        tracing::info!(port, engine = state.engine.name(), "licita is listening");
         Ok(Self {
             port,
             server,
@@ -111,6 +116,22 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// How often the background closer looks for auctions whose end has passed.
+const CLOSER_INTERVAL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Closes auctions at their end whether or not anyone is watching (every read and bid
+/// also closes lazily). Runs until the process ends.
+async fn close_auctions(engine: Arc<Engine>) {
+    let mut tick = tokio::time::interval(CLOSER_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = engine.close_due().await {
+            tracing::warn!(error = %format!("{e:#}"), "the auction closer failed; retrying");
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod m20261122_000005_create_tenders;
 mod m20261122_000006_create_awards;
 mod m20261122_000007_create_ict_assents;
 mod m20261122_000008_create_framework_contracts;
+mod m20261201_000009_create_auctions;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_awards::Migration),
             Box::new(m20261122_000007_create_ict_assents::Migration),
             Box::new(m20261122_000008_create_framework_contracts::Migration),
+            Box::new(m20261201_000009_create_auctions::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::entities::{award, bid, contract};
 use super::tenders::{self, TenderError, TenderRecord};
 use crate::domain::audit::Actor;
-use crate::domain::award::{Bar, Candidate, ranking, savings};
+use crate::domain::award::{Bar, Candidate, ranking, savings, scale};
 use crate::domain::money::Money;
 use crate::domain::tender::Status;
 
@@ -35,29 +35,61 @@ pub async fn award(
 ) -> Result<(TenderRecord, award::Model), TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = tenders::lock_for_update(&txn, id, Some(agency)).await?;
-    if record.status() != Status::Evaluated {
-        return Err(TenderError::Conflict(
-            "not_awardable",
-            format!(
-                "tender {id} is {}; a tender is awarded after its evaluation",
-                record.tender.status
-            ),
-        ));
-    }
+    let auction = match record.status() {
+        Status::Evaluated => None,
+        Status::Auction => match super::auctions::of_tender(&txn, id).await? {
+            Some(auction) if auction.is_closed() => Some(auction),
+            _ => {
+                return Err(TenderError::Conflict(
+                    "auction_not_closed",
+                    format!("tender {id} is in its auction; it is awarded once the auction closes"),
+                ));
+            }
+        },
+        _ => {
+            return Err(TenderError::Conflict(
+                "not_awardable",
+                format!(
+                    "tender {id} is {}; a tender is awarded after its evaluation (and auction)",
+                    record.tender.status
+                ),
+            ));
+        }
+    };
     let qualified: Vec<bid::Model> = tenders::bids(&txn, id)
         .await?
         .into_iter()
         .filter(|b| b.status == "live" && b.qualified == Some(true))
         .collect();
+    // After an auction, each bid competes at its final auction price, given when its last
+    // auction bid was placed.
+    let final_price = |b: &bid::Model| -> Option<(Money, DateTime<Utc>)> {
+        let sealed = (Money::from_centavos(b.total_centavos?).ok()?, b.received_at);
+        let Some(auction) = &auction else {
+            return Some(sealed);
+        };
+        let Some(participant) = auction.participants.iter().find(|p| p.bid_id == b.id) else {
+            return Some(sealed);
+        };
+        let price = Money::from_centavos(participant.final_centavos?).ok()?;
+        let at = auction
+            .bids
+            .iter()
+            .rev()
+            .find(|ab| ab.rfc == participant.rfc)
+            .map_or(sealed.1, |ab| ab.placed_at);
+        Some((price, at))
+    };
     let candidates = ranking(
         qualified
             .iter()
             .filter_map(|b| {
+                let (total, priced_at) = final_price(b)?;
                 Some(Candidate {
                     bid_id: b.id,
                     rfc: b.rfc.clone(),
-                    total: Money::from_centavos(b.total_centavos?).ok()?,
-                    priced_at: b.received_at,
+                    total,
+                    priced_at,
                 })
             })
             .collect(),
@@ -140,13 +172,18 @@ pub async fn award(
             let items = record.domain_items();
             let chains = super::frameworks::item_ancestors(&txn, &record).await?;
             let mut acquired = vec![Money::ZERO; items.len()];
+            let sealed_total = won
+                .total_centavos
+                .and_then(|c| Money::from_centavos(c).ok())
+                .unwrap_or(winner.total);
             for line in &content.prices {
                 if let Some(slot) = usize::try_from(line.position)
                     .ok()
                     .and_then(|p| p.checked_sub(1))
                     .and_then(|p| acquired.get_mut(p))
                 {
-                    *slot = line.unit_price;
+                    // After an auction the unit prices fall in proportion to the total.
+                    *slot = scale(line.unit_price, sealed_total, winner.total);
                 }
             }
             let mut errors = crate::domain::validation::ValidationErrors::new();
@@ -216,7 +253,7 @@ pub async fn award(
         "tender.awarded",
         id,
         json!({
-            "from": "evaluated",
+            "from": if auction.is_some() { "auction" } else { "evaluation" },
             "to": "awarded",
             "bid_id": winner.bid_id.to_string(),
             "rfc": winner.rfc,

@@ -449,3 +449,80 @@ pub mod framework_supplier {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod auction {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "auctions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tender_id: Uuid,
+        /// Canonical JSON of `domain::auction_settings::AuctionSettings`.
+        pub settings: String,
+        pub ceiling_centavos: i64,
+        pub starts_at: DateTimeUtc,
+        /// Scheduled end; the final one once closed.
+        pub ends_at: DateTimeUtc,
+        /// scheduled or closed.
+        pub status: String,
+        pub created_by: String,
+        pub created_at: DateTimeUtc,
+        pub closed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod auction_participant {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "auction_participants")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub auction_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub rfc: String,
+        pub bid_id: Uuid,
+        pub start_centavos: i64,
+        pub final_centavos: Option<i64>,
+        pub final_rank: Option<i32>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod auction_bid {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "auction_bids")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        pub seq: i64,
+        pub rfc: String,
+        pub amount_centavos: i64,
+        pub placed_at: DateTimeUtc,
+        pub rank: i32,
+        pub best_centavos: i64,
+        pub ends_at: DateTimeUtc,
+        pub idempotency_key: Option<String>,
+        pub request_sha256: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -3,6 +3,7 @@
 //! on the pool or inside a transaction.
 
 pub mod agencies;
+pub mod auctions;
 pub mod audit;
 pub mod awards;
 pub mod classifier;

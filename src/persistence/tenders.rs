@@ -61,6 +61,8 @@ pub struct TenderRecord {
     pub invited: Vec<String>,
     pub award: Option<award::Model>,
     pub contract: Option<contract::Model>,
+    /// The tender's auction, once scheduled.
+    pub auction_id: Option<Uuid>,
 }
 
 impl TenderRecord {
@@ -123,12 +125,14 @@ async fn load(conn: &impl ConnectionTrait, model: tender::Model) -> anyhow::Resu
         .one(conn)
         .await
         .context("reading the contract")?;
+    let auction_id = super::auctions::id_of_tender(conn, model.id).await?;
     Ok(TenderRecord {
         tender: model,
         items,
         invited,
         award,
         contract,
+        auction_id,
     })
 }
 

@@ -1,6 +1,7 @@
 //! HTTP routes: extract, parse into domain types, call, respond. One file per endpoint.
 
 pub mod agencies;
+pub mod auctions;
 pub mod audit;
 pub mod classifier;
 pub mod extract;
@@ -25,6 +26,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(classifier::config)
         .configure(suppliers::config)
         .configure(tenders::config)
+        .configure(auctions::config)
         .configure(savings::config)
         .configure(ict_assents::config)
         .configure(framework_contracts::config)

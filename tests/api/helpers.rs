@@ -114,6 +114,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The database URL the app uses (PostgreSQL only).
     pub database_url: Option<String>,
+    /// The app's auction engine (tests make it forget its cache, as a restart would).
+    pub engine: Arc<licita::engine::Engine>,
     /// Kept so that the folder lives as long as the app.
     _data_dir: TempDir,
     issuer: TokenIssuer,
@@ -168,6 +170,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: Overrides<'_>) -> TestA
         .expect("the application starts");
     let port = app.port();
     let db = app.state().db.clone();
+    let engine = app.state().engine.clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -179,6 +182,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: Overrides<'_>) -> TestA
         clock,
         db,
         database_url,
+        engine,
         _data_dir: data_dir,
         issuer,
     }

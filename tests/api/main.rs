@@ -13,6 +13,7 @@ mod helpers;
 mod ict;
 
 mod agencies;
+mod auctions;
 mod audit;
 mod auth;
 mod awards;

@@ -34,7 +34,7 @@ pub struct AwardRequest {
         (status = 200, description = "Awarded: the tender with its award", body = Tender),
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`not_awardable`, `supplier_sanctioned`, `winner_not_registered`, `framework_supplier_not_adhered`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_awardable`, `auction_not_closed`, `supplier_sanctioned`, `winner_not_registered`, `framework_supplier_not_adhered`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_reason`, `ict_assent_required`, `ict_assent_not_approved`, `ict_assent_expired`, `ict_assent_codes_not_covered`, `ict_assent_insufficient`, `framework_price_exceeded`, `framework_contract_inactive`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -53,6 +53,14 @@ pub async fn award_tender(
         )
     });
     errors.finish()?;
+    // An auction whose end has passed closes now, if the closer has not got to it yet.
+    if let Some(auction) = crate::persistence::auctions::id_of_tender(&state.db, id).await? {
+        state
+            .engine
+            .snapshot(auction)
+            .await
+            .map_err(crate::routes::auctions::engine_error)?;
+    }
     let (record, _) = awards::award(
         &state.db,
         &state.sealer,

@@ -92,7 +92,7 @@ pub struct BidPriceView {
     pub unit_price: Money,
 }
 
-fn supplier_rfc(supplier: &Supplier) -> Result<Rfc, ApiError> {
+pub fn supplier_rfc(supplier: &Supplier) -> Result<Rfc, ApiError> {
     Rfc::parse_with(&supplier.0.sub, CheckDigit::Override)
         .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))
 }

@@ -101,8 +101,11 @@ pub struct Tender {
     pub framework_contract_id: Option<Uuid>,
     pub ict_assent_id: Option<Uuid>,
     pub framework_exception_justification: Option<String>,
-    /// Auction settings as given (used once the auction engine lands).
+    /// The planned auction settings, as given at creation (the defaults of
+    /// `POST /api/v1/tenders/{id}/auction`).
     pub auction: Option<serde_json::Value>,
+    /// The auction, once scheduled: `GET /api/v1/auctions/{auction_id}`.
+    pub auction_id: Option<Uuid>,
     pub cancel_reason: Option<String>,
     pub award: Option<AwardView>,
     pub contract: Option<ContractView>,
@@ -153,6 +156,7 @@ impl Tender {
             auction: t
                 .auction_settings
                 .and_then(|a| serde_json::from_str(&a).ok()),
+            auction_id: record.auction_id,
             cancel_reason: t.cancel_reason,
             award: record.award.map(|a| AwardView {
                 bid_id: a.bid_id,

@@ -1,0 +1,215 @@
+//! The in-process engine: each auction's state behind its own lock, loaded from SQL on
+//! first use. A bid is decided on the state, written to SQL, and only then applied and
+//! acknowledged, so an acknowledged bid is durable and a failed write changes nothing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use super::{BidRequest, EngineError, Placed, Snapshot};
+use crate::clock::Clock;
+use crate::domain::auction::Auction;
+use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid};
+use crate::persistence::tenders::TenderError;
+
+/// Changes a slow subscriber may fall behind before it skips to the latest.
+const EVENT_BUFFER: usize = 256;
+
+struct Live {
+    record: AuctionRecord,
+    state: Auction,
+    bid_ids: Vec<Uuid>,
+    /// (rfc, key) → (request hash, index of the bid).
+    idempotency: HashMap<(String, String), (String, usize)>,
+}
+
+impl Live {
+    fn load(record: AuctionRecord) -> Self {
+        let state = record.state();
+        let bid_ids = record.bids.iter().map(|b| b.id).collect();
+        let idempotency = record
+            .bids
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                Some((
+                    (b.rfc.clone(), b.idempotency_key.clone()?),
+                    (b.request_sha256.clone().unwrap_or_default(), i),
+                ))
+            })
+            .collect();
+        Self {
+            record,
+            state,
+            bid_ids,
+            idempotency,
+        }
+    }
+
+    fn placed(&self, index: usize, replayed: bool) -> Option<Placed> {
+        Some(Placed {
+            bid_id: *self.bid_ids.get(index)?,
+            seq: i64::try_from(index + 1).ok()?,
+            accepted: self.state.bids.get(index)?.clone(),
+            replayed,
+            visibility: self.record.settings.visibility,
+        })
+    }
+
+    fn snapshot(&self, now: chrono::DateTime<chrono::Utc>) -> Snapshot {
+        Snapshot {
+            record: self.record.clone(),
+            state: self.state.clone(),
+            bid_ids: self.bid_ids.clone(),
+            now,
+        }
+    }
+}
+
+type Slot = Arc<tokio::sync::Mutex<Option<Live>>>;
+
+pub struct MemoryEngine {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+    slots: Mutex<HashMap<Uuid, Slot>>,
+    events: Mutex<HashMap<Uuid, broadcast::Sender<i64>>>,
+}
+
+impl MemoryEngine {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            db,
+            clock,
+            slots: Mutex::new(HashMap::new()),
+            events: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, id: Uuid) -> Slot {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.entry(id).or_default().clone()
+    }
+
+    fn sender(&self, id: Uuid) -> broadcast::Sender<i64> {
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        events
+            .entry(id)
+            .or_insert_with(|| broadcast::channel(EVENT_BUFFER).0)
+            .clone()
+    }
+
+    pub fn subscribe(&self, id: Uuid) -> broadcast::Receiver<i64> {
+        self.sender(id).subscribe()
+    }
+
+    pub fn forget(&self, id: Uuid) {
+        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        slots.remove(&id);
+    }
+
+    /// Loads the auction into its slot when it is not there yet.
+    async fn ensure_loaded(&self, id: Uuid, live: &mut Option<Live>) -> Result<(), EngineError> {
+        if live.is_none() {
+            let record = auctions::get(&self.db, id)
+                .await?
+                .ok_or(EngineError::NotFound(id))?;
+            *live = Some(Live::load(record));
+        }
+        Ok(())
+    }
+
+    pub async fn place(&self, bid: BidRequest) -> Result<Placed, EngineError> {
+        let slot = self.slot(bid.auction_id);
+        let mut guard = slot.lock().await;
+        self.ensure_loaded(bid.auction_id, &mut guard).await?;
+        let Some(live) = guard.as_mut() else {
+            return Err(EngineError::NotFound(bid.auction_id));
+        };
+        if let Some(idem) = &bid.idempotency
+            && let Some((hash, index)) = live.idempotency.get(&(bid.rfc.clone(), idem.key.clone()))
+        {
+            if *hash != idem.request_sha256 {
+                return Err(EngineError::IdempotencyConflict);
+            }
+            return live.placed(*index, true).ok_or_else(|| {
+                EngineError::Unexpected(anyhow::anyhow!("a replayed bid is missing"))
+            });
+        }
+        let now = self.clock.now();
+        let accepted = live
+            .state
+            .decide(&bid.rfc, bid.amount, now)
+            .map_err(EngineError::Refused)?;
+        let index = live.state.bids.len();
+        let new = NewAuctionBid {
+            id: Uuid::now_v7(),
+            auction_id: bid.auction_id,
+            seq: i64::try_from(index + 1).unwrap_or(i64::MAX),
+            rfc: bid.rfc.clone(),
+            accepted: accepted.clone(),
+            idempotency_key: bid.idempotency.as_ref().map(|i| i.key.clone()),
+            request_sha256: bid.idempotency.as_ref().map(|i| i.request_sha256.clone()),
+        };
+        // Durable first: a failed write leaves the state as it was.
+        auctions::insert_bid(&self.db, &new).await?;
+        live.state.apply(accepted);
+        live.bid_ids.push(new.id);
+        if let Some(idem) = bid.idempotency {
+            live.idempotency
+                .insert((bid.rfc, idem.key), (idem.request_sha256, index));
+        }
+        let placed = live.placed(index, false).ok_or_else(|| {
+            EngineError::Unexpected(anyhow::anyhow!("an accepted bid is missing"))
+        })?;
+        let _ = self.sender(new.auction_id).send(placed.seq);
+        Ok(placed)
+    }
+
+    pub async fn snapshot(&self, id: Uuid) -> Result<Snapshot, EngineError> {
+        let slot = self.slot(id);
+        let mut guard = slot.lock().await;
+        self.ensure_loaded(id, &mut guard).await?;
+        let now = self.clock.now();
+        let Some(live) = guard.as_mut() else {
+            return Err(EngineError::NotFound(id));
+        };
+        if !live.record.is_closed() && live.state.is_closed(now) {
+            self.close_locked(id, live).await?;
+        }
+        Ok(live.snapshot(now))
+    }
+
+    /// Closes under the auction's lock, so no bid can be accepted between the last check
+    /// and the recording of the final prices.
+    async fn close_locked(&self, id: Uuid, live: &mut Live) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        match auctions::close(&self.db, id, now).await {
+            Ok(_) => {}
+            Err(TenderError::Unexpected(e)) => return Err(EngineError::Unexpected(e)),
+            Err(other) => return Err(EngineError::Unexpected(anyhow::anyhow!("{other}"))),
+        }
+        if let Some(record) = auctions::get(&self.db, id).await? {
+            *live = Live::load(record);
+        }
+        let _ = self
+            .sender(id)
+            .send(i64::try_from(live.state.bids.len()).unwrap_or(i64::MAX));
+        Ok(())
+    }
+
+    pub async fn close_due(&self) -> anyhow::Result<usize> {
+        let due = auctions::due(&self.db, self.clock.now()).await?;
+        let mut closed = 0;
+        for id in due {
+            match self.snapshot(id).await {
+                Ok(s) if s.record.is_closed() => closed += 1,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(auction_id = %id, error = %e, "closing an auction failed"),
+            }
+        }
+        Ok(closed)
+    }
+}

@@ -1,0 +1,124 @@
+//! The auction engines: where an auction's live state is held and each bid is checked and
+//! applied atomically. Both apply the same pure rules (`domain::auction`); SQL stays the
+//! system of record.
+//!
+//! - [`memory::MemoryEngine`] (no `REDIS_URL`): the state in process, one lock per
+//!   auction, each accepted bid written to SQL before it is acknowledged. One instance
+//!   only.
+
+pub mod memory;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::domain::auction::{Accepted, Refusal};
+use crate::domain::money::Money;
+use crate::persistence::auctions::AuctionRecord;
+
+/// A bid as a supplier sends it.
+#[derive(Debug, Clone)]
+pub struct BidRequest {
+    pub auction_id: Uuid,
+    pub rfc: String,
+    pub amount: Money,
+    pub idempotency: Option<Idempotency>,
+}
+
+/// The `Idempotency-Key` of a request and the SHA-256 of what it asked for: the same key
+/// with the same request replays the first answer; with another request it is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_sha256: String,
+}
+
+/// An accepted bid, as acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub bid_id: Uuid,
+    pub seq: i64,
+    pub accepted: Accepted,
+    /// The answer to an earlier request with the same idempotency key.
+    pub replayed: bool,
+    /// What the auction lets suppliers see (rank, best price).
+    pub visibility: crate::domain::auction_settings::Visibility,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("auction {0} not found")]
+    NotFound(Uuid),
+    #[error("the bid was refused: {}", .0.code())]
+    Refused(Refusal),
+    #[error("this Idempotency-Key was used for another request")]
+    IdempotencyConflict,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// An auction as read for a view: its stored record and live state.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub record: AuctionRecord,
+    pub state: crate::domain::auction::Auction,
+    /// Each accepted bid's id, in sequence order.
+    pub bid_ids: Vec<Uuid>,
+    /// The time of the engine that decided (its clock).
+    pub now: DateTime<Utc>,
+}
+
+/// The engine in use.
+pub enum Engine {
+    Memory(memory::MemoryEngine),
+}
+
+impl Engine {
+    pub fn memory(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Engine::Memory(memory::MemoryEngine::new(db, clock))
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Memory(_) => "in-process",
+        }
+    }
+
+    /// Checks and applies one bid atomically; an `Ok` is durable.
+    pub async fn place(&self, bid: BidRequest) -> Result<Placed, EngineError> {
+        match self {
+            Engine::Memory(m) => m.place(bid).await,
+        }
+    }
+
+    /// The auction's current state, closing it first when its end has passed.
+    pub async fn snapshot(&self, id: Uuid) -> Result<Snapshot, EngineError> {
+        match self {
+            Engine::Memory(m) => m.snapshot(id).await,
+        }
+    }
+
+    /// Closes every auction whose end has passed; returns how many it closed.
+    pub async fn close_due(&self) -> anyhow::Result<usize> {
+        match self {
+            Engine::Memory(m) => m.close_due().await,
+        }
+    }
+
+    /// A receiver told the sequence number of each change of `id` (a bid, or the close).
+    pub fn subscribe(&self, id: Uuid) -> tokio::sync::broadcast::Receiver<i64> {
+        match self {
+            Engine::Memory(m) => m.subscribe(id),
+        }
+    }
+
+    /// Forgets an auction's cached state (it is read again from SQL on next use).
+    pub fn forget(&self, id: Uuid) {
+        match self {
+            Engine::Memory(m) => m.forget(id),
+        }
+    }
+}

@@ -1,0 +1,65 @@
+use actix_web::{HttpResponse, web};
+
+use super::{AuctionView, Viewer, engine_error, view};
+use crate::auth::Officer;
+use crate::domain::auction_settings::SettingsRequest;
+use crate::error::{ApiError, Problem};
+use crate::persistence::auctions;
+use crate::routes::extract::ApiJson;
+use crate::routes::tenders::{tender_error, tender_id};
+use crate::startup::AppState;
+
+/// Schedule the reverse auction of an evaluated tender (officers of its agency). The
+/// participants are the suppliers of the qualified bids, each starting at its sealed
+/// total; the ceiling is the reference value (never above a framework contract's fixed
+/// prices). Fields left out of the body come from the tender's planned `auction`
+/// settings, then from the defaults. The tender moves to the auction phase.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/auction", tag = "auctions",
+    params(("id" = Uuid, Path, description = "The tender")),
+    request_body = SettingsRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Scheduled: the officers' view", body = AuctionView),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_auctionable` (not evaluated, or scheduled already), `too_few_qualified`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_auction_settings` naming each offending setting", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn schedule_auction(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    if !body.is_object() {
+        return Err(ApiError::InvalidBody {
+            field: "body".into(),
+            message: "auction settings are a JSON object".into(),
+        });
+    }
+    let record = auctions::schedule(
+        &state.db,
+        id,
+        officer.agency.as_str(),
+        body,
+        state.settings.time_factor,
+        &officer.identity.actor(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(tender_error)?;
+    let snapshot = state
+        .engine
+        .snapshot(record.auction.id)
+        .await
+        .map_err(engine_error)?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            "Location",
+            format!("/api/v1/auctions/{}", record.auction.id),
+        ))
+        .json(view(&snapshot, &Viewer::Staff)))
+}

@@ -1,0 +1,832 @@
+//! Reverse auctions through HTTP: scheduling, bidding and every refusal, soft close,
+//! rounds, what each role sees, live events, the close, and the award at final prices.
+
+use chrono::Duration;
+use futures_util::StreamExt;
+use licita::auth::Role;
+use licita::clock::Clock;
+use licita::persistence::entities::{auction, auction_bid};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app};
+use crate::on_both_databases;
+use crate::tenders::{actions, at, bid_body, officer, open_and_qualify_all, published, submit};
+
+on_both_databases!(
+    an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices,
+    every_refused_bid_has_its_code_and_changes_nothing,
+    a_retry_with_the_same_idempotency_key_makes_no_second_bid,
+    a_late_bid_extends_the_end_a_limited_number_of_times,
+    rounds_give_one_turn_each_from_the_highest_price_down,
+    each_role_sees_only_what_it_may,
+    scheduling_refuses_what_is_not_ready_and_bad_settings,
+    the_auction_closes_at_its_end_with_nobody_watching,
+    accepted_bids_survive_a_restart_of_the_engine,
+);
+
+/// Sealed totals: A 2,043,200.00; B 2,067,200.00; C 2,103,200.00 (reference 2,223,420.00).
+const SEALED: [(&str, &str); 3] = [
+    ("ACM010101AB", "17000.00"),
+    ("BET020202CD", "17200.00"),
+    ("CEN030303EF", "17500.00"),
+];
+
+struct Setup {
+    tender: String,
+    auction: String,
+    a: String,
+    b: String,
+    c: String,
+    view: Value,
+}
+
+/// Three suppliers bid sealed, all qualify, and the officer schedules an auction with
+/// `settings` at day 21 (the auction starts then unless the settings say otherwise).
+async fn scheduled(app: &TestApp, settings: Value) -> Setup {
+    let mut rfcs = Vec::new();
+    for (body, _) in SEALED {
+        rfcs.push(
+            app.register_supplier(&rfc(body), &format!("Proveedor {body}"))
+                .await,
+        );
+    }
+    let tender = published(app).await;
+    app.clock.set(at(8));
+    for (r, (_, laptop)) in rfcs.iter().zip(SEALED) {
+        json_of(
+            submit(app, &tender, r, &bid_body(laptop, "80.00")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.clock.set(at(21));
+    open_and_qualify_all(app, &tender).await;
+    let view = json_of(schedule(app, &tender, &settings).await, StatusCode::CREATED).await;
+    Setup {
+        auction: view["id"].as_str().unwrap().to_owned(),
+        tender,
+        a: rfcs[0].clone(),
+        b: rfcs[1].clone(),
+        c: rfcs[2].clone(),
+        view,
+    }
+}
+
+async fn schedule(app: &TestApp, tender: &str, settings: &Value) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/tenders/{tender}/auction"),
+        Some(&officer(app, "SEP")),
+        settings,
+    )
+    .await
+}
+
+fn continuous() -> Value {
+    json!({
+        "format": "continuous",
+        "duration_s": 600,
+        "soft_close_s": 60,
+        "extension_s": 120,
+        "max_extensions": 2,
+        "decrement": {"amount": "1000.00"},
+    })
+}
+
+fn supplier(app: &TestApp, rfc: &str) -> String {
+    app.token(Role::Supplier, rfc, None)
+}
+
+async fn bid(app: &TestApp, auction: &str, rfc: &str, amount: &str) -> reqwest::Response {
+    bid_with_key(app, auction, rfc, amount, None).await
+}
+
+async fn bid_with_key(
+    app: &TestApp,
+    auction: &str,
+    rfc: &str,
+    amount: &str,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(&format!("/api/v1/auctions/{auction}/bids")))
+        .bearer_auth(supplier(app, rfc))
+        .json(&json!({"amount": amount}));
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.unwrap()
+}
+
+async fn look(app: &TestApp, auction: &str, token: Option<&str>) -> reqwest::Response {
+    app.get(&format!("/api/v1/auctions/{auction}"), token).await
+}
+
+async fn award(app: &TestApp, tender: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/tenders/{tender}/award"),
+        Some(&officer(app, "SEP")),
+        &json!({}),
+    )
+    .await
+}
+
+fn auditor(app: &TestApp) -> String {
+    app.token(Role::Auditor, "auditor-sfp", None)
+}
+
+async fn an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = scheduled(&app, continuous()).await;
+    assert_eq!(s.view["status"], "open");
+    assert_eq!(s.view["ceiling"], "2223420.00");
+    assert_eq!(s.view["participants"], 3);
+    assert_eq!(s.view["ladder"][0]["rfc"], s.a.as_str());
+    assert_eq!(s.view["ladder"][0]["price"], "2043200.00");
+    let tender = json_of(
+        app.get(&format!("/api/v1/tenders/{}", s.tender), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tender["phase"], "auction");
+
+    app.clock.advance(Duration::seconds(30));
+    let placed = json_of(
+        bid(&app, &s.auction, &s.c, "2040000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(placed["rank"], 1);
+    assert_eq!(placed["best_price"], "2040000.00");
+    assert_eq!(placed["seq"], 1);
+    app.clock.advance(Duration::seconds(30));
+    let placed = json_of(
+        bid(&app, &s.auction, &s.b, "2030000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        (placed["rank"].clone(), placed["seq"].clone()),
+        (json!(1), json!(2))
+    );
+    let c_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.c))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(c_view["you"]["rank"], 2);
+    assert_eq!(c_view["you"]["best_price"], "2030000.00");
+    assert_eq!(c_view["you"]["max_next_bid"], "2039000.00");
+
+    // Not before the close.
+    assert_problem(
+        award(&app, &s.tender).await,
+        StatusCode::CONFLICT,
+        "auction_not_closed",
+    )
+    .await;
+    app.clock.advance(Duration::seconds(600));
+    let closed = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(closed["status"], "closed");
+    assert_eq!(closed["time_left_s"], 0);
+    let ladder: Vec<(&str, &str)> = closed["ladder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["rfc"].as_str().unwrap(), r["price"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ladder,
+        [
+            (s.b.as_str(), "2030000.00"),
+            (s.c.as_str(), "2040000.00"),
+            (s.a.as_str(), "2043200.00"),
+        ]
+    );
+
+    let awarded = json_of(award(&app, &s.tender).await, StatusCode::OK).await;
+    assert_eq!(awarded["award"]["rfc"], s.b.as_str());
+    assert_eq!(awarded["award"]["amount"], "2030000.00");
+    assert_eq!(awarded["award"]["savings"], "193420.00");
+    let log = actions(&app, &s.tender).await;
+    let tail: Vec<&str> = log.iter().rev().take(3).rev().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            "tender.auction_scheduled",
+            "tender.auction_closed",
+            "tender.awarded"
+        ]
+    );
+}
+
+async fn every_refused_bid_has_its_code_and_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut settings = continuous();
+    settings["must_beat_best"] = json!(true);
+    let s = scheduled(&app, settings).await;
+    let outsider = app.register_supplier(&rfc("OUT040404GH"), "Outsider").await;
+    app.clock.advance(Duration::seconds(10));
+
+    let cases = [
+        (
+            &outsider,
+            "2000000.00",
+            StatusCode::FORBIDDEN,
+            "not_a_participant",
+        ),
+        (
+            &s.a,
+            "2223420.01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "above_ceiling",
+        ),
+        (
+            &s.a,
+            "2042200.01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "decrement_too_small",
+        ),
+        (
+            &s.c,
+            "2043200.00",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must_beat_best",
+        ),
+        (&s.c, "0", StatusCode::UNPROCESSABLE_ENTITY, "invalid_money"),
+        (
+            &s.c,
+            "12.345",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ];
+    for (who, amount, status, code) in cases {
+        assert_problem(bid(&app, &s.auction, who, amount).await, status, code).await;
+    }
+    // Officers don't bid; unknown auctions are 404; keys are checked.
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/auctions/{}/bids", s.auction),
+            Some(&officer(&app, "SEP")),
+            &json!({"amount": "1.00"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden_role",
+    )
+    .await;
+    assert_problem(
+        bid(&app, "0190f0f0-0000-7000-8000-000000000000", &s.a, "1.00").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        bid_with_key(&app, &s.auction, &s.a, "2000000.00", Some("has space")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_idempotency_key",
+    )
+    .await;
+    let stored = auction_bid::Entity::find().all(&app.db).await.unwrap();
+    assert!(stored.is_empty(), "no refusal wrote a bid: {stored:?}");
+
+    app.clock.advance(Duration::seconds(600));
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CONFLICT,
+        "auction_closed",
+    )
+    .await;
+
+    // An auction scheduled for later is not open yet.
+    let app = spawn_app(backend).await;
+    app.clock.set(at(21));
+    let mut later = continuous();
+    later["starts_at"] = json!(at(22));
+    let s = scheduled(&app, later).await;
+    assert_eq!(s.view["status"], "scheduled");
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CONFLICT,
+        "auction_not_open",
+    )
+    .await;
+}
+
+async fn a_retry_with_the_same_idempotency_key_makes_no_second_bid(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    let first = bid_with_key(&app, &s.auction, &s.a, "2000000.00", Some("k-1")).await;
+    assert_eq!(first.headers().get("idempotent-replayed"), None);
+    let first = json_of(first, StatusCode::CREATED).await;
+    app.clock.advance(Duration::seconds(10));
+    let retry = bid_with_key(&app, &s.auction, &s.a, "2000000.00", Some("k-1")).await;
+    assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    let retry = json_of(retry, StatusCode::CREATED).await;
+    assert_eq!(retry["bid_id"], first["bid_id"]);
+    assert_eq!(retry["seq"], 1);
+    assert_problem(
+        bid_with_key(&app, &s.auction, &s.a, "1990000.00", Some("k-1")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "idempotency_conflict",
+    )
+    .await;
+    // The same key from another supplier is another request.
+    json_of(
+        bid_with_key(&app, &s.auction, &s.b, "1999000.00", Some("k-1")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let stored = auction_bid::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 2);
+}
+
+async fn a_late_bid_extends_the_end_a_limited_number_of_times(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = scheduled(&app, continuous()).await;
+    let start = app.clock.now();
+    let end = |v: &Value| v["ends_at"].as_str().unwrap().to_owned();
+    let scheduled_end = end(&s.view);
+
+    app.clock.set(start + Duration::seconds(100));
+    let early = json_of(
+        bid(&app, &s.auction, &s.a, "2040000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(end(&early), scheduled_end, "not in the last minute");
+    app.clock.set(start + Duration::seconds(570));
+    let late = json_of(
+        bid(&app, &s.auction, &s.b, "2030000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let extended: chrono::DateTime<chrono::Utc> = end(&late).parse().unwrap();
+    assert_eq!(extended, start + Duration::seconds(690));
+    app.clock.set(start + Duration::seconds(680));
+    let again = json_of(
+        bid(&app, &s.auction, &s.c, "2020000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let again: chrono::DateTime<chrono::Utc> = end(&again).parse().unwrap();
+    assert_eq!(again, start + Duration::seconds(800));
+    app.clock.set(start + Duration::seconds(790));
+    let third = json_of(
+        bid(&app, &s.auction, &s.a, "2010000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let third: chrono::DateTime<chrono::Utc> = end(&third).parse().unwrap();
+    assert_eq!(
+        third,
+        start + Duration::seconds(800),
+        "at most two extensions"
+    );
+    let view = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view["extensions"], 2);
+    app.clock.set(start + Duration::seconds(800));
+    assert_problem(
+        bid(&app, &s.auction, &s.b, "2000000.00").await,
+        StatusCode::CONFLICT,
+        "auction_closed",
+    )
+    .await;
+}
+
+async fn rounds_give_one_turn_each_from_the_highest_price_down(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = scheduled(
+        &app,
+        json!({"format": "rounds", "rounds": 2, "turn_s": 60, "decrement": {"percent": "0.5"},
+               "visibility": "rank_and_best"}),
+    )
+    .await;
+    let start = app.clock.now();
+    // Six turns of a minute: C, B, A, then again from the highest.
+    let ends: chrono::DateTime<chrono::Utc> = s.view["ends_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ends, start + Duration::seconds(360));
+    assert_eq!(s.view["turn"]["rfc"], s.c.as_str());
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CONFLICT,
+        "not_your_turn",
+    )
+    .await;
+    // 0.5 % of 2,103,200.00 is 10,516.00: C may bid at most 2,092,684.00.
+    assert_problem(
+        bid(&app, &s.auction, &s.c, "2092684.01").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "decrement_too_small",
+    )
+    .await;
+    app.clock.set(start + Duration::seconds(20));
+    json_of(
+        bid(&app, &s.auction, &s.c, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // A can't see C's bid until C's turn ends.
+    let a_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a_view["you"]["rank"], 1);
+    assert_eq!(a_view["you"]["best_price"], "2043200.00");
+    assert_eq!(a_view["turn"]["yours"], false);
+    app.clock.set(start + Duration::seconds(60));
+    let a_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a_view["you"]["rank"], 2);
+    assert_eq!(a_view["you"]["best_price"], "2000000.00");
+    // Second turn is B's (the highest of the others), third is A's.
+    json_of(
+        bid(&app, &s.auction, &s.b, "1990000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(start + Duration::seconds(130));
+    let a_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a_view["turn"]["yours"], true);
+    assert_eq!(a_view["turn"]["round"], 1);
+    // Round two starts with the highest price as the round starts: A (2,043,200.00).
+    app.clock.set(start + Duration::seconds(185));
+    let auditor_view = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(auditor_view["turn"]["round"], 2);
+    assert_eq!(auditor_view["turn"]["rfc"], s.a.as_str());
+}
+
+async fn each_role_sees_only_what_it_may(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut settings = continuous();
+    settings["visibility"] = json!("rank");
+    let s = scheduled(&app, settings).await;
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.c, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let outsider = app.register_supplier(&rfc("OUT040404GH"), "Outsider").await;
+
+    let a_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a_view["you"]["price"], "2043200.00");
+    assert_eq!(a_view["you"]["rank"], 2);
+    assert_eq!(
+        a_view["you"]["best_price"],
+        Value::Null,
+        "visibility: rank only"
+    );
+    let text = a_view.to_string();
+    for other in [&s.b, &s.c] {
+        assert!(
+            !text.contains(other.as_str()),
+            "a supplier never learns who: {text}"
+        );
+    }
+    assert!(a_view.get("ladder").is_none() && a_view.get("history").is_none());
+    assert!(a_view["server_time"].is_string() && a_view["time_left_s"].is_number());
+
+    for token in [Some(auditor(&app)), Some(officer(&app, "SEP"))] {
+        let staff = json_of(
+            look(&app, &s.auction, token.as_deref()).await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(staff["ladder"][0]["rfc"], s.c.as_str());
+        assert_eq!(staff["history"][0]["rfc"], s.c.as_str());
+    }
+    assert_problem(
+        look(&app, &s.auction, Some(&officer(&app, "IMSS"))).await,
+        StatusCode::FORBIDDEN,
+        "not_your_agency",
+    )
+    .await;
+    assert_problem(
+        look(&app, &s.auction, Some(&supplier(&app, &outsider))).await,
+        StatusCode::FORBIDDEN,
+        "not_a_participant",
+    )
+    .await;
+    assert_problem(
+        look(&app, &s.auction, None).await,
+        StatusCode::FORBIDDEN,
+        "auction_not_public",
+    )
+    .await;
+
+    // After the award, anyone reads the anonymised history.
+    app.clock.advance(Duration::seconds(700));
+    json_of(award(&app, &s.tender).await, StatusCode::OK).await;
+    let public = json_of(look(&app, &s.auction, None).await, StatusCode::OK).await;
+    assert_eq!(public["history"][0]["participant"], "P3");
+    assert_eq!(public["history"][0]["amount"], "2000000.00");
+    let text = public.to_string();
+    for who in [&s.a, &s.b, &s.c] {
+        assert!(!text.contains(who.as_str()), "anonymised: {text}");
+    }
+}
+
+async fn scheduling_refuses_what_is_not_ready_and_bad_settings(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app
+        .register_supplier(&rfc("ACM010101AB"), "Acme Cómputo")
+        .await;
+    let b = app
+        .register_supplier(&rfc("BET020202CD"), "Betel Sistemas")
+        .await;
+    let tender = published(&app).await;
+    assert_problem(
+        schedule(&app, &tender, &continuous()).await,
+        StatusCode::CONFLICT,
+        "not_auctionable",
+    )
+    .await;
+    app.clock.set(at(8));
+    json_of(
+        submit(&app, &tender, &a, &bid_body("17000.00", "80.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        submit(&app, &tender, &b, &bid_body("17100.00", "80.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21));
+    let opened = crate::tenders::open(&app, &tender).await;
+    let ids: Vec<Value> = opened["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["bid_id"].clone())
+        .collect();
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{tender}/evaluation"),
+            Some(&officer(&app, "SEP")),
+            &json!({"evaluations": [
+                {"bid_id": ids[0], "qualified": true},
+                {"bid_id": ids[1], "qualified": false, "reason": "Sin garantía."},
+            ]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        schedule(&app, &tender, &continuous()).await,
+        StatusCode::CONFLICT,
+        "too_few_qualified",
+    )
+    .await;
+
+    let app = spawn_app(backend).await;
+    let s = scheduled(&app, continuous()).await;
+    assert_problem(
+        schedule(&app, &s.tender, &continuous()).await,
+        StatusCode::CONFLICT,
+        "not_auctionable",
+    )
+    .await;
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/auction", s.tender),
+            Some(&officer(&app, "IMSS")),
+            &continuous(),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not_your_agency",
+    )
+    .await;
+
+    // Bad settings on a tender that is ready: each named, nothing changes.
+    let app = spawn_app(backend).await;
+    let mut rfcs = Vec::new();
+    for (body, _) in SEALED.iter().take(2) {
+        rfcs.push(
+            app.register_supplier(&rfc(body), &format!("Proveedor {body}"))
+                .await,
+        );
+    }
+    let tender = published(&app).await;
+    app.clock.set(at(8));
+    for r in &rfcs {
+        json_of(
+            submit(&app, &tender, r, &bid_body("17000.00", "80.00")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.clock.set(at(21));
+    open_and_qualify_all(&app, &tender).await;
+    let problem = assert_problem(
+        schedule(
+            &app,
+            &tender,
+            &json!({"format": "rounds", "rounds": 0, "duration_s": 600,
+                    "decrement": {"amount": "1", "percent": "1"}, "starts_at": at(20)}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_auction_settings",
+    )
+    .await;
+    let fields: Vec<&str> = problem["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for field in ["starts_at", "rounds", "duration_s", "decrement"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
+    for (body, code) in [
+        (json!({"format": "dutch"}), "invalid_auction_settings"),
+        (
+            json!({"decrement": {"amount": "1"}, "colour": "red"}),
+            "invalid_auction_settings",
+        ),
+        (json!([1, 2]), "invalid_body"),
+    ] {
+        assert_problem(
+            schedule(&app, &tender, &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+        )
+        .await;
+    }
+    let t = json_of(
+        app.get(&format!("/api/v1/tenders/{tender}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(t["phase"], "evaluation", "nothing changed");
+    assert!(
+        auction::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn the_auction_closes_at_its_end_with_nobody_watching(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.b, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.advance(Duration::seconds(600));
+    // The background closer runs twice a second; give it a few chances.
+    let mut closed = None;
+    for _ in 0..40 {
+        let row = auction::Entity::find()
+            .filter(auction::Column::TenderId.eq(uuid::Uuid::parse_str(&s.tender).unwrap()))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.status == "closed" {
+            closed = Some(row);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let closed = closed.expect("the closer closed the auction without any request");
+    assert!(closed.closed_at.is_some());
+    assert!(
+        actions(&app, &s.tender)
+            .await
+            .contains(&"tender.auction_closed".to_owned())
+    );
+}
+
+async fn accepted_bids_survive_a_restart_of_the_engine(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid_with_key(&app, &s.auction, &s.b, "2000000.00", Some("once")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let before = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    // The engine loses its memory, as a restarted process would; SQL has every bid.
+    app.engine
+        .forget(uuid::Uuid::parse_str(&s.auction).unwrap());
+    let after = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(before["ladder"], after["ladder"]);
+    assert_eq!(before["history"], after["history"]);
+    // The idempotency key is remembered too, and the next bid follows on.
+    let retry = bid_with_key(&app, &s.auction, &s.b, "2000000.00", Some("once")).await;
+    assert_eq!(retry.headers().get("idempotent-replayed").unwrap(), "true");
+    let next = json_of(
+        bid(&app, &s.auction, &s.a, "1990000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(next["seq"], 2);
+}
+
+#[tokio::test]
+async fn participants_get_live_updates_filtered_for_them() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let s = scheduled(&app, continuous()).await;
+    let response = app
+        .client
+        .get(app.url(&format!("/api/v1/auctions/{}/events", s.auction)))
+        .bearer_auth(supplier(&app, &s.a))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get("content-type").unwrap(),
+        "text/event-stream"
+    );
+    let mut stream = response.bytes_stream();
+    let mut text = String::new();
+    let mut next_event = async |text: &mut String, name: &str| -> Value {
+        loop {
+            if let Some(start) = text.find(&format!("event: {name}\n"))
+                && let Some(end) = text[start..].find("\n\n")
+            {
+                let block = text[start..start + end].to_owned();
+                text.replace_range(..start + end + 2, "");
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap();
+                return serde_json::from_str(data).unwrap();
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .unwrap();
+            text.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    };
+    let first = next_event(&mut text, "state").await;
+    assert_eq!(first["you"]["rank"], 1);
+    assert_eq!(first["last_seq"], 0);
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.b, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let update = next_event(&mut text, "state").await;
+    assert_eq!(update["last_seq"], 1);
+    assert_eq!(update["you"]["rank"], 2);
+    assert_eq!(update["you"]["best_price"], "2000000.00");
+    assert!(
+        !update.to_string().contains(s.b.as_str()),
+        "never who holds it"
+    );
+    app.clock.advance(Duration::seconds(700));
+    let closed = next_event(&mut text, "closed").await;
+    assert_eq!(closed["status"], "closed");
+}
