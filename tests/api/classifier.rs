@@ -266,6 +266,12 @@ async fn the_registrar_upserts_items_without_breaking_the_hierarchy(backend: Bac
         ),
         (
             "51501901",
+            json!({"unit": "u".repeat(41)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_unit",
+        ),
+        (
+            "51501901",
             json!({"is_ict": "yes"}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
