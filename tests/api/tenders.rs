@@ -23,6 +23,7 @@ on_both_databases!(
     a_direct_award_runs_with_its_one_supplier_to_the_award_step,
     a_framework_order_needs_its_framework_contract,
     out_of_range_input_is_refused_never_a_500,
+    every_state_change_records_who_when_and_the_phases_before_and_after,
 );
 
 pub const START: &str = "2026-03-02T12:00:00Z";
@@ -147,6 +148,55 @@ pub async fn actions(app: &TestApp, id: &str) -> Vec<String> {
         .into_iter()
         .map(|e| e.action)
         .collect()
+}
+
+/// A state change as its audit event records it: action, actor (role, sub), time, and the
+/// phases `from` and `to`.
+#[derive(Debug, PartialEq)]
+pub struct Change {
+    pub action: String,
+    pub actor: (String, String),
+    pub at: DateTime<Utc>,
+    pub from: Value,
+    pub to: Value,
+}
+
+/// The tender's state changes (its events that are not about bids or questions), in order.
+pub async fn changes(app: &TestApp, id: &str) -> Vec<Change> {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::EntityType.eq("tender"))
+        .filter(audit_event::Column::EntityId.eq(id))
+        .order_by_asc(audit_event::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            !e.action.starts_with("bid.")
+                && !e.action.starts_with("tender.question")
+                && !["tender.created", "tender.updated"].contains(&e.action.as_str())
+        })
+        .map(|e| {
+            let data: Value = serde_json::from_str(&e.data).unwrap();
+            Change {
+                action: e.action,
+                actor: (e.actor_role, e.actor_sub),
+                at: e.occurred_at,
+                from: data["from"].clone(),
+                to: data["to"].clone(),
+            }
+        })
+        .collect()
+}
+
+fn change(action: &str, who: &str, day: i64, from: &str, to: &str) -> Change {
+    Change {
+        action: action.to_owned(),
+        actor: ("officer".to_owned(), who.to_owned()),
+        at: at(day),
+        from: json!(from),
+        to: json!(to),
+    }
 }
 
 async fn an_officer_drafts_a_tender_that_only_its_agency_and_auditors_see(backend: Backend) {
@@ -1335,4 +1385,110 @@ async fn out_of_range_input_is_refused_never_a_500(backend: Backend) {
     )
     .await;
     assert_eq!(problem["fields"][0]["field"], "evaluations[0].reason");
+}
+
+async fn every_state_change_records_who_when_and_the_phases_before_and_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.register_supplier(&rfc("AUD010101AB"), "Postor").await;
+    let sep = "oficial-SEP";
+
+    // Published, opened, evaluated and awarded, each on its own day.
+    let id = published(&app).await;
+    app.clock.set(at(8));
+    json_of(
+        submit(&app, &id, &a, &bid_body("17500.00", "79.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21));
+    let opened = open(&app, &id).await;
+    app.clock.set(at(22));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/evaluation"),
+            Some(&officer(&app, "SEP")),
+            &json!({"evaluations": [{"bid_id": opened["bids"][0]["bid_id"], "qualified": true}]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.clock.set(at(23));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/award"),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        changes(&app, &id).await,
+        [
+            change("tender.published", sep, 0, "draft", "clarification"),
+            change("tender.opened", sep, 21, "evaluation", "evaluation"),
+            change("tender.evaluated", sep, 22, "evaluation", "evaluation"),
+            change("tender.awarded", sep, 23, "evaluation", "awarded"),
+        ]
+    );
+
+    // Opened without bids: deserted.
+    let empty = published(&app).await;
+    app.clock.set(at(21));
+    open(&app, &empty).await;
+    assert_eq!(
+        changes(&app, &empty).await,
+        [
+            change("tender.published", sep, 0, "draft", "clarification"),
+            change("tender.opened", sep, 21, "evaluation", "deserted"),
+        ]
+    );
+
+    // Cancelled from the phase it was in: a draft, in submission, after the opening.
+    let cancel = |id: String, day: i64| {
+        let app = &app;
+        async move {
+            app.clock.set(at(day));
+            json_of(
+                app.post_json(
+                    &format!("/api/v1/tenders/{id}/cancel"),
+                    Some(&officer(app, "SEP")),
+                    &json!({"reason": "Cambió la necesidad del área requirente."}),
+                )
+                .await,
+                StatusCode::OK,
+            )
+            .await;
+            changes(app, &id).await.pop().unwrap()
+        }
+    };
+    app.clock.set(at(0));
+    let draft = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        cancel(draft, 1).await,
+        change("tender.cancelled", sep, 1, "draft", "cancelled")
+    );
+    let in_submission = published(&app).await;
+    assert_eq!(
+        cancel(in_submission, 10).await,
+        change("tender.cancelled", sep, 10, "submission", "cancelled")
+    );
+    let after_opening = published(&app).await;
+    app.clock.set(at(9));
+    json_of(
+        submit(&app, &after_opening, &a, &bid_body("17500.00", "79.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21));
+    open(&app, &after_opening).await;
+    assert_eq!(
+        cancel(after_opening, 24).await,
+        change("tender.cancelled", sep, 24, "evaluation", "cancelled")
+    );
 }
