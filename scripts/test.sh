@@ -3,8 +3,10 @@
 # starts both on free loopback ports in a temporary folder, then runs fmt, clippy and
 # every test against them, and stops the servers on exit. `.ci/run` calls this script.
 #
-#   scripts/test.sh                 everything
-#   scripts/test.sh -- agencies     extra arguments go to `cargo test`
+#   scripts/test.sh                          everything
+#   scripts/test.sh -- agencies              only tests whose name contains `agencies`
+#   scripts/test.sh -- suppliers:: cli::     several filters: plain words are test filters
+#   scripts/test.sh -- --test api -- x       anything with an option goes to `cargo test` as is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,8 +86,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "cargo test"
 if [ "${1:-}" = "--" ]; then shift; fi
+# `cargo test` takes one filter before `--`; plain words all go after it, so that several
+# filters work. Arguments with an option in them are passed on untouched.
+args=("$@")
+if [ "$#" -gt 0 ] && ! printf '%s\n' "$@" | grep -q '^-'; then args=(-- "$@"); fi
 set +e
-cargo test --workspace --locked --no-fail-fast "$@" 2>&1 | tee "$WORK/test.log"
+cargo test --workspace --locked --no-fail-fast "${args[@]}" 2>&1 | tee "$WORK/test.log"
 status=${PIPESTATUS[0]}
 set -e
 # cargo prints one result line per test binary; close with the totals.

@@ -78,6 +78,7 @@ codes! {
     ClassifierTooDeep = ("classifier_too_deep", 422, "The classifier would be too deep"),
     InvalidCsv = ("invalid_csv", 422, "The CSV file cannot be read"),
     InvalidCsvRow = ("invalid_csv_row", 422, "A CSV row cannot be read"),
+    DuplicateCode = ("duplicate_code", 422, "The code is on an earlier line of the file"),
     ImportRefused = ("import_refused", 422, "Rows were refused; nothing was imported"),
     InvalidTitle = ("invalid_title", 422, "Invalid title"),
     InvalidQuantity = ("invalid_quantity", 422, "Invalid quantity"),

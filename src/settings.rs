@@ -130,6 +130,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "262144",
         "largest request body accepted (413 beyond)",
     ),
+    (
+        "LICITA_MAX_IMPORT_BYTES",
+        "16777216",
+        "largest CSV import (classifier) accepted (413 beyond)",
+    ),
+    (
+        "LICITA_LEGAL_UTC_OFFSET",
+        "-06:00",
+        "±HH:MM offset of the legal calendar: the date on which sanctions and deadlines are judged",
+    ),
     ("LICITA_WORKERS", "number of cores", "HTTP worker threads"),
     (
         "LICITA_SHUTDOWN_TIMEOUT_S",
@@ -398,7 +408,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use std::collections::{BTreeSet, HashMap};
 
     fn from(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let map: HashMap<String, String> = pairs
@@ -465,14 +475,48 @@ mod tests {
         ));
     }
 
+    /// Every `"LICITA_…"` name quoted in this file: the variables it reads (and names in
+    /// its messages and tests, which are the same ones).
+    fn names_quoted_in_this_file() -> BTreeSet<&'static str> {
+        let source = include_str!("settings.rs");
+        source
+            .match_indices("\"LICITA_")
+            .filter_map(|(at, _)| {
+                let name = &source[at + 1..];
+                let end = name
+                    .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))?;
+                (end > "LICITA_".len() && name[end..].starts_with('"')).then(|| &name[..end])
+            })
+            .collect()
+    }
+
+    /// The first column of the README's settings table.
+    fn readme_table() -> BTreeSet<&'static str> {
+        include_str!("../README.md")
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `")?.split_once("` |"))
+            .map(|(name, _)| name)
+            .filter(|name| {
+                name.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            })
+            .collect()
+    }
+
     #[test]
-    fn the_readme_lists_every_variable() {
-        let readme = include_str!("../README.md");
-        for (name, _, _) in VARIABLES {
-            assert!(
-                readme.contains(&format!("`{name}`")),
-                "README does not list {name}"
-            );
-        }
+    fn every_variable_read_is_listed_here_and_in_the_readme() {
+        let listed: BTreeSet<&str> = VARIABLES.iter().map(|(name, _, _)| *name).collect();
+        let read = names_quoted_in_this_file();
+        assert!(read.len() > 20, "the scan found the names: {read:?}");
+        let unlisted: Vec<_> = read.difference(&listed).collect();
+        assert!(
+            unlisted.is_empty(),
+            "read but not in VARIABLES: {unlisted:?}"
+        );
+        assert_eq!(
+            readme_table(),
+            listed,
+            "the README's settings table lists exactly VARIABLES"
+        );
     }
 }

@@ -147,6 +147,35 @@ pub enum Phase {
     Deserted,
 }
 
+impl Phase {
+    pub const ALL: [Phase; 9] = [
+        Phase::Draft,
+        Phase::Clarification,
+        Phase::Submission,
+        Phase::Evaluation,
+        Phase::Auction,
+        Phase::Awarded,
+        Phase::Contracted,
+        Phase::Cancelled,
+        Phase::Deserted,
+    ];
+
+    /// The name the API shows (`phase` of a tender) and audit events record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Draft => "draft",
+            Phase::Clarification => "clarification",
+            Phase::Submission => "submission",
+            Phase::Evaluation => "evaluation",
+            Phase::Auction => "auction",
+            Phase::Awarded => "awarded",
+            Phase::Contracted => "contracted",
+            Phase::Cancelled => "cancelled",
+            Phase::Deserted => "deserted",
+        }
+    }
+}
+
 /// The dates of a tender, in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Schedule {
@@ -384,6 +413,16 @@ mod tests {
             phase(Status::Cancelled, &s, at("2026-03-01T00:00:00Z")),
             Phase::Cancelled
         );
+    }
+
+    #[test]
+    fn a_phase_is_named_as_the_api_shows_it() {
+        for p in Phase::ALL {
+            assert_eq!(
+                serde_json::to_value(p).ok(),
+                Some(serde_json::Value::from(p.as_str()))
+            );
+        }
     }
 
     #[test]

@@ -252,16 +252,19 @@ pub async fn award(
         actor,
         "tender.awarded",
         id,
-        json!({
-            "from": if auction.is_some() { "auction" } else { "evaluation" },
-            "to": "awarded",
-            "bid_id": winner.bid_id.to_string(),
-            "rfc": winner.rfc,
-            "amount": winner.total.to_string(),
-            "savings": Money::from_centavos(model.savings_centavos.max(0)).unwrap_or_default().to_string(),
-            "passed_over": passed_over,
-            "pass_over_reason": model.pass_over_reason,
-        }),
+        tenders::change_data(
+            &record,
+            Status::Awarded,
+            now,
+            json!({
+                "bid_id": winner.bid_id.to_string(),
+                "rfc": winner.rfc,
+                "amount": winner.total.to_string(),
+                "savings": Money::from_centavos(model.savings_centavos.max(0)).unwrap_or_default().to_string(),
+                "passed_over": passed_over,
+                "pass_over_reason": model.pass_over_reason,
+            }),
+        ),
     )
     .await?;
     txn.commit().await.context("committing the award")?;
@@ -383,15 +386,18 @@ pub async fn sign(
         actor,
         "tender.contracted",
         id,
-        json!({
-            "from": "awarded",
-            "to": "contracted",
-            "contract_id": model.id.to_string(),
-            "amount": terms.amount.to_string(),
-            "signed_on": terms.signed_on.to_string(),
-            "starts_on": terms.starts_on.to_string(),
-            "ends_on": terms.ends_on.to_string(),
-        }),
+        tenders::change_data(
+            &record,
+            Status::Contracted,
+            now,
+            json!({
+                "contract_id": model.id.to_string(),
+                "amount": terms.amount.to_string(),
+                "signed_on": terms.signed_on.to_string(),
+                "starts_on": terms.starts_on.to_string(),
+                "ends_on": terms.ends_on.to_string(),
+            }),
+        ),
     )
     .await?;
     txn.commit().await.context("committing the contract")?;

@@ -371,7 +371,8 @@ pub struct ImportReport {
 }
 
 /// Imports parsed rows in one transaction, parents before children whatever the file's
-/// order. With `atomic`, one refused row means nothing is written.
+/// order. `rows` name each code once (the parser refuses repeats). With `atomic`, one
+/// refused row means nothing is written. An event is recorded only when something changed.
 pub async fn import(
     db: &DatabaseConnection,
     rows: Vec<(usize, NewClassifierItem)>,
@@ -382,10 +383,17 @@ pub async fn import(
     now: DateTime<Utc>,
 ) -> anyhow::Result<ImportReport> {
     let mut report = ImportReport::default();
+    // A code refused only because a later line repeats it keeps its first, valid row: it
+    // is not a refused parent.
+    let valid: HashSet<&str> = rows.iter().map(|(_, item)| item.code.as_str()).collect();
+    let mut refused_codes: HashSet<String> = refused_rows
+        .iter()
+        .filter(|r| !valid.contains(r.code.as_str()))
+        .map(|r| r.code.clone())
+        .collect();
     let ordered = parents_first(rows);
     let txn = db.begin().await.context("starting the import")?;
     audit::lock_head(&txn).await?;
-    let mut refused_codes: HashSet<String> = refused_rows.iter().map(|r| r.code.clone()).collect();
     for (line, item) in ordered {
         if let Some(parent) = &item.parent
             && refused_codes.contains(parent.as_str())

@@ -221,6 +221,27 @@ pub async fn record_event(
     Ok(())
 }
 
+/// The data of a state change's audit event: `from` and `to` are the tender's phases
+/// (SPEC §2, as the API shows them) just before and just after the change, then the
+/// change's own fields. Who and when are the event's actor and time.
+pub fn change_data(
+    before: &TenderRecord,
+    to: Status,
+    now: DateTime<Utc>,
+    fields: serde_json::Value,
+) -> serde_json::Value {
+    let mut data = serde_json::Map::new();
+    data.insert("from".into(), before.phase(now).as_str().into());
+    data.insert(
+        "to".into(),
+        phase(to, &before.schedule(), now).as_str().into(),
+    );
+    if let serde_json::Value::Object(fields) = fields {
+        data.extend(fields);
+    }
+    serde_json::Value::Object(data)
+}
+
 /// Checks the classifier codes and returns each item's ICT flag.
 async fn item_flags(conn: &impl ConnectionTrait, items: &[Item]) -> Result<Vec<bool>, TenderError> {
     let codes: Vec<String> = items.iter().map(|i| i.classifier_code.clone()).collect();
@@ -566,7 +587,7 @@ pub async fn publish(
         actor,
         "tender.published",
         id,
-        json!({"from": "draft", "to": "published"}),
+        change_data(&record, Status::Published, now, json!({})),
     )
     .await?;
     txn.commit().await.context("committing the publication")?;
@@ -951,7 +972,7 @@ pub async fn open(
         actor,
         "tender.opened",
         id,
-        json!({"bids": live.len(), "to": status.as_str()}),
+        change_data(&record, status, now, json!({"bids": live.len()})),
     )
     .await?;
     txn.commit().await.context("committing the opening")?;
@@ -1060,12 +1081,16 @@ pub async fn evaluate(
         actor,
         "tender.evaluated",
         id,
-        json!({
-            "qualified": qualified,
-            "not_qualified": updated.len() - qualified,
-            "to": status.as_str(),
-            "evaluations": updated.iter().map(|b| json!({"bid_id": b.id.to_string(), "qualified": b.qualified, "reason": b.evaluation_reason})).collect::<Vec<_>>(),
-        }),
+        change_data(
+            &record,
+            status,
+            now,
+            json!({
+                "qualified": qualified,
+                "not_qualified": updated.len() - qualified,
+                "evaluations": updated.iter().map(|b| json!({"bid_id": b.id.to_string(), "qualified": b.qualified, "reason": b.evaluation_reason})).collect::<Vec<_>>(),
+            }),
+        ),
     )
     .await?;
     txn.commit().await.context("committing the evaluation")?;
@@ -1095,7 +1120,6 @@ pub async fn cancel(
             format!("tender {id} is {}", record.tender.status),
         ));
     }
-    let from = record.status();
     let model = set_status(&txn, &record, Status::Cancelled, now, |a| {
         a.cancel_reason = Set(Some(reason.to_owned()));
         a.closed_at = Set(Some(now));
@@ -1107,7 +1131,7 @@ pub async fn cancel(
         actor,
         "tender.cancelled",
         id,
-        json!({"from": from.as_str(), "reason": reason}),
+        change_data(&record, Status::Cancelled, now, json!({"reason": reason})),
     )
     .await?;
     txn.commit().await.context("committing the cancellation")?;

@@ -17,6 +17,8 @@ on_both_databases!(
     an_item_comes_with_its_ancestors,
     the_registrar_upserts_items_without_breaking_the_hierarchy,
     a_csv_import_reports_each_row_and_is_idempotent,
+    a_file_that_repeats_a_code_refuses_the_repeats_and_sent_twice_changes_nothing,
+    a_row_with_more_or_fewer_fields_than_the_header_is_refused,
     an_atomic_import_with_a_bad_row_writes_nothing,
     malformed_imports_are_refused,
     a_move_that_would_make_the_classifier_too_deep_is_refused,
@@ -264,6 +266,12 @@ async fn the_registrar_upserts_items_without_breaking_the_hierarchy(backend: Bac
         ),
         (
             "51501901",
+            json!({"unit": "u".repeat(41)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_unit",
+        ),
+        (
+            "51501901",
             json!({"is_ict": "yes"}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
@@ -437,6 +445,168 @@ Nieto,51501953,51501951,true,pieza
         StatusCode::OK,
     )
     .await;
+}
+
+/// Each refused row as (line, [(field, code)]).
+fn refusals(report: &Value) -> Vec<(u64, Vec<(String, String)>)> {
+    report["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let errors = r["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap().to_owned(),
+                        e["code"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            (r["line"].as_u64().unwrap(), errors)
+        })
+        .collect()
+}
+
+async fn description_of(app: &TestApp, code: &str) -> Value {
+    json_of(
+        app.get(&format!("/api/v1/classifier/{code}"), None).await,
+        StatusCode::OK,
+    )
+    .await["description"]
+        .clone()
+}
+
+async fn a_file_that_repeats_a_code_refuses_the_repeats_and_sent_twice_changes_nothing(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let csv = "\
+code,description,parent,partida,unit,is_ict
+51501970,Monitor de 24 pulgadas,51501,51501,pieza,true
+51501971,Teclado inalámbrico,51501,51501,pieza,true
+51501970,Monitor de 27 pulgadas,51501,51501,pieza,true
+51501972,Brazo articulado para monitor,51501970,51501,pieza,true
+51501971,Teclado inalámbrico,51501,51501,pieza,true
+";
+    let duplicates = vec![
+        (4, vec![("code".to_owned(), "duplicate_code".to_owned())]),
+        (6, vec![("code".to_owned(), "duplicate_code".to_owned())]),
+    ];
+    let events = audit_count(&app).await;
+    let first = json_of(post_csv(&app, "", csv).await, StatusCode::OK).await;
+    assert_eq!(
+        (&first["created"], &first["updated"], &first["unchanged"]),
+        (&json!(3), &json!(0), &json!(0)),
+        "{first}"
+    );
+    assert_eq!(refusals(&first), duplicates, "{first}");
+    assert!(
+        first["refused"][0]["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 2"),
+        "the reason names the earlier line: {first}"
+    );
+    assert_eq!(
+        description_of(&app, "51501970").await,
+        "Monitor de 24 pulgadas",
+        "the first line counts"
+    );
+    let child = json_of(
+        app.get("/api/v1/classifier/51501972", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        child["level"], 6,
+        "a repeated code is still a parent: {child}"
+    );
+    assert_eq!(audit_count(&app).await, events + 1);
+
+    let second = json_of(post_csv(&app, "", csv).await, StatusCode::OK).await;
+    assert_eq!(
+        (&second["created"], &second["updated"], &second["unchanged"]),
+        (&json!(0), &json!(0), &json!(3)),
+        "{second}"
+    );
+    assert_eq!(second["refused"], first["refused"], "the same refusals");
+    assert_eq!(second["sha256"], first["sha256"]);
+    assert_eq!(
+        description_of(&app, "51501970").await,
+        "Monitor de 24 pulgadas"
+    );
+    assert_eq!(
+        audit_count(&app).await,
+        events + 1,
+        "nothing changed, nothing recorded"
+    );
+
+    let problem = assert_problem(
+        post_csv(&app, "?atomic=true", csv).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "import_refused",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "line 4: code");
+    assert_eq!(problem["fields"][0]["code"], "duplicate_code");
+}
+
+async fn a_row_with_more_or_fewer_fields_than_the_header_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let csv = "\
+code,description,parent,partida,unit,is_ict
+51501980,\"Monitor de 24 pulgadas, negro\",51501,51501,pieza,true
+51501981,Monitor de 27 pulgadas, negro,51501,51501,pieza,true
+51501982,Mouse óptico
+";
+    let report = json_of(post_csv(&app, "", csv).await, StatusCode::OK).await;
+    assert_eq!(report["created"], 1, "{report}");
+    let row = vec![("row".to_owned(), "invalid_csv_row".to_owned())];
+    assert_eq!(
+        refusals(&report),
+        vec![(3, row.clone()), (4, row.clone())],
+        "{report}"
+    );
+    assert_eq!(report["refused"][0]["code"], "51501981");
+    assert_eq!(
+        description_of(&app, "51501980").await,
+        "Monitor de 24 pulgadas, negro",
+        "a quoted comma is part of the value"
+    );
+    for code in ["51501981", "51501982"] {
+        assert_problem(
+            app.get(&format!("/api/v1/classifier/{code}"), None).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+
+    // With only code and description, an unquoted comma would cut the description short.
+    let report = json_of(
+        post_csv(&app, "", "code,description\n9100,Papel, bond\n").await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(refusals(&report), vec![(2, row)], "{report}");
+    assert_problem(
+        app.get("/api/v1/classifier/9100", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    let problem = assert_problem(
+        post_csv(&app, "?atomic=true", csv).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "import_refused",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "line 3: row");
+    assert_eq!(problem["fields"][0]["code"], "invalid_csv_row");
 }
 
 async fn an_atomic_import_with_a_bad_row_writes_nothing(backend: Backend) {

@@ -1,6 +1,7 @@
 use std::collections::HashSet;
 
 use licita::auth::Role;
+use licita::domain::supplier::MAX_SUPPLIER_CODES;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -20,6 +21,9 @@ on_both_databases!(
     the_register_is_searchable_and_paginated,
     sanctions_bar_a_supplier_for_their_period_and_are_public,
     sanction_refusals_have_their_codes,
+    a_supplier_registering_itself_with_a_wrong_check_digit_is_refused_and_cannot_override,
+    a_supplier_lists_at_most_200_classifier_codes,
+    a_past_and_a_current_sanction_are_both_kept_and_the_status_follows_the_one_in_force,
 );
 
 fn body(rfc: &str, name: &str) -> Value {
@@ -690,4 +694,173 @@ async fn sanction_refusals_have_their_codes(backend: Backend) {
     )
     .await;
     assert_eq!(read["sanctions"], json!([]), "nothing recorded");
+}
+
+async fn a_supplier_registering_itself_with_a_wrong_check_digit_is_refused_and_cannot_override(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let odd = rfc_with_bad_digit("EEE010101AB");
+    let token = supplier_token(&app, &odd);
+    let problem = assert_problem(
+        app.post_json("/api/v1/suppliers", Some(&token), &body(&odd, "Mi empresa"))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_rfc_check_digit",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "rfc", "{problem}");
+    let mut with_override = body(&odd, "Mi empresa");
+    with_override["rfc_check_digit_override"] = json!(true);
+    assert_problem(
+        app.post_json("/api/v1/suppliers", Some(&token), &with_override)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden_role",
+    )
+    .await;
+    assert_eq!(count(&app).await, 0);
+}
+
+async fn a_supplier_lists_at_most_200_classifier_codes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let codes: Vec<Value> = app
+        .collect_pages("/api/v1/classifier?limit=200", None)
+        .await
+        .into_iter()
+        .take(MAX_SUPPLIER_CODES + 1)
+        .map(|item| item["code"].clone())
+        .collect();
+    assert_eq!(
+        codes.len(),
+        MAX_SUPPLIER_CODES + 1,
+        "the seed has enough codes"
+    );
+    let r = rfc("MUC010101AB");
+    let mut request = body(&r, "Proveedora de todo");
+    request["classifier_codes"] = json!(codes);
+    let problem = assert_problem(
+        app.post_json("/api/v1/suppliers", Some(&app.registrar()), &request)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_classifier_codes",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "classifier_codes");
+    assert_eq!(count(&app).await, 0);
+
+    request["classifier_codes"] = json!(codes[..MAX_SUPPLIER_CODES]);
+    let created = json_of(
+        app.post_json("/api/v1/suppliers", Some(&app.registrar()), &request)
+            .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(
+        created["classifier_codes"].as_array().unwrap().len(),
+        MAX_SUPPLIER_CODES
+    );
+
+    let path = format!("/api/v1/suppliers/{r}");
+    assert_problem(
+        app.patch_json(
+            &path,
+            Some(&supplier_token(&app, &r)),
+            &json!({"classifier_codes": codes}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "too_many_classifier_codes",
+    )
+    .await;
+    let read = json_of(app.get(&path, Some(&app.registrar())).await, StatusCode::OK).await;
+    assert_eq!(read["classifier_codes"], created["classifier_codes"]);
+}
+
+async fn a_past_and_a_current_sanction_are_both_kept_and_the_status_follows_the_one_in_force(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let r = rfc("DOS010101AB");
+    register(&app, &r, "Reincidente").await;
+    let path = format!("/api/v1/suppliers/{r}/sanctions");
+    app.set_date("2026-04-01");
+    // The current one first, so that the history's order is by period, not by recording.
+    for (reference, starts_on, ends_on, in_force) in [
+        ("SABG/EXP-2", "2026-03-01", "2026-08-31", true),
+        ("SABG/EXP-1", "2025-01-01", "2025-06-30", false),
+    ] {
+        let recorded = json_of(
+            app.post_json(
+                &path,
+                Some(&app.registrar()),
+                &json!({"authority": "SABG", "reference": reference, "reason": "Incumplimiento de contrato.", "starts_on": starts_on, "ends_on": ends_on}),
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(recorded["in_force"], in_force, "{recorded}");
+    }
+    let history = |record: &Value| -> Vec<(String, bool)> {
+        record["sanctions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["reference"].as_str().unwrap().to_owned(),
+                    s["in_force"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let officer = app.token(Role::Officer, "o", Some("SEP"));
+    let record_path = format!("/api/v1/suppliers/{r}");
+
+    let record = json_of(app.get(&record_path, Some(&officer)).await, StatusCode::OK).await;
+    assert_eq!(record["status"], "sanctioned");
+    assert_eq!(
+        history(&record),
+        [
+            ("SABG/EXP-1".to_owned(), false),
+            ("SABG/EXP-2".to_owned(), true)
+        ],
+        "every sanction, oldest first: {record}"
+    );
+    let listed = public_list(&app).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(
+        history(&listed[0]),
+        [("SABG/EXP-2".to_owned(), true)],
+        "the public list shows the sanction in force"
+    );
+    let sanctioned = app
+        .collect_pages("/api/v1/suppliers?status=sanctioned", Some(&officer))
+        .await;
+    assert_eq!(sanctioned.len(), 1, "listed once: {sanctioned:?}");
+    assert_eq!(sanctioned[0]["status"], "sanctioned");
+
+    app.set_date("2026-09-01");
+    let record = json_of(app.get(&record_path, Some(&officer)).await, StatusCode::OK).await;
+    assert_eq!(record["status"], "active", "both are over");
+    assert_eq!(
+        history(&record),
+        [
+            ("SABG/EXP-1".to_owned(), false),
+            ("SABG/EXP-2".to_owned(), false)
+        ],
+        "the history is kept: {record}"
+    );
+    assert!(public_list(&app).await.is_empty());
+    let active = app
+        .collect_pages("/api/v1/suppliers?status=active", Some(&officer))
+        .await;
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0]["status"], "active");
+    assert!(
+        app.collect_pages("/api/v1/suppliers?status=sanctioned", Some(&officer))
+            .await
+            .is_empty()
+    );
 }

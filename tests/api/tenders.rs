@@ -23,6 +23,11 @@ on_both_databases!(
     a_direct_award_runs_with_its_one_supplier_to_the_award_step,
     a_framework_order_needs_its_framework_contract,
     out_of_range_input_is_refused_never_a_500,
+    every_state_change_records_who_when_and_the_phases_before_and_after,
+    a_bid_is_withdrawn_once_and_only_by_its_supplier,
+    the_evaluation_is_refused_before_the_opening_and_to_another_agency,
+    an_answer_needs_its_text_and_a_question_of_this_tender,
+    bids_stay_sealed_before_the_opening_even_when_the_tender_is_cancelled,
 );
 
 pub const START: &str = "2026-03-02T12:00:00Z";
@@ -147,6 +152,55 @@ pub async fn actions(app: &TestApp, id: &str) -> Vec<String> {
         .into_iter()
         .map(|e| e.action)
         .collect()
+}
+
+/// A state change as its audit event records it: action, actor (role, sub), time, and the
+/// phases `from` and `to`.
+#[derive(Debug, PartialEq)]
+pub struct Change {
+    pub action: String,
+    pub actor: (String, String),
+    pub at: DateTime<Utc>,
+    pub from: Value,
+    pub to: Value,
+}
+
+/// The tender's state changes (its events that are not about bids or questions), in order.
+pub async fn changes(app: &TestApp, id: &str) -> Vec<Change> {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::EntityType.eq("tender"))
+        .filter(audit_event::Column::EntityId.eq(id))
+        .order_by_asc(audit_event::Column::Seq)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            !e.action.starts_with("bid.")
+                && !e.action.starts_with("tender.question")
+                && !["tender.created", "tender.updated"].contains(&e.action.as_str())
+        })
+        .map(|e| {
+            let data: Value = serde_json::from_str(&e.data).unwrap();
+            Change {
+                action: e.action,
+                actor: (e.actor_role, e.actor_sub),
+                at: e.occurred_at,
+                from: data["from"].clone(),
+                to: data["to"].clone(),
+            }
+        })
+        .collect()
+}
+
+fn change(action: &str, who: &str, day: i64, from: &str, to: &str) -> Change {
+    Change {
+        action: action.to_owned(),
+        actor: ("officer".to_owned(), who.to_owned()),
+        at: at(day),
+        from: json!(from),
+        to: json!(to),
+    }
 }
 
 async fn an_officer_drafts_a_tender_that_only_its_agency_and_auditors_see(backend: Backend) {
@@ -1335,4 +1389,405 @@ async fn out_of_range_input_is_refused_never_a_500(backend: Backend) {
     )
     .await;
     assert_eq!(problem["fields"][0]["field"], "evaluations[0].reason");
+}
+
+async fn every_state_change_records_who_when_and_the_phases_before_and_after(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.register_supplier(&rfc("AUD010101AB"), "Postor").await;
+    let sep = "oficial-SEP";
+
+    // Published, opened, evaluated and awarded, each on its own day.
+    let id = published(&app).await;
+    app.clock.set(at(8));
+    json_of(
+        submit(&app, &id, &a, &bid_body("17500.00", "79.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21));
+    let opened = open(&app, &id).await;
+    app.clock.set(at(22));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/evaluation"),
+            Some(&officer(&app, "SEP")),
+            &json!({"evaluations": [{"bid_id": opened["bids"][0]["bid_id"], "qualified": true}]}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    app.clock.set(at(23));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/award"),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        changes(&app, &id).await,
+        [
+            change("tender.published", sep, 0, "draft", "clarification"),
+            change("tender.opened", sep, 21, "evaluation", "evaluation"),
+            change("tender.evaluated", sep, 22, "evaluation", "evaluation"),
+            change("tender.awarded", sep, 23, "evaluation", "awarded"),
+        ]
+    );
+
+    // Opened without bids: deserted.
+    let empty = published(&app).await;
+    app.clock.set(at(21));
+    open(&app, &empty).await;
+    assert_eq!(
+        changes(&app, &empty).await,
+        [
+            change("tender.published", sep, 0, "draft", "clarification"),
+            change("tender.opened", sep, 21, "evaluation", "deserted"),
+        ]
+    );
+
+    // Cancelled from the phase it was in: a draft, in submission, after the opening.
+    let cancel = |id: String, day: i64| {
+        let app = &app;
+        async move {
+            app.clock.set(at(day));
+            json_of(
+                app.post_json(
+                    &format!("/api/v1/tenders/{id}/cancel"),
+                    Some(&officer(app, "SEP")),
+                    &json!({"reason": "Cambió la necesidad del área requirente."}),
+                )
+                .await,
+                StatusCode::OK,
+            )
+            .await;
+            changes(app, &id).await.pop().unwrap()
+        }
+    };
+    app.clock.set(at(0));
+    let draft = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        cancel(draft, 1).await,
+        change("tender.cancelled", sep, 1, "draft", "cancelled")
+    );
+    let in_submission = published(&app).await;
+    assert_eq!(
+        cancel(in_submission, 10).await,
+        change("tender.cancelled", sep, 10, "submission", "cancelled")
+    );
+    let after_opening = published(&app).await;
+    app.clock.set(at(9));
+    json_of(
+        submit(&app, &after_opening, &a, &bid_body("17500.00", "79.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21));
+    open(&app, &after_opening).await;
+    assert_eq!(
+        cancel(after_opening, 24).await,
+        change("tender.cancelled", sep, 24, "evaluation", "cancelled")
+    );
+}
+
+async fn withdraw(app: &TestApp, id: &str, bid_id: &Value, rfc: &str) -> reqwest::Response {
+    app.client
+        .delete(app.url(&format!(
+            "/api/v1/tenders/{id}/bids/{}",
+            bid_id.as_str().unwrap()
+        )))
+        .bearer_auth(supplier(app, rfc))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The statuses of a supplier's bids in a tender, as it lists them.
+async fn own_statuses(app: &TestApp, id: &str, rfc: &str) -> Vec<(Value, Value)> {
+    let own = json_of(
+        app.get(
+            &format!("/api/v1/tenders/{id}/bids"),
+            Some(&supplier(app, rfc)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    own.as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["bid_id"].clone(), b["status"].clone()))
+        .collect()
+}
+
+async fn a_bid_is_withdrawn_once_and_only_by_its_supplier(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.register_supplier(&rfc("WDA010101AB"), "Postor A").await;
+    let b = app.register_supplier(&rfc("WDB010101AB"), "Postor B").await;
+    let id = published(&app).await;
+    app.clock.set(at(8));
+    let first = json_of(
+        submit(&app, &id, &a, &bid_body("18000.00", "80.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let live = json_of(
+        submit(&app, &id, &a, &bid_body("17500.00", "79.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // Another supplier's bid does not exist for it, and stays live.
+    assert_problem(
+        withdraw(&app, &id, &live["bid_id"], &b).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_eq!(
+        own_statuses(&app, &id, &a).await,
+        [
+            (first["bid_id"].clone(), json!("replaced")),
+            (live["bid_id"].clone(), json!("live")),
+        ]
+    );
+
+    // A replaced bid, or one withdrawn already, is not live.
+    assert_problem(
+        withdraw(&app, &id, &first["bid_id"], &a).await,
+        StatusCode::CONFLICT,
+        "bid_not_live",
+    )
+    .await;
+    let withdrawn = json_of(
+        withdraw(&app, &id, &live["bid_id"], &a).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(withdrawn["status"], "withdrawn");
+    assert_problem(
+        withdraw(&app, &id, &live["bid_id"], &a).await,
+        StatusCode::CONFLICT,
+        "bid_not_live",
+    )
+    .await;
+    assert_eq!(
+        actions(&app, &id)
+            .await
+            .iter()
+            .filter(|a| *a == "bid.withdrawn")
+            .count(),
+        1,
+        "one withdrawal recorded"
+    );
+}
+
+async fn the_evaluation_is_refused_before_the_opening_and_to_another_agency(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.register_supplier(&rfc("EVA010101AB"), "Postor").await;
+    let id = published(&app).await;
+    app.clock.set(at(8));
+    let sent = json_of(
+        submit(&app, &id, &a, &bid_body("17500.00", "79.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let path = format!("/api/v1/tenders/{id}/evaluation");
+    let request = json!({"evaluations": [{"bid_id": sent["bid_id"], "qualified": true}]});
+    // Before the opening: during submission, and after the deadline but not yet opened.
+    for day in [8, 21] {
+        app.clock.set(at(day));
+        assert_problem(
+            app.post_json(&path, Some(&officer(&app, "SEP")), &request)
+                .await,
+            StatusCode::CONFLICT,
+            "not_evaluable",
+        )
+        .await;
+    }
+
+    let opened = open(&app, &id).await;
+    let request =
+        json!({"evaluations": [{"bid_id": opened["bids"][0]["bid_id"], "qualified": true}]});
+    assert_problem(
+        app.post_json(&path, Some(&officer(&app, "SSA")), &request)
+            .await,
+        StatusCode::FORBIDDEN,
+        "not_your_agency",
+    )
+    .await;
+    assert_problem(
+        app.post_json(
+            &path,
+            Some(&app.token(Role::Auditor, "oic", None)),
+            &request,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden_role",
+    )
+    .await;
+    let tender = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tender["phase"], "evaluation");
+    assert!(
+        !actions(&app, &id)
+            .await
+            .contains(&"tender.evaluated".to_owned()),
+        "nothing was evaluated"
+    );
+    // Its own agency still can.
+    json_of(
+        app.post_json(&path, Some(&officer(&app, "SEP")), &request)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+async fn an_answer_needs_its_text_and_a_question_of_this_tender(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let asker = app
+        .register_supplier(&rfc("ANS010101AB"), "Preguntona")
+        .await;
+    let id = published(&app).await;
+    let other = published(&app).await;
+    let question = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/questions"),
+            Some(&supplier(&app, &asker)),
+            &json!({"question": "¿Se aceptan entregas parciales?"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let question_id = question["id"].as_str().unwrap();
+    let sep = officer(&app, "SEP");
+    for answer in ["", "   "] {
+        let problem = assert_problem(
+            app.post_json(
+                &format!("/api/v1/tenders/{id}/questions/{question_id}/answer"),
+                Some(&sep),
+                &json!({"answer": answer}),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_answer",
+        )
+        .await;
+        assert_eq!(problem["fields"][0]["field"], "answer", "{problem}");
+    }
+    for path in [
+        format!(
+            "/api/v1/tenders/{id}/questions/{}/answer",
+            uuid::Uuid::now_v7()
+        ),
+        format!("/api/v1/tenders/{other}/questions/{question_id}/answer"),
+        format!("/api/v1/tenders/{id}/questions/not-a-uuid/answer"),
+    ] {
+        assert_problem(
+            app.post_json(&path, Some(&sep), &json!({"answer": "Sí."}))
+                .await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    let listed = json_of(
+        app.get(&format!("/api/v1/tenders/{id}/questions"), Some(&sep))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(listed[0]["answer"].is_null(), "still unanswered: {listed}");
+    assert!(
+        !actions(&app, &id)
+            .await
+            .contains(&"tender.question_answered".to_owned())
+    );
+}
+
+async fn bids_stay_sealed_before_the_opening_even_when_the_tender_is_cancelled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.register_supplier(&rfc("SEA010101AB"), "Postor A").await;
+    let b = app.register_supplier(&rfc("SEB010101AB"), "Postor B").await;
+    let id = published(&app).await;
+    app.clock.set(at(8));
+    for (rfc, laptop) in [(&a, "17500.00"), (&b, "18400.00")] {
+        json_of(
+            submit(&app, &id, rfc, &bid_body(laptop, "79.00")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let bids_path = format!("/api/v1/tenders/{id}/bids");
+    let sealed_to_staff = |moment: &'static str| {
+        let app = &app;
+        let (a, b, bids_path) = (&a, &b, &bids_path);
+        async move {
+            for token in [officer(app, "SEP"), app.token(Role::Auditor, "oic", None)] {
+                let seen = json_of(app.get(bids_path, Some(&token)).await, StatusCode::OK).await;
+                assert_eq!(seen.as_array().unwrap().len(), 2, "{moment}: {seen}");
+                let text = seen.to_string();
+                for secret in ["17500", "18400", "79.00", "Acme", "receipt", "total", a, b] {
+                    assert!(!text.contains(secret), "{moment}: {secret} leaked: {text}");
+                }
+            }
+            for token in [app.token(Role::IctAuthority, "ugd", None), app.registrar()] {
+                assert_problem(
+                    app.get(bids_path, Some(&token)).await,
+                    StatusCode::FORBIDDEN,
+                    "forbidden_role",
+                )
+                .await;
+            }
+        }
+    };
+    sealed_to_staff("before the opening").await;
+
+    app.clock.set(at(15));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/cancel"),
+            Some(&officer(&app, "SEP")),
+            &json!({"reason": "La partida presupuestal fue cancelada."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    sealed_to_staff("cancelled before the opening").await;
+    // A cancelled tender is never opened, so its bids stay sealed for good.
+    app.clock.set(at(21));
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/opening"),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "not_openable",
+    )
+    .await;
+    sealed_to_staff("after the opening time").await;
+    // Each bidder still reads its own.
+    let own = json_of(
+        app.get(&bids_path, Some(&supplier(&app, &a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(own[0]["prices"][0]["unit_price"], "17500.00");
+    assert!(!own.to_string().contains("18400"));
 }

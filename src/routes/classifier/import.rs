@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -60,7 +62,11 @@ fn fields(errors: &ValidationErrors) -> Vec<ProblemField> {
 
 /// Import classifier items from CSV (registrar): `text/csv`, a header row naming the
 /// columns `code`, `description` and optionally `parent`, `partida`, `unit`, `is_ict`, in
-/// any order. Rows are checked one by one; parents may come anywhere in the file.
+/// any order. Rows are checked one by one; parents may come anywhere in the file. A row
+/// has as many fields as the header (else `invalid_csv_row`). A file names each code
+/// once: a row repeating the code of an earlier line is refused (`duplicate_code`) and
+/// the earlier line alone counts, so the same file sent twice gives the same refusals and
+/// changes nothing the second time.
 #[utoipa::path(
     post, path = "/api/v1/classifier/import", tag = "classifier",
     params(ImportParams),
@@ -182,6 +188,8 @@ fn parse_csv(body: &[u8]) -> Result<Parsed, ApiError> {
     let columns: Vec<Option<usize>> = KNOWN.iter().map(|name| column(name)).collect();
     let mut rows = Vec::new();
     let mut refused = Vec::new();
+    // The line on which each code first appears, refused or not.
+    let mut first_lines: HashMap<String, usize> = HashMap::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         if i >= MAX_IMPORT_ROWS {
@@ -205,6 +213,33 @@ fn parse_csv(body: &[u8]) -> Result<Parsed, ApiError> {
         let get = |k: usize| columns[k].and_then(|c| record.get(c));
         let code = get(0).unwrap_or("").trim().to_owned();
         let mut errors = ValidationErrors::new();
+        if !code.is_empty() {
+            if let Some(first) = first_lines.get(&code) {
+                errors.push(
+                    "code",
+                    "duplicate_code",
+                    format!("{code} is already on line {first}; a file names each code once"),
+                );
+                refused.push(RefusedRow { line, code, errors });
+                continue;
+            }
+            first_lines.insert(code.clone(), line);
+        }
+        // A value holding an unquoted comma shifts every column after it, and a short row
+        // would silently leave its parent out: a row has as many fields as the header.
+        if record.len() != headers.len() {
+            errors.push(
+                "row",
+                "invalid_csv_row",
+                format!(
+                    "the row has {} fields and the header {}; quote a value that holds a comma",
+                    record.len(),
+                    headers.len()
+                ),
+            );
+            refused.push(RefusedRow { line, code, errors });
+            continue;
+        }
         let is_ict = match get(5).map(parse_flag) {
             None => false,
             Some(Some(flag)) => flag,
