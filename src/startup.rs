@@ -39,7 +39,13 @@ pub struct AppState {
 
 impl AppState {
     /// Connects to the database (applying migrations) and Redis, and loads the token key.
-    pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    /// `server_time`: the auction engine on Redis decides by Redis server time (in
+    /// production) rather than by `clock` (tests inject a clock that they move).
+    pub async fn build(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        server_time: bool,
+    ) -> anyhow::Result<Self> {
         let db = persistence::connect(&settings).await?;
         persistence::migrate(&db).await?;
         let redis = settings
@@ -49,7 +55,14 @@ impl AppState {
             .transpose()?;
         let tokens = keys::verifier(&settings).context("loading the token key")?;
         let sealer = keys::sealer(&settings).context("loading the seal key")?;
-        let engine = Arc::new(Engine::memory(db.clone(), clock.clone()));
+        let engine = Arc::new(match &redis {
+            Some(link) => Engine::redis(
+                link.clone(),
+                db.clone(),
+                (!server_time).then(|| clock.clone()),
+            ),
+            None => Engine::memory(db.clone(), clock.clone()),
+        });
         Ok(Self {
             engine,
             db,
@@ -83,7 +96,7 @@ pub struct Application {
 impl Application {
     /// Builds the service with the wall clock.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+        Self::build_inner(settings, Arc::new(SystemClock), true).await
     }
 
     /// Builds the service with the given clock (tests move time with a manual one).
@@ -91,12 +104,21 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
+        Self::build_inner(settings, clock, false).await
+    }
+
+    async fn build_inner(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        server_time: bool,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("binding {}", settings.addr))?;
         let port = listener.local_addr()?.port();
-        let state = AppState::build(settings, clock).await?;
+        let state = AppState::build(settings, clock, server_time).await?;
         let server = serve(listener, state.clone())?;
         tokio::spawn(close_auctions(state.engine.clone()));
+        state.engine.spawn_background();
         tracing::info!(port, engine = state.engine.name(), "licita is listening");
         Ok(Self {
             port,

@@ -156,6 +156,27 @@ impl Auction {
         self.current.clone()
     }
 
+    /// When each participant's current price was given (a sealed total: a second before
+    /// the start).
+    pub fn priced_at(&self) -> &[DateTime<Utc>] {
+        &self.priced_at
+    }
+
+    /// In rounds, while open: the round under way (0-based) and the prices as it began,
+    /// which set its turn order.
+    pub fn round_start_prices(&self, now: DateTime<Utc>) -> Option<(i64, Vec<Money>)> {
+        let Format::Rounds { turn_s, .. } = self.rules.format else {
+            return None;
+        };
+        let n = self.participants.len() as i64;
+        if !self.is_open(now) || n == 0 || turn_s <= 0 {
+            return None;
+        }
+        let round = (now - self.rules.starts_at).num_seconds() / turn_s / n;
+        let round_start = self.rules.starts_at + Duration::seconds(round * n * turn_s);
+        Some((round, self.state_before(round_start).0))
+    }
+
     pub fn participant(&self, id: &str) -> Option<usize> {
         self.participants.iter().position(|p| p == id)
     }

@@ -5,8 +5,11 @@
 //! - [`memory::MemoryEngine`] (no `REDIS_URL`): the state in process, one lock per
 //!   auction, each accepted bid written to SQL before it is acknowledged. One instance
 //!   only.
+//! - [`redis::RedisEngine`] (`REDIS_URL`): the state in Redis, each operation one atomic
+//!   script; many instances share it, and a persister writes accepted bids to SQL.
 
 pub mod memory;
+pub mod redis;
 
 use std::sync::Arc;
 
@@ -74,6 +77,7 @@ pub struct Snapshot {
 /// The engine in use.
 pub enum Engine {
     Memory(memory::MemoryEngine),
+    Redis(Arc<redis::RedisEngine>),
 }
 
 impl Engine {
@@ -81,9 +85,25 @@ impl Engine {
         Engine::Memory(memory::MemoryEngine::new(db, clock))
     }
 
+    pub fn redis(
+        link: crate::redis_link::RedisLink,
+        db: DatabaseConnection,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Self {
+        Engine::Redis(Arc::new(redis::RedisEngine::new(link, db, clock)))
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Engine::Memory(_) => "in-process",
+            Engine::Redis(_) => "redis",
+        }
+    }
+
+    /// Background work the engine needs while the process runs (the Redis persister).
+    pub fn spawn_background(&self) {
+        if let Engine::Redis(r) = self {
+            tokio::spawn(r.clone().persist_forever());
         }
     }
 
@@ -91,6 +111,7 @@ impl Engine {
     pub async fn place(&self, bid: BidRequest) -> Result<Placed, EngineError> {
         match self {
             Engine::Memory(m) => m.place(bid).await,
+            Engine::Redis(r) => r.place(bid).await,
         }
     }
 
@@ -98,6 +119,7 @@ impl Engine {
     pub async fn snapshot(&self, id: Uuid) -> Result<Snapshot, EngineError> {
         match self {
             Engine::Memory(m) => m.snapshot(id).await,
+            Engine::Redis(r) => r.snapshot(id).await,
         }
     }
 
@@ -105,6 +127,7 @@ impl Engine {
     pub async fn close_due(&self) -> anyhow::Result<usize> {
         match self {
             Engine::Memory(m) => m.close_due().await,
+            Engine::Redis(r) => r.close_due().await,
         }
     }
 
@@ -112,6 +135,19 @@ impl Engine {
     pub fn subscribe(&self, id: Uuid) -> tokio::sync::broadcast::Receiver<i64> {
         match self {
             Engine::Memory(m) => m.subscribe(id),
+            Engine::Redis(r) => r.subscribe(id),
+        }
+    }
+
+    /// Drops an auction's live state — the in-process engine's memory, or Redis's keys —
+    /// as a restart would; the next operation rebuilds it from SQL.
+    pub async fn evict(&self, id: Uuid) -> anyhow::Result<()> {
+        match self {
+            Engine::Memory(m) => {
+                m.forget(id);
+                Ok(())
+            }
+            Engine::Redis(r) => r.evict(id).await,
         }
     }
 
@@ -119,6 +155,7 @@ impl Engine {
     pub fn forget(&self, id: Uuid) {
         match self {
             Engine::Memory(m) => m.forget(id),
+            Engine::Redis(r) => r.forget(id),
         }
     }
 }

@@ -10,11 +10,94 @@ use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app};
-use crate::on_both_databases;
+use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app_with};
 use crate::tenders::{actions, at, bid_body, officer, open_and_qualify_all, published, submit};
 
-on_both_databases!(
+/// Which auction engine a test app runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// In process (no `REDIS_URL`).
+    Memory,
+    /// Redis at `REDIS_URL`.
+    Redis,
+    /// A Redis Cluster at `REDIS_CLUSTER_URL` (a comma-separated node list).
+    Cluster,
+}
+
+pub type Kind = (Backend, EngineKind);
+
+/// The one conformance suite: runs each named `async fn name(kind: Kind)` on every engine
+/// (in-process on SQLite and PostgreSQL, Redis, Redis Cluster), as `name::sqlite_memory`,
+/// `name::postgres_memory`, `name::postgres_redis`, `name::postgres_cluster`.
+macro_rules! on_every_engine {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use super::EngineKind;
+                use $crate::helpers::Backend;
+
+                #[tokio::test]
+                async fn sqlite_memory() {
+                    super::$name((Backend::Sqlite, EngineKind::Memory)).await
+                }
+
+                #[tokio::test]
+                async fn postgres_memory() {
+                    if $crate::helpers::skip_postgres() {
+                        return;
+                    }
+                    super::$name((Backend::Postgres, EngineKind::Memory)).await
+                }
+
+                #[tokio::test]
+                async fn postgres_redis() {
+                    if $crate::helpers::skip_postgres() || $crate::helpers::redis_url().is_none() {
+                        return;
+                    }
+                    super::$name((Backend::Postgres, EngineKind::Redis)).await
+                }
+
+                #[tokio::test]
+                async fn postgres_cluster() {
+                    if $crate::helpers::skip_postgres()
+                        || $crate::helpers::redis_cluster_url().is_none()
+                    {
+                        return;
+                    }
+                    super::$name((Backend::Postgres, EngineKind::Cluster)).await
+                }
+            }
+        )*
+    };
+}
+
+/// A test app on `kind`'s database and engine.
+pub async fn spawn(kind: Kind) -> TestApp {
+    let (backend, engine) = kind;
+    match engine {
+        EngineKind::Memory => spawn_app_with(backend, &[("REDIS_URL", "")]).await,
+        EngineKind::Redis => spawn_app_with(backend, &[]).await,
+        EngineKind::Cluster => {
+            let url = crate::helpers::redis_cluster_url().expect("REDIS_CLUSTER_URL");
+            spawn_app_with(backend, &[("REDIS_URL", &url)]).await
+        }
+    }
+}
+
+/// Waits until SQL holds `expected` auction bids (the Redis engine's persister writes them
+/// shortly after the 201), and returns them.
+async fn persisted(app: &TestApp, expected: usize) -> Vec<auction_bid::Model> {
+    for _ in 0..100 {
+        let stored = auction_bid::Entity::find().all(&app.db).await.unwrap();
+        if stored.len() >= expected {
+            return stored;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {expected} auction bids reached SQL in 5 s");
+}
+
+on_every_engine!(
     an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices,
     every_refused_bid_has_its_code_and_changes_nothing,
     a_retry_with_the_same_idempotency_key_makes_no_second_bid,
@@ -24,6 +107,7 @@ on_both_databases!(
     scheduling_refuses_what_is_not_ready_and_bad_settings,
     the_auction_closes_at_its_end_with_nobody_watching,
     accepted_bids_survive_a_restart_of_the_engine,
+    participants_get_live_updates_filtered_for_them,
 );
 
 /// Sealed totals: A 2,043,200.00; B 2,067,200.00; C 2,103,200.00 (reference 2,223,420.00).
@@ -137,8 +221,8 @@ fn auditor(app: &TestApp) -> String {
     app.token(Role::Auditor, "auditor-sfp", None)
 }
 
-async fn an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices(kind: Kind) {
+    let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     assert_eq!(s.view["status"], "open");
     assert_eq!(s.view["ceiling"], "2223420.00");
@@ -227,8 +311,8 @@ async fn an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices(back
     );
 }
 
-async fn every_refused_bid_has_its_code_and_changes_nothing(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn every_refused_bid_has_its_code_and_changes_nothing(kind: Kind) {
+    let app = spawn(kind).await;
     let mut settings = continuous();
     settings["must_beat_best"] = json!(true);
     let s = scheduled(&app, settings).await;
@@ -307,7 +391,7 @@ async fn every_refused_bid_has_its_code_and_changes_nothing(backend: Backend) {
     .await;
 
     // An auction scheduled for later is not open yet.
-    let app = spawn_app(backend).await;
+    let app = spawn(kind).await;
     app.clock.set(at(21));
     let mut later = continuous();
     later["starts_at"] = json!(at(22));
@@ -321,8 +405,8 @@ async fn every_refused_bid_has_its_code_and_changes_nothing(backend: Backend) {
     .await;
 }
 
-async fn a_retry_with_the_same_idempotency_key_makes_no_second_bid(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn a_retry_with_the_same_idempotency_key_makes_no_second_bid(kind: Kind) {
+    let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     app.clock.advance(Duration::seconds(10));
     let first = bid_with_key(&app, &s.auction, &s.a, "2000000.00", Some("k-1")).await;
@@ -346,12 +430,15 @@ async fn a_retry_with_the_same_idempotency_key_makes_no_second_bid(backend: Back
         StatusCode::CREATED,
     )
     .await;
-    let stored = auction_bid::Entity::find().all(&app.db).await.unwrap();
-    assert_eq!(stored.len(), 2);
+    let stored = persisted(&app, 2).await;
+    assert_eq!(stored.len(), 2, "each 201 in SQL exactly once");
+    let mut seqs: Vec<i64> = stored.iter().map(|b| b.seq).collect();
+    seqs.sort();
+    assert_eq!(seqs, [1, 2]);
 }
 
-async fn a_late_bid_extends_the_end_a_limited_number_of_times(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn a_late_bid_extends_the_end_a_limited_number_of_times(kind: Kind) {
+    let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     let start = app.clock.now();
     let end = |v: &Value| v["ends_at"].as_str().unwrap().to_owned();
@@ -407,8 +494,8 @@ async fn a_late_bid_extends_the_end_a_limited_number_of_times(backend: Backend) 
     .await;
 }
 
-async fn rounds_give_one_turn_each_from_the_highest_price_down(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn rounds_give_one_turn_each_from_the_highest_price_down(kind: Kind) {
+    let app = spawn(kind).await;
     let s = scheduled(
         &app,
         json!({"format": "rounds", "rounds": 2, "turn_s": 60, "decrement": {"percent": "0.5"},
@@ -481,8 +568,8 @@ async fn rounds_give_one_turn_each_from_the_highest_price_down(backend: Backend)
     assert_eq!(auditor_view["turn"]["rfc"], s.a.as_str());
 }
 
-async fn each_role_sees_only_what_it_may(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn each_role_sees_only_what_it_may(kind: Kind) {
+    let app = spawn(kind).await;
     let mut settings = continuous();
     settings["visibility"] = json!("rank");
     let s = scheduled(&app, settings).await;
@@ -556,8 +643,8 @@ async fn each_role_sees_only_what_it_may(backend: Backend) {
     }
 }
 
-async fn scheduling_refuses_what_is_not_ready_and_bad_settings(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn scheduling_refuses_what_is_not_ready_and_bad_settings(kind: Kind) {
+    let app = spawn(kind).await;
     let a = app
         .register_supplier(&rfc("ACM010101AB"), "Acme Cómputo")
         .await;
@@ -610,7 +697,7 @@ async fn scheduling_refuses_what_is_not_ready_and_bad_settings(backend: Backend)
     )
     .await;
 
-    let app = spawn_app(backend).await;
+    let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     assert_problem(
         schedule(&app, &s.tender, &continuous()).await,
@@ -631,7 +718,7 @@ async fn scheduling_refuses_what_is_not_ready_and_bad_settings(backend: Backend)
     .await;
 
     // Bad settings on a tender that is ready: each named, nothing changes.
-    let app = spawn_app(backend).await;
+    let app = spawn(kind).await;
     let mut rfcs = Vec::new();
     for (body, _) in SEALED.iter().take(2) {
         rfcs.push(
@@ -701,8 +788,8 @@ async fn scheduling_refuses_what_is_not_ready_and_bad_settings(backend: Backend)
     );
 }
 
-async fn the_auction_closes_at_its_end_with_nobody_watching(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn the_auction_closes_at_its_end_with_nobody_watching(kind: Kind) {
+    let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     app.clock.advance(Duration::seconds(10));
     json_of(
@@ -735,8 +822,8 @@ async fn the_auction_closes_at_its_end_with_nobody_watching(backend: Backend) {
     );
 }
 
-async fn accepted_bids_survive_a_restart_of_the_engine(backend: Backend) {
-    let app = spawn_app(backend).await;
+async fn accepted_bids_survive_a_restart_of_the_engine(kind: Kind) {
+    let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     app.clock.advance(Duration::seconds(10));
     json_of(
@@ -744,14 +831,18 @@ async fn accepted_bids_survive_a_restart_of_the_engine(backend: Backend) {
         StatusCode::CREATED,
     )
     .await;
+    persisted(&app, 1).await;
     let before = json_of(
         look(&app, &s.auction, Some(&auditor(&app))).await,
         StatusCode::OK,
     )
     .await;
-    // The engine loses its memory, as a restarted process would; SQL has every bid.
+    // The engine loses its live state, as a restarted process (or a Redis restarted
+    // empty) would; SQL has every bid.
     app.engine
-        .forget(uuid::Uuid::parse_str(&s.auction).unwrap());
+        .evict(uuid::Uuid::parse_str(&s.auction).unwrap())
+        .await
+        .unwrap();
     let after = json_of(
         look(&app, &s.auction, Some(&auditor(&app))).await,
         StatusCode::OK,
@@ -768,11 +859,12 @@ async fn accepted_bids_survive_a_restart_of_the_engine(backend: Backend) {
     )
     .await;
     assert_eq!(next["seq"], 2);
+    let stored = persisted(&app, 2).await;
+    assert_eq!(stored.len(), 2, "each 201 in SQL exactly once");
 }
 
-#[tokio::test]
-async fn participants_get_live_updates_filtered_for_them() {
-    let app = spawn_app(Backend::Sqlite).await;
+async fn participants_get_live_updates_filtered_for_them(kind: Kind) {
+    let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     let response = app
         .client

@@ -66,6 +66,20 @@ pub fn redis_url() -> Option<String> {
     url
 }
 
+/// The Redis Cluster's node list (`REDIS_CLUSTER_URL`, comma-separated), if one is
+/// configured; required when `LICITA_TEST_REQUIRE_CLUSTER=1` (set by the test script).
+pub fn redis_cluster_url() -> Option<String> {
+    let url = std::env::var("REDIS_CLUSTER_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let required = std::env::var("LICITA_TEST_REQUIRE_CLUSTER").is_ok_and(|v| v == "1");
+    assert!(
+        url.is_some() || !required,
+        "LICITA_TEST_REQUIRE_CLUSTER=1 but REDIS_CLUSTER_URL is not set"
+    );
+    url
+}
+
 /// True (with a note) when PostgreSQL tests must be skipped; panics when the script
 /// requires the server and it is missing.
 pub fn skip_postgres() -> bool {

@@ -1,0 +1,195 @@
+-- licita's reverse-auction engine on Redis: one script, several operations, each atomic.
+-- The rules are those of src/domain/auction.rs (the pure state machine); a differential
+-- test feeds the same random bids to both and compares every decision.
+--
+-- KEYS (one hash tag per auction, so the script runs unchanged on Redis Cluster):
+--   1 meta   hash: fmt (c|r), start, ends (µs), soft, ext (µs), maxext, extn, rounds,
+--                  turn (µs), dk (a|p), dv (centavos or basis points), mbb (0|1), ceil, n,
+--                  seq, closed (0|1)
+--   2 price  hash: position -> current price (centavos)
+--   3 at     hash: position -> when that price was given (µs)
+--   4 rfc    hash: RFC -> position
+--   5 idem   hash: RFC \n key -> request hash | the first answer
+--   6 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
+--   7 snap   hash: round -> the round whose start prices follow; position -> price then
+-- ARGV[1] operation: place | close | now ; ARGV[2] now in µs, or "" for Redis server time
+
+local op = ARGV[1]
+
+-- Integers as text: tostring would write 1.8e+15 for a time in µs.
+local function s(x) return string.format('%d', x) end
+
+local function now_us()
+  if ARGV[2] ~= '' then return tonumber(ARGV[2]) end
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+-- init: loads an auction from SQL (at scheduling, or when Redis comes back empty).
+-- ARGV[3] is JSON: {meta = {...}, prices = [...], ats = [...], rfcs = [...],
+-- idem = {k = v}, snap = {round = r, prices = [...]}, bids = [answer...]}, every number
+-- as text.
+if op == 'init' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+  local state = cjson.decode(ARGV[3])
+  local args = {}
+  for k, v in pairs(state.meta) do table.insert(args, k); table.insert(args, v) end
+  redis.call('HSET', KEYS[1], unpack(args))
+  for pos, v in ipairs(state.prices) do redis.call('HSET', KEYS[2], s(pos - 1), v) end
+  for pos, v in ipairs(state.ats) do redis.call('HSET', KEYS[3], s(pos - 1), v) end
+  for pos, v in ipairs(state.rfcs) do redis.call('HSET', KEYS[4], v, s(pos - 1)) end
+  for k, v in pairs(state.idem) do redis.call('HSET', KEYS[5], k, v) end
+  if type(state.snap) == 'table' and state.snap.round then
+    redis.call('HSET', KEYS[7], 'round', state.snap.round)
+    for pos, v in ipairs(state.snap.prices) do redis.call('HSET', KEYS[7], s(pos - 1), v) end
+  end
+  if redis.call('EXISTS', KEYS[6]) == 0 then
+    -- The stream holds every bid of the auction: put back those SQL has (persisted
+    -- already, so persisters start after them).
+    for _, answer in ipairs(state.bids) do
+      local seq = string.sub(answer, 1, string.find(answer, '|', 1, true) - 1)
+      redis.call('XADD', KEYS[6], seq .. '-1', 'bid', answer)
+    end
+    redis.call('XGROUP', 'CREATE', KEYS[6], 'persisters', '$', 'MKSTREAM')
+  else
+    -- Entries still there may never have been persisted: persisters read them all.
+    pcall(redis.call, 'XGROUP', 'CREATE', KEYS[6], 'persisters', '0')
+  end
+  return {'ok'}
+end
+
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {'load'}
+end
+
+local now = now_us()
+local m = redis.call('HGETALL', KEYS[1])
+local meta = {}
+for i = 1, #m, 2 do meta[m[i]] = m[i + 1] end
+local start = tonumber(meta.start)
+local ends = tonumber(meta.ends)
+local n = tonumber(meta.n)
+
+if op == 'now' then
+  return {'now', s(now), meta.closed, s(ends)}
+end
+
+if op == 'close' then
+  if meta.closed == '1' or now >= ends then
+    redis.call('HSET', KEYS[1], 'closed', '1')
+    -- SQL holds the final state once persisted; the live keys go after a day.
+    for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], 86400000) end
+    return {'closed', s(now), meta.seq}
+  end
+  return {'open', s(now), meta.seq}
+end
+
+-- op == 'place': ARGV 3 rfc, 4 amount, 5 bid id, 6 idempotency key, 7 request hash
+local rfc, amount, bid_id, key, hash = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+
+if key ~= '' then
+  local seen = redis.call('HGET', KEYS[5], rfc .. '\n' .. key)
+  if seen then
+    local sep = string.find(seen, '|', 1, true)
+    if string.sub(seen, 1, sep - 1) ~= hash then return {'no', 'idempotency_conflict', '0'} end
+    return {'replay', string.sub(seen, sep + 1)}
+  end
+end
+
+local me = redis.call('HGET', KEYS[4], rfc)
+if not me then return {'no', 'not_a_participant', '0'} end
+me = tonumber(me)
+if now < start then return {'no', 'auction_not_open', '0'} end
+if meta.closed == '1' or now >= ends then return {'no', 'auction_closed', '0'} end
+
+local prices, ats = {}, {}
+local p = redis.call('HGETALL', KEYS[2])
+for i = 1, #p, 2 do prices[tonumber(p[i])] = tonumber(p[i + 1]) end
+local a = redis.call('HGETALL', KEYS[3])
+for i = 1, #a, 2 do ats[tonumber(a[i])] = tonumber(a[i + 1]) end
+
+if meta.fmt == 'r' then
+  local turn = tonumber(meta.turn)
+  local index = math.floor((now - start) / turn)
+  local round = math.floor(index / n)
+  local slot = index % n
+  -- The turn order follows the prices as the round began: snapshot them at the round's
+  -- first call (every earlier bid came before the round started).
+  local snap = {}
+  if redis.call('HGET', KEYS[7], 'round') ~= s(round) then
+    local args = {'round', s(round)}
+    for pos = 0, n - 1 do
+      snap[pos] = prices[pos]
+      table.insert(args, s(pos)); table.insert(args, s(prices[pos]))
+    end
+    redis.call('HSET', KEYS[7], unpack(args))
+  else
+    for pos = 0, n - 1 do snap[pos] = tonumber(redis.call('HGET', KEYS[7], s(pos))) end
+  end
+  local order = {}
+  for pos = 0, n - 1 do order[pos + 1] = pos end
+  table.sort(order, function(x, y)
+    if snap[x] ~= snap[y] then return snap[x] > snap[y] end
+    return x < y
+  end)
+  if order[slot + 1] ~= me then return {'no', 'not_your_turn', '0'} end
+end
+
+if amount > tonumber(meta.ceil) then return {'no', 'above_ceiling', '0'} end
+
+local current = prices[me]
+local step
+if meta.dk == 'a' then
+  step = tonumber(meta.dv)
+else
+  -- ceil(current × bp / 10000) without leaving exact integers (doubles hold 2^53).
+  local bp = tonumber(meta.dv)
+  local q = math.floor(current / 10000)
+  local r = current - q * 10000
+  step = q * bp + math.floor((r * bp + 9999) / 10000)
+end
+if step < 1 then step = 1 end
+local limit = current - step
+if amount > limit then return {'no', 'decrement_too_small', s(limit)} end
+
+local best = nil
+for pos = 0, n - 1 do
+  if best == nil or prices[pos] < best then best = prices[pos] end
+end
+if meta.mbb == '1' and amount >= best then return {'no', 'must_beat_best', s(best)} end
+
+local new_ends = ends
+local extn = tonumber(meta.extn)
+if meta.fmt == 'c' and ends - now <= tonumber(meta.soft) and extn < tonumber(meta.maxext) then
+  local candidate = now + tonumber(meta.ext)
+  if candidate > new_ends then new_ends = candidate end
+end
+
+prices[me] = amount
+ats[me] = now
+local rank = 1
+for pos = 0, n - 1 do
+  if pos ~= me then
+    local pp, pa = prices[pos], ats[pos]
+    if pp < amount or (pp == amount and (pa < now or (pa == now and pos < me))) then
+      rank = rank + 1
+    end
+  end
+end
+if amount < best then best = amount end
+
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('HSET', KEYS[2], s(me), s(amount))
+redis.call('HSET', KEYS[3], s(me), s(now))
+local extended = '0'
+if new_ends ~= ends then
+  extended = '1'
+  redis.call('HSET', KEYS[1], 'ends', s(new_ends), 'extn', s(extn + 1))
+end
+local answer = table.concat({s(seq), bid_id, s(amount), s(now), s(rank),
+  s(best), s(new_ends), extended, rfc, key, hash}, '|')
+redis.call('XADD', KEYS[6], s(seq) .. '-1', 'bid', answer)
+if key ~= '' then
+  redis.call('HSET', KEYS[5], rfc .. '\n' .. key, hash .. '|' .. answer)
+end
+return {'ok', answer}

@@ -1,0 +1,678 @@
+//! The Redis engine: each auction's live state in Redis, every operation one call of one
+//! server-side script (`auction.lua`) under the auction's hash tag, deciding by Redis
+//! server time. Many service instances share it.
+//!
+//! Durability: Redis runs with `appendonly yes` and `appendfsync always`, so a script's
+//! writes are on disk before its reply, and the script appends each accepted bid to the
+//! auction's stream. A persister in every instance reads the streams through one consumer
+//! group and writes the bids to SQL by sequence number (a retry is a no-op), acknowledging
+//! each only once written; entries left pending by a dead instance are claimed after
+//! [`CLAIM_IDLE_MS`]. Closing drains the stream first. When Redis comes back empty, the
+//! first operation on an auction finds no state and loads it from SQL.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamRangeReply, StreamReadReply};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::json;
+use tokio::sync::{Notify, broadcast};
+use uuid::Uuid;
+
+use super::{BidRequest, EngineError, Placed, Snapshot};
+use crate::clock::Clock;
+use crate::domain::auction::{Accepted, Auction, Decrement, Format, Refusal};
+use crate::domain::money::Money;
+use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid, SCHEDULED};
+use crate::persistence::entities::auction;
+use crate::redis_link::{RedisConnection, RedisLink};
+
+const SCRIPT: &str = include_str!("auction.lua");
+const GROUP: &str = "persisters";
+/// A pending stream entry idle this long belongs to a dead persister: claim it.
+pub const CLAIM_IDLE_MS: u64 = 5_000;
+/// How often persisters look at every open auction's stream (besides being woken).
+const PERSIST_INTERVAL: Duration = Duration::from_millis(250);
+/// Entries read per stream per pass.
+const BATCH: usize = 500;
+const EVENT_BUFFER: usize = 256;
+
+/// One accepted bid as the script writes it: `seq|bid id|amount|at µs|rank|best|ends µs|
+/// extended|rfc|idempotency key|request hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answer {
+    seq: i64,
+    bid_id: Uuid,
+    amount: i64,
+    at_us: i64,
+    rank: usize,
+    best: i64,
+    ends_us: i64,
+    extended: bool,
+    rfc: String,
+    key: String,
+    hash: String,
+}
+
+impl Answer {
+    fn parse(raw: &str) -> anyhow::Result<Self> {
+        let mut head = raw.splitn(10, '|');
+        let mut next = || head.next().context("a short auction answer");
+        let seq = next()?.parse()?;
+        let bid_id = next()?.parse()?;
+        let amount = next()?.parse()?;
+        let at_us = next()?.parse()?;
+        let rank = next()?.parse()?;
+        let best = next()?.parse()?;
+        let ends_us = next()?.parse()?;
+        let extended = next()? == "1";
+        let rfc = next()?.to_owned();
+        // The key may itself hold '|'; the hash (hex) never does.
+        let (key, hash) = next()?.rsplit_once('|').context("no request hash")?;
+        Ok(Self {
+            seq,
+            bid_id,
+            amount,
+            at_us,
+            rank,
+            best,
+            ends_us,
+            extended,
+            rfc,
+            key: key.to_owned(),
+            hash: hash.to_owned(),
+        })
+    }
+
+    fn format(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            self.seq,
+            self.bid_id,
+            self.amount,
+            self.at_us,
+            self.rank,
+            self.best,
+            self.ends_us,
+            if self.extended { "1" } else { "0" },
+            self.rfc,
+            self.key,
+            self.hash
+        )
+    }
+
+    fn accepted(&self, record: &AuctionRecord) -> anyhow::Result<Accepted> {
+        Ok(Accepted {
+            participant: record
+                .participants
+                .iter()
+                .position(|p| p.rfc == self.rfc)
+                .context("a bid from someone who is not a participant")?,
+            amount: Money::from_centavos(self.amount)?,
+            at: from_us(self.at_us)?,
+            rank: self.rank,
+            best: Money::from_centavos(self.best)?,
+            ends_at: from_us(self.ends_us)?,
+            extended: self.extended,
+        })
+    }
+
+    fn new_bid(&self, record: &AuctionRecord) -> anyhow::Result<NewAuctionBid> {
+        Ok(NewAuctionBid {
+            id: self.bid_id,
+            auction_id: record.auction.id,
+            seq: self.seq,
+            rfc: self.rfc.clone(),
+            accepted: self.accepted(record)?,
+            idempotency_key: (!self.key.is_empty()).then(|| self.key.clone()),
+            request_sha256: (!self.hash.is_empty()).then(|| self.hash.clone()),
+        })
+    }
+}
+
+fn from_us(us: i64) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(us).context("a time out of range")
+}
+
+fn us(t: DateTime<Utc>) -> String {
+    t.timestamp_micros().to_string()
+}
+
+pub struct RedisEngine {
+    link: RedisLink,
+    db: DatabaseConnection,
+    /// `None`: Redis server time decides. `Some`: an injected clock (tests, simulations).
+    clock: Option<Arc<dyn Clock>>,
+    sha: String,
+    /// The unchanging part of each auction (settings, participants), read once from SQL;
+    /// the whole record once it is closed.
+    records: Mutex<HashMap<Uuid, Arc<AuctionRecord>>>,
+    events: Mutex<HashMap<Uuid, broadcast::Sender<i64>>>,
+    consumer: String,
+    wake: Notify,
+}
+
+impl RedisEngine {
+    pub fn new(link: RedisLink, db: DatabaseConnection, clock: Option<Arc<dyn Clock>>) -> Self {
+        Self {
+            link,
+            db,
+            clock,
+            sha: hex::encode(sha1_of(SCRIPT)),
+            records: Mutex::new(HashMap::new()),
+            events: Mutex::new(HashMap::new()),
+            consumer: format!("licita-{}", Uuid::new_v4().simple()),
+            wake: Notify::new(),
+        }
+    }
+
+    fn keys(&self, id: Uuid) -> [String; 7] {
+        let tag = format!("{{{}}}", self.link.key(&format!("a:{id}")));
+        ["meta", "price", "at", "rfc", "idem", "bids", "snap"].map(|k| format!("{tag}:{k}"))
+    }
+
+    fn now_arg(&self) -> String {
+        self.clock
+            .as_ref()
+            .map(|c| c.now().timestamp_micros().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Runs the script: EVALSHA, and EVAL on a node that has not cached it yet.
+    async fn invoke(&self, id: Uuid, args: &[&str]) -> anyhow::Result<Vec<String>> {
+        let keys = self.keys(id);
+        let mut conn = self.link.connection();
+        let run = |command: &str, body: &str| {
+            let mut cmd = redis::cmd(command);
+            cmd.arg(body).arg(keys.len()).arg(&keys[..]).arg(args);
+            cmd
+        };
+        match run("EVALSHA", &self.sha)
+            .query_async::<Vec<String>>(&mut conn)
+            .await
+        {
+            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+                run("EVAL", SCRIPT)
+                    .query_async(&mut conn)
+                    .await
+                    .context("running the auction script")
+            }
+            other => other.context("running the auction script"),
+        }
+    }
+
+    /// The auction's record: cached, or read from SQL.
+    async fn record(&self, id: Uuid) -> Result<Arc<AuctionRecord>, EngineError> {
+        if let Some(r) = self.cached(id) {
+            return Ok(r);
+        }
+        let record = Arc::new(
+            auctions::get(&self.db, id)
+                .await?
+                .ok_or(EngineError::NotFound(id))?,
+        );
+        self.cache(record.clone());
+        Ok(record)
+    }
+
+    fn cached(&self, id: Uuid) -> Option<Arc<AuctionRecord>> {
+        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        records.get(&id).cloned()
+    }
+
+    fn cache(&self, record: Arc<AuctionRecord>) {
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        records.insert(record.auction.id, record);
+    }
+
+    fn sender(&self, id: Uuid) -> broadcast::Sender<i64> {
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        events
+            .entry(id)
+            .or_insert_with(|| broadcast::channel(EVENT_BUFFER).0)
+            .clone()
+    }
+
+    pub fn subscribe(&self, id: Uuid) -> broadcast::Receiver<i64> {
+        self.sender(id).subscribe()
+    }
+
+    pub fn forget(&self, id: Uuid) {
+        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        records.remove(&id);
+    }
+
+    /// Loads the auction's state from SQL into Redis (when Redis has none).
+    async fn init(&self, id: Uuid) -> Result<(), EngineError> {
+        let record = auctions::get(&self.db, id)
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        let state = record.state();
+        let rules = &state.rules;
+        let mut meta = serde_json::Map::new();
+        let mut put = |k: &str, v: String| {
+            meta.insert(k.to_owned(), json!(v));
+        };
+        put("start", us(rules.starts_at));
+        put("ends", us(state.ends_at));
+        put("extn", state.extensions.to_string());
+        put("n", state.participants.len().to_string());
+        put("ceil", rules.ceiling.centavos().to_string());
+        put("mbb", if rules.must_beat_best { "1" } else { "0" }.into());
+        put("seq", record.bids.len().to_string());
+        put("closed", if record.is_closed() { "1" } else { "0" }.into());
+        match rules.decrement {
+            Decrement::Amount(m) => {
+                put("dk", "a".into());
+                put("dv", m.centavos().to_string());
+            }
+            Decrement::Percent(bp) => {
+                put("dk", "p".into());
+                put("dv", bp.to_string());
+            }
+        }
+        match rules.format {
+            Format::Continuous {
+                soft_close_s,
+                extension_s,
+                max_extensions,
+                ..
+            } => {
+                put("fmt", "c".into());
+                put("soft", (soft_close_s * 1_000_000).to_string());
+                put("ext", (extension_s * 1_000_000).to_string());
+                put("maxext", max_extensions.to_string());
+            }
+            Format::Rounds { rounds, turn_s } => {
+                put("fmt", "r".into());
+                put("rounds", rounds.to_string());
+                put("turn", (turn_s * 1_000_000).to_string());
+            }
+        }
+        let now = self.clock.as_ref().map_or_else(Utc::now, |c| c.now());
+        let snap = state.round_start_prices(now).map(|(round, prices)| {
+            json!({
+                "round": round.to_string(),
+                "prices": prices.iter().map(|p| p.centavos().to_string()).collect::<Vec<_>>(),
+            })
+        });
+        let answers: Vec<Answer> = record
+            .bids
+            .iter()
+            .filter_map(|b| {
+                Some(Answer {
+                    seq: b.seq,
+                    bid_id: b.id,
+                    amount: b.amount_centavos,
+                    at_us: b.placed_at.timestamp_micros(),
+                    rank: usize::try_from(b.rank).ok()?,
+                    best: b.best_centavos,
+                    ends_us: b.ends_at.timestamp_micros(),
+                    extended: false,
+                    rfc: b.rfc.clone(),
+                    key: b.idempotency_key.clone().unwrap_or_default(),
+                    hash: b.request_sha256.clone().unwrap_or_default(),
+                })
+            })
+            .collect();
+        let idem: serde_json::Map<String, serde_json::Value> = answers
+            .iter()
+            .filter(|a| !a.key.is_empty())
+            .map(|a| {
+                (
+                    format!("{}\n{}", a.rfc, a.key),
+                    json!(format!("{}|{}", a.hash, a.format())),
+                )
+            })
+            .collect();
+        let payload = json!({
+            "meta": meta,
+            "prices": state.prices().iter().map(|p| p.centavos().to_string()).collect::<Vec<_>>(),
+            "ats": state.priced_at().iter().map(|t| us(*t)).collect::<Vec<_>>(),
+            "rfcs": state.participants,
+            "idem": idem,
+            "snap": snap,
+            "bids": answers.iter().map(Answer::format).collect::<Vec<_>>(),
+        });
+        self.invoke(id, &["init", "", &payload.to_string()]).await?;
+        tracing::info!(auction_id = %id, bids = record.bids.len(), "auction state loaded into Redis");
+        Ok(())
+    }
+
+    /// Runs an operation, loading the state from SQL first when Redis has none.
+    async fn run(&self, id: Uuid, args: &[&str]) -> Result<Vec<String>, EngineError> {
+        let first = self.invoke(id, args).await?;
+        if first.first().map(String::as_str) != Some("load") {
+            return Ok(first);
+        }
+        self.init(id).await?;
+        Ok(self.invoke(id, args).await?)
+    }
+
+    pub async fn place(&self, bid: BidRequest) -> Result<Placed, EngineError> {
+        let record = self.record(bid.auction_id).await?;
+        let bid_id = Uuid::now_v7();
+        let (key, hash) = bid
+            .idempotency
+            .as_ref()
+            .map_or((String::new(), String::new()), |i| {
+                (i.key.clone(), i.request_sha256.clone())
+            });
+        let now = self.now_arg();
+        let amount = bid.amount.centavos().to_string();
+        let bid_id_text = bid_id.to_string();
+        let reply = self
+            .run(
+                bid.auction_id,
+                &["place", &now, &bid.rfc, &amount, &bid_id_text, &key, &hash],
+            )
+            .await?;
+        let field = |i: usize| reply.get(i).map(String::as_str).unwrap_or_default();
+        let (answer, replayed) = match field(0) {
+            "ok" => (Answer::parse(field(1))?, false),
+            "replay" => (Answer::parse(field(1))?, true),
+            "no" => {
+                let detail: i64 = field(2).parse().unwrap_or(0);
+                return Err(match field(1) {
+                    "idempotency_conflict" => EngineError::IdempotencyConflict,
+                    "not_a_participant" => EngineError::Refused(Refusal::NotAParticipant),
+                    "auction_not_open" => EngineError::Refused(Refusal::NotOpen),
+                    "auction_closed" => EngineError::Refused(Refusal::Closed),
+                    "not_your_turn" => EngineError::Refused(Refusal::NotYourTurn),
+                    "above_ceiling" => EngineError::Refused(Refusal::AboveCeiling),
+                    "decrement_too_small" => {
+                        EngineError::Refused(Refusal::DecrementTooSmall { limit: detail })
+                    }
+                    "must_beat_best" => {
+                        EngineError::Refused(Refusal::MustBeatBest { best: detail })
+                    }
+                    other => EngineError::Unexpected(anyhow::anyhow!(
+                        "the auction script refused with {other:?}"
+                    )),
+                });
+            }
+            other => {
+                return Err(EngineError::Unexpected(anyhow::anyhow!(
+                    "the auction script answered {other:?}"
+                )));
+            }
+        };
+        if !replayed {
+            self.wake.notify_one();
+            let _ = self.sender(bid.auction_id).send(answer.seq);
+        }
+        Ok(Placed {
+            bid_id: answer.bid_id,
+            seq: answer.seq,
+            accepted: answer.accepted(&record)?,
+            replayed,
+            visibility: record.settings.visibility,
+        })
+    }
+
+    /// Every accepted bid in the auction's stream, in order.
+    async fn stream(&self, id: Uuid) -> anyhow::Result<Vec<Answer>> {
+        let mut conn = self.link.connection();
+        let reply: StreamRangeReply = redis::cmd("XRANGE")
+            .arg(&self.keys(id)[5])
+            .arg("-")
+            .arg("+")
+            .query_async(&mut conn)
+            .await
+            .context("reading an auction's stream")?;
+        reply.ids.iter().map(entry_answer).collect()
+    }
+
+    pub async fn snapshot(&self, id: Uuid) -> Result<Snapshot, EngineError> {
+        let record = self.record(id).await?;
+        if record.is_closed() {
+            return sql_snapshot(record, self.now_or_wall());
+        }
+        let now_arg = self.now_arg();
+        let reply = self.run(id, &["now", &now_arg]).await?;
+        let now_us: i64 = reply.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let now = from_us(now_us)?;
+        let closed = reply.get(2).is_some_and(|v| v == "1");
+        let ends_us: i64 = reply
+            .get(3)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(i64::MAX);
+        if closed || now_us >= ends_us {
+            return self.close(id, now).await;
+        }
+        let answers = self.stream(id).await?;
+        let bid_ids = answers.iter().map(|a| a.bid_id).collect();
+        let accepted = answers
+            .iter()
+            .map(|a| a.accepted(&record))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let state = Auction::replay(
+            record.settings.rules(record.ceiling()),
+            record
+                .participants
+                .iter()
+                .map(|p| {
+                    (
+                        p.rfc.clone(),
+                        Money::from_centavos(p.start_centavos).unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            accepted,
+        );
+        Ok(Snapshot {
+            record: (*record).clone(),
+            state,
+            bid_ids,
+            now,
+        })
+    }
+
+    fn now_or_wall(&self) -> DateTime<Utc> {
+        self.clock.as_ref().map_or_else(Utc::now, |c| c.now())
+    }
+
+    /// Marks the auction closed in Redis (no bid passes after), writes every accepted bid
+    /// to SQL, then records the close there.
+    async fn close(&self, id: Uuid, now: DateTime<Utc>) -> Result<Snapshot, EngineError> {
+        let now_arg = self.now_arg();
+        let reply = self.run(id, &["close", &now_arg]).await?;
+        if reply.first().map(String::as_str) == Some("closed") {
+            self.drain(id).await?;
+            if let Err(e) = auctions::close(&self.db, id, now).await {
+                return Err(EngineError::Unexpected(anyhow::anyhow!("{e}")));
+            }
+            let _ = self.sender(id).send(i64::MAX);
+        }
+        let record = Arc::new(
+            auctions::get(&self.db, id)
+                .await?
+                .ok_or(EngineError::NotFound(id))?,
+        );
+        if record.is_closed() {
+            self.cache(record.clone());
+        }
+        sql_snapshot(record, now)
+    }
+
+    /// Writes every entry of the auction's stream to SQL and acknowledges it.
+    async fn drain(&self, id: Uuid) -> Result<(), EngineError> {
+        let record = self.record(id).await?;
+        let answers = self.stream(id).await?;
+        for answer in &answers {
+            auctions::insert_bid(&self.db, &answer.new_bid(&record)?).await?;
+        }
+        if !answers.is_empty() {
+            let ids: Vec<String> = answers.iter().map(|a| format!("{}-1", a.seq)).collect();
+            let mut conn = self.link.connection();
+            let _: redis::RedisResult<i64> = redis::cmd("XACK")
+                .arg(&self.keys(id)[5])
+                .arg(GROUP)
+                .arg(&ids)
+                .query_async(&mut conn)
+                .await;
+        }
+        Ok(())
+    }
+
+    pub async fn close_due(&self) -> anyhow::Result<usize> {
+        let due = auctions::due(&self.db, self.now_or_wall()).await?;
+        let mut closed = 0;
+        for id in due {
+            match self.snapshot(id).await {
+                Ok(s) if s.record.is_closed() => closed += 1,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(auction_id = %id, error = %e, "closing an auction failed"),
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The persister: writes accepted bids from every open auction's stream to SQL until
+    /// the process ends. Every instance runs one; the consumer group shares the work.
+    pub async fn persist_forever(self: Arc<Self>) {
+        loop {
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(PERSIST_INTERVAL) => {}
+            }
+            if let Err(e) = self.persist_pass().await {
+                tracing::warn!(error = %format!("{e:#}"), "the auction persister failed; retrying");
+            }
+        }
+    }
+
+    /// One pass over the open auctions; returns how many bids it wrote.
+    pub async fn persist_pass(&self) -> anyhow::Result<usize> {
+        let open: Vec<Uuid> = auction::Entity::find()
+            .select_only()
+            .column(auction::Column::Id)
+            .filter(auction::Column::Status.eq(SCHEDULED))
+            .into_tuple()
+            .all(&self.db)
+            .await
+            .context("listing open auctions")?;
+        let mut written = 0;
+        for id in open {
+            written += self.persist_auction(id).await?;
+        }
+        Ok(written)
+    }
+
+    async fn persist_auction(&self, id: Uuid) -> anyhow::Result<usize> {
+        let stream = self.keys(id)[5].clone();
+        let mut conn = self.link.connection();
+        // Entries a dead persister left pending, then new ones.
+        let claimed: redis::RedisResult<StreamAutoClaimReply> = redis::cmd("XAUTOCLAIM")
+            .arg(&stream)
+            .arg(GROUP)
+            .arg(&self.consumer)
+            .arg(CLAIM_IDLE_MS)
+            .arg("0-0")
+            .arg("COUNT")
+            .arg(BATCH)
+            .query_async(&mut conn)
+            .await;
+        let fresh: redis::RedisResult<Option<StreamReadReply>> = redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg(GROUP)
+            .arg(&self.consumer)
+            .arg("COUNT")
+            .arg(BATCH)
+            .arg("STREAMS")
+            .arg(&stream)
+            .arg(">")
+            .query_async(&mut conn)
+            .await;
+        let mut entries: Vec<StreamId> = Vec::new();
+        // NOGROUP: the auction is not in Redis (yet, or any more); nothing to persist.
+        if let Ok(reply) = claimed {
+            entries.extend(reply.claimed);
+        }
+        if let Ok(Some(reply)) = fresh {
+            entries.extend(reply.keys.into_iter().flat_map(|k| k.ids));
+        }
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let record = self.record(id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut acked = Vec::new();
+        let mut written = 0;
+        for entry in &entries {
+            let answer = entry_answer(entry)?;
+            if auctions::insert_bid(&self.db, &answer.new_bid(&record)?).await? {
+                written += 1;
+            }
+            acked.push(entry.id.clone());
+        }
+        let _: i64 = redis::cmd("XACK")
+            .arg(&stream)
+            .arg(GROUP)
+            .arg(&acked)
+            .query_async(&mut conn)
+            .await
+            .context("acknowledging persisted bids")?;
+        Ok(written)
+    }
+
+    /// Drops an auction's live state from Redis, as a Redis restarted empty would; the next
+    /// operation reloads it from SQL. Only bids already persisted survive it.
+    pub async fn evict(&self, id: Uuid) -> anyhow::Result<()> {
+        let mut conn: RedisConnection = self.link.connection();
+        let _: i64 = redis::cmd("DEL")
+            .arg(&self.keys(id)[..])
+            .query_async(&mut conn)
+            .await
+            .context("dropping an auction's live state")?;
+        self.forget(id);
+        Ok(())
+    }
+}
+
+fn entry_answer(entry: &StreamId) -> anyhow::Result<Answer> {
+    let raw: String = entry.get("bid").context("a stream entry without its bid")?;
+    Answer::parse(&raw)
+}
+
+fn sql_snapshot(record: Arc<AuctionRecord>, now: DateTime<Utc>) -> Result<Snapshot, EngineError> {
+    Ok(Snapshot {
+        state: record.state(),
+        bid_ids: record.bids.iter().map(|b| b.id).collect(),
+        record: (*record).clone(),
+        now,
+    })
+}
+
+/// SHA-1 of the script, as EVALSHA names it.
+fn sha1_of(text: &str) -> [u8; 20] {
+    let mut hasher = sha1_smol::Sha1::new();
+    hasher.update(text.as_bytes());
+    hasher.digest().bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::{Digest, Sha256};
+
+    #[test]
+    fn answers_round_trip_even_with_a_bar_in_the_key() {
+        let answer = Answer {
+            seq: 7,
+            bid_id: Uuid::from_bytes([1; 16]),
+            amount: 123_456,
+            at_us: 1_800_000_000_123_456,
+            rank: 2,
+            best: 100_000,
+            ends_us: 1_800_000_600_000_000,
+            extended: true,
+            rfc: "ACM010101AB1".into(),
+            key: "a|b".into(),
+            hash: hex::encode(Sha256::digest(b"x")),
+        };
+        assert_eq!(Answer::parse(&answer.format()).unwrap(), answer);
+    }
+}
