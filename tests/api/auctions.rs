@@ -922,3 +922,170 @@ async fn participants_get_live_updates_filtered_for_them(kind: Kind) {
     let closed = next_event(&mut text, "closed").await;
     assert_eq!(closed["status"], "closed");
 }
+
+/// The differential property test: random bid sequences go both to the running engine
+/// (through HTTP) and to the pure rules of `domain::auction`, which must decide alike —
+/// the same refusal code, or the same rank, best price and end.
+mod differential {
+    use licita::domain::auction::Auction;
+    use licita::domain::auction_settings::AuctionSettings;
+    use licita::domain::money::Money;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+    use super::*;
+
+    /// (who bids: 0..3 a participant, 3 an outsider; what: 0 and 1 its own price less
+    /// `below` centavos (negative: above), 2 the best price, 3 participant `below % 3`'s
+    /// price — ties are where rules differ most; seconds since the previous attempt).
+    type Attempt = (usize, u8, i64, i64);
+
+    fn settings() -> impl Strategy<Value = Value> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            1i64..90,
+            1i64..150,
+        )
+            .prop_map(|(rounds, percent, must_beat_best, soft, ext)| {
+                let decrement = if percent {
+                    json!({"percent": "0.25"})
+                } else {
+                    json!({"amount": "500.00"})
+                };
+                if rounds {
+                    json!({"format": "rounds", "rounds": 2, "turn_s": 30, "decrement": decrement,
+                           "must_beat_best": must_beat_best})
+                } else {
+                    json!({"format": "continuous", "duration_s": 300, "soft_close_s": soft,
+                           "extension_s": ext, "max_extensions": 3, "decrement": decrement,
+                           "must_beat_best": must_beat_best})
+                }
+            })
+    }
+
+    fn attempts() -> impl Strategy<Value = Vec<Attempt>> {
+        proptest::collection::vec((0usize..4, 0u8..4, -2_000i64..6_000_000, 0i64..40), 1..25)
+    }
+
+    async fn run_case(
+        kind: Kind,
+        settings: Value,
+        attempts: Vec<Attempt>,
+    ) -> Result<(), TestCaseError> {
+        let app = spawn(kind).await;
+        let s = scheduled(&app, settings).await;
+        let outsider = rfc("OUT040404GH");
+        let view = json_of(
+            look(&app, &s.auction, Some(&auditor(&app))).await,
+            StatusCode::OK,
+        )
+        .await;
+        let parsed: AuctionSettings = serde_json::from_value(view["settings"].clone()).unwrap();
+        let ceiling = Money::parse(view["ceiling"].as_str().unwrap()).unwrap();
+        let participants: Vec<(String, Money)> = view["ladder"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["rfc"].as_str().unwrap().to_owned(),
+                    Money::parse(r["sealed_total"].as_str().unwrap()).unwrap(),
+                )
+            })
+            .collect();
+        let mut oracle = Auction::new(parsed.rules(ceiling), participants.clone());
+        let mut now = app.clock.now();
+        for (who, what, below, dt) in attempts {
+            now += Duration::seconds(dt);
+            app.clock.set(now);
+            let rfc = participants
+                .get(who)
+                .map_or(outsider.clone(), |p| p.0.clone());
+            let current = oracle
+                .participant(&rfc)
+                .map_or(participants[0].1, |i| oracle.prices()[i]);
+            let prices = oracle.prices();
+            let amount = match what {
+                2 => oracle.best().unwrap_or(current),
+                3 => prices[usize::try_from(below.rem_euclid(3)).unwrap_or(0)],
+                _ => Money::from_centavos((current.centavos() - below).max(1)).unwrap(),
+            };
+            let expected = oracle.place(&rfc, amount, now);
+            let response = bid(&app, &s.auction, &rfc, &amount.to_string()).await;
+            let status = response.status();
+            let body: Value = response.json().await.unwrap();
+            match expected {
+                Ok(accepted) => {
+                    prop_assert_eq!(
+                        status,
+                        StatusCode::CREATED,
+                        "{} {} at {}: {}",
+                        rfc,
+                        amount,
+                        now,
+                        body
+                    );
+                    prop_assert_eq!(&body["rank"], &json!(accepted.rank));
+                    prop_assert_eq!(&body["best_price"], &json!(accepted.best.to_string()));
+                    let ends: chrono::DateTime<chrono::Utc> =
+                        body["ends_at"].as_str().unwrap().parse().unwrap();
+                    prop_assert_eq!(ends, accepted.ends_at);
+                }
+                Err(refusal) => {
+                    prop_assert_eq!(
+                        &body["code"],
+                        &json!(refusal.code()),
+                        "{} {} at {}",
+                        rfc,
+                        amount,
+                        now
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn differential(kind: Kind) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut runner = TestRunner::new(Config {
+            cases: 16,
+            max_shrink_iters: 64,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let result = runner.run(&(settings(), attempts()), |(settings, attempts)| {
+            runtime.block_on(run_case(kind, settings, attempts))
+        });
+        if let Err(e) = result {
+            panic!("the engine and the pure rules disagree: {e}");
+        }
+    }
+
+    #[test]
+    fn the_in_process_engine_decides_as_the_pure_rules() {
+        differential((Backend::Sqlite, EngineKind::Memory));
+    }
+
+    #[test]
+    fn the_redis_engine_decides_as_the_pure_rules() {
+        if crate::helpers::skip_postgres() || crate::helpers::redis_url().is_none() {
+            return;
+        }
+        differential((Backend::Postgres, EngineKind::Redis));
+    }
+
+    #[test]
+    fn the_redis_cluster_engine_decides_as_the_pure_rules() {
+        if crate::helpers::skip_postgres() || crate::helpers::redis_cluster_url().is_none() {
+            return;
+        }
+        differential((Backend::Postgres, EngineKind::Cluster));
+    }
+}
