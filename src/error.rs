@@ -243,9 +243,24 @@ impl From<anyhow::Error> for ApiError {
                 Some(sea_orm::DbErr::ConnectionAcquire(_))
             )
         });
+        let redis_down = error.chain().any(|cause| {
+            cause.downcast_ref::<redis::RedisError>().is_some_and(|e| {
+                e.is_io_error()
+                    || e.is_connection_refusal()
+                    || e.is_timeout()
+                    || e.is_connection_dropped()
+            })
+        });
         if busy {
             tracing::warn!(error = format!("{error:#}"), "database busy");
             ApiError::ServiceUnavailable("the database is busy; retry in a moment".into())
+        } else if redis_down {
+            tracing::warn!(error = format!("{error:#}"), "Redis unreachable");
+            ApiError::ServiceUnavailable(
+                "the auction engine did not answer; retry in a moment with the same \
+                 Idempotency-Key, which never makes a second bid"
+                    .into(),
+            )
         } else {
             ApiError::Unexpected(error)
         }

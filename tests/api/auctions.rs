@@ -117,18 +117,18 @@ const SEALED: [(&str, &str); 3] = [
     ("CEN030303EF", "17500.00"),
 ];
 
-struct Setup {
-    tender: String,
-    auction: String,
-    a: String,
-    b: String,
-    c: String,
-    view: Value,
+pub struct Setup {
+    pub tender: String,
+    pub auction: String,
+    pub a: String,
+    pub b: String,
+    pub c: String,
+    pub view: Value,
 }
 
 /// Three suppliers bid sealed, all qualify, and the officer schedules an auction with
 /// `settings` at day 21 (the auction starts then unless the settings say otherwise).
-async fn scheduled(app: &TestApp, settings: Value) -> Setup {
+pub async fn scheduled(app: &TestApp, settings: Value) -> Setup {
     let mut rfcs = Vec::new();
     for (body, _) in SEALED {
         rfcs.push(
@@ -167,7 +167,7 @@ async fn schedule(app: &TestApp, tender: &str, settings: &Value) -> reqwest::Res
     .await
 }
 
-fn continuous() -> Value {
+pub fn continuous() -> Value {
     json!({
         "format": "continuous",
         "duration_s": 600,
@@ -182,7 +182,7 @@ fn supplier(app: &TestApp, rfc: &str) -> String {
     app.token(Role::Supplier, rfc, None)
 }
 
-async fn bid(app: &TestApp, auction: &str, rfc: &str, amount: &str) -> reqwest::Response {
+pub async fn bid(app: &TestApp, auction: &str, rfc: &str, amount: &str) -> reqwest::Response {
     bid_with_key(app, auction, rfc, amount, None).await
 }
 
