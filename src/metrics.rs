@@ -24,8 +24,10 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
-    /// Auctions open right now (set by the auction engine).
+    /// Auctions open right now (counted when the metrics are read).
     pub open_auctions: IntGauge,
+    /// Auction bids by outcome: `accepted`, `replayed`, or the refusal's code.
+    pub auction_bids: IntCounterVec,
 }
 
 impl Metrics {
@@ -44,6 +46,14 @@ impl Metrics {
             &["method", "route"],
         )?;
         let open_auctions = IntGauge::new("open_auctions", "Auctions open right now")?;
+        let auction_bids = IntCounterVec::new(
+            Opts::new(
+                "auction_bids_total",
+                "Auction bids by outcome: accepted, replayed, or the refusal's code",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(auction_bids.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(open_auctions.clone()))?;
@@ -52,6 +62,7 @@ impl Metrics {
             requests,
             latency,
             open_auctions,
+            auction_bids,
         })
     }
 

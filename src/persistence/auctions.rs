@@ -364,6 +364,17 @@ pub async fn due(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> anyhow::Res
         .context("finding auctions due to close")
 }
 
+/// How many auctions have started and not closed.
+pub async fn open_count(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    use sea_orm::PaginatorTrait;
+    auction::Entity::find()
+        .filter(auction::Column::Status.eq(SCHEDULED))
+        .filter(auction::Column::StartsAt.lte(now))
+        .count(conn)
+        .await
+        .context("counting open auctions")
+}
+
 /// SHA-256 over the accepted bids in order: the close's audit event carries it, so that
 /// a rewritten auction bid is detectable through the audit chain.
 pub fn bids_digest(bids: &[auction_bid::Model]) -> String {

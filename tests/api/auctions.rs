@@ -265,6 +265,12 @@ async fn an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices(kind
     assert_eq!(c_view["you"]["best_price"], "2030000.00");
     assert_eq!(c_view["you"]["max_next_bid"], "2039000.00");
 
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(metrics.contains("licita_open_auctions 1"), "{metrics}");
+    assert!(
+        metrics.contains("licita_auction_bids_total{outcome=\"accepted\"} 2"),
+        "{metrics}"
+    );
     // Not before the close.
     assert_problem(
         award(&app, &s.tender).await,
@@ -295,6 +301,8 @@ async fn an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices(kind
         ]
     );
 
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(metrics.contains("licita_open_auctions 0"), "{metrics}");
     let awarded = json_of(award(&app, &s.tender).await, StatusCode::OK).await;
     assert_eq!(awarded["award"]["rfc"], s.b.as_str());
     assert_eq!(awarded["award"]["amount"], "2030000.00");

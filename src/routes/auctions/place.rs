@@ -88,7 +88,7 @@ pub async fn place_bid(
             fields: Default::default(),
         });
     }
-    let placed = state
+    let outcome = state
         .engine
         .place(BidRequest {
             auction_id: id,
@@ -97,7 +97,14 @@ pub async fn place_bid(
             idempotency,
         })
         .await
-        .map_err(engine_error)?;
+        .map_err(engine_error);
+    let label = match &outcome {
+        Ok(p) if p.replayed => "replayed",
+        Ok(_) => "accepted",
+        Err(e) => e.code().as_str(),
+    };
+    state.metrics.auction_bids.with_label_values(&[label]).inc();
+    let placed = outcome?;
     let visibility = placed.visibility;
     let answer = AuctionBidPlaced {
         bid_id: placed.bid_id,
