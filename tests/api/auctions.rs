@@ -108,7 +108,35 @@ on_every_engine!(
     the_auction_closes_at_its_end_with_nobody_watching,
     accepted_bids_survive_a_restart_of_the_engine,
     participants_get_live_updates_filtered_for_them,
+    the_sandbox_time_factor_runs_auctions_faster,
 );
+
+/// The in-process engine serves one instance; these run on Redis and on the cluster.
+mod two_instances_share_one_auction_through_redis {
+    use super::EngineKind;
+    use crate::helpers::Backend;
+
+    #[tokio::test]
+    async fn postgres_redis() {
+        if crate::helpers::skip_postgres() || crate::helpers::redis_url().is_none() {
+            return;
+        }
+        super::two_instances_share_one_auction_through_redis((Backend::Postgres, EngineKind::Redis))
+            .await
+    }
+
+    #[tokio::test]
+    async fn postgres_cluster() {
+        if crate::helpers::skip_postgres() || crate::helpers::redis_cluster_url().is_none() {
+            return;
+        }
+        super::two_instances_share_one_auction_through_redis((
+            Backend::Postgres,
+            EngineKind::Cluster,
+        ))
+        .await
+    }
+}
 
 /// Sealed totals: A 2,043,200.00; B 2,067,200.00; C 2,103,200.00 (reference 2,223,420.00).
 const SEALED: [(&str, &str); 3] = [
@@ -1096,4 +1124,111 @@ mod differential {
         }
         differential((Backend::Postgres, EngineKind::Cluster));
     }
+}
+
+async fn two_instances_share_one_auction_through_redis(kind: Kind) {
+    // Two service instances on one database and one Redis (same key prefix and seal key).
+    let shared_prefix = format!("shared-{}", uuid::Uuid::new_v4().simple());
+    let seal_key = "ab".repeat(32);
+    let redis = match kind.1 {
+        EngineKind::Cluster => crate::helpers::redis_cluster_url().unwrap(),
+        _ => crate::helpers::redis_url().unwrap(),
+    };
+    let overrides = [
+        ("REDIS_URL", redis.as_str()),
+        ("LICITA_REDIS_PREFIX", shared_prefix.as_str()),
+        ("LICITA_SEAL_KEY", seal_key.as_str()),
+    ];
+    let a = spawn_app_with(kind.0, &overrides).await;
+    let url = a.database_url.clone().unwrap();
+    let mut with_db = overrides.to_vec();
+    with_db.push(("DATABASE_URL", url.as_str()));
+    let b = spawn_app_with(kind.0, &with_db).await;
+    let s = scheduled(&a, continuous()).await;
+    b.clock.set(a.clock.now());
+
+    // A supplier watches through B while bids go through A, then through B.
+    let response = b
+        .client
+        .get(b.url(&format!("/api/v1/auctions/{}/events", s.auction)))
+        .bearer_auth(supplier(&b, &s.c))
+        .send()
+        .await
+        .unwrap();
+    let mut stream = response.bytes_stream();
+    let mut text = String::new();
+    a.clock.advance(Duration::seconds(10));
+    b.clock.set(a.clock.now());
+    json_of(
+        bid(&a, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !text.contains("\"last_seq\":1") {
+        assert!(std::time::Instant::now() < deadline, "B never told: {text}");
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(text.contains("\"best_price\":\"2000000.00\""), "{text}");
+    let placed = json_of(
+        bid(&b, &s.auction, &s.b, "1990000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(placed["seq"], 2, "B sees A's bid: one sequence");
+    assert_eq!(placed["rank"], 1);
+    // Both closers run; the auction closes once.
+    a.clock.advance(Duration::seconds(700));
+    b.clock.set(a.clock.now());
+    let view_a = json_of(
+        look(&a, &s.auction, Some(&auditor(&a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    let view_b = json_of(
+        look(&b, &s.auction, Some(&auditor(&b))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view_a["status"], "closed");
+    assert_eq!(view_a["ladder"], view_b["ladder"]);
+    let closes = actions(&a, &s.tender)
+        .await
+        .into_iter()
+        .filter(|a| a == "tender.auction_closed")
+        .count();
+    assert_eq!(closes, 1);
+}
+
+async fn the_sandbox_time_factor_runs_auctions_faster(kind: Kind) {
+    let (backend, engine) = kind;
+    let redis = match engine {
+        EngineKind::Memory => String::new(),
+        EngineKind::Redis => crate::helpers::redis_url().unwrap(),
+        EngineKind::Cluster => crate::helpers::redis_cluster_url().unwrap(),
+    };
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("REDIS_URL", redis.as_str()),
+            ("LICITA_SANDBOX", "true"),
+            ("LICITA_TIME_FACTOR", "60"),
+        ],
+    )
+    .await;
+    let s = scheduled(&app, continuous()).await;
+    let starts: chrono::DateTime<chrono::Utc> =
+        s.view["starts_at"].as_str().unwrap().parse().unwrap();
+    let ends: chrono::DateTime<chrono::Utc> = s.view["ends_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ends - starts, Duration::seconds(10), "600 s at 60×");
+    assert_eq!(
+        s.view["settings"]["duration_s"], 600,
+        "the settings as written"
+    );
+    assert_eq!(s.view["settings"]["time_factor"], 60);
 }
