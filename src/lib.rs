@@ -12,6 +12,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod metrics;
+pub mod ocds;
 pub mod openapi;
 pub mod persistence;
 pub mod redis_link;

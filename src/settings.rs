@@ -85,6 +85,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "true: every legal minimum period is zero, so a whole tender runs in minutes",
     ),
     (
+        "LICITA_OCID_PREFIX",
+        "ocds-licita",
+        "prefix of every OCDS ocid (ocid = prefix-tender id); use the one registered with the Open Contracting Partnership",
+    ),
+    (
         "LICITA_TIME_FACTOR",
         "1",
         "sandbox only: auctions run this many times faster (60 = a 30-minute auction in 30 s)",
@@ -171,6 +176,8 @@ pub struct Settings {
     pub sandbox: bool,
     /// Auctions run this many times faster (sandbox only).
     pub time_factor: u32,
+    /// The prefix of every OCDS ocid.
+    pub ocid_prefix: String,
     /// The ICT policy: strategic-project limit and fiscal year.
     pub ict: IctPolicy,
     pub max_body_bytes: usize,
@@ -287,6 +294,24 @@ impl Settings {
             periods,
             sandbox,
             time_factor: parse_num(&get, "LICITA_TIME_FACTOR", 1, 1..=3600)?,
+            ocid_prefix: match get("LICITA_OCID_PREFIX") {
+                None => "ocds-licita".into(),
+                Some(p)
+                    if (1..=40).contains(&p.trim().len())
+                        && p.trim()
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+                {
+                    p.trim().to_owned()
+                }
+                Some(p) => {
+                    return Err(SettingsError::Invalid {
+                        name: "LICITA_OCID_PREFIX",
+                        value: p,
+                        reason: "use 1 to 40 letters, digits and '-', e.g. ocds-a1b2c3",
+                    });
+                }
+            },
             addr: get("LICITA_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir: get("LICITA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             database_url: get("DATABASE_URL").map(SecretString::from),

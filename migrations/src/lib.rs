@@ -15,6 +15,7 @@ mod m20261122_000006_create_awards;
 mod m20261122_000007_create_ict_assents;
 mod m20261122_000008_create_framework_contracts;
 mod m20261201_000009_create_auctions;
+mod m20261201_000010_create_ocds_releases;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_create_ict_assents::Migration),
             Box::new(m20261122_000008_create_framework_contracts::Migration),
             Box::new(m20261201_000009_create_auctions::Migration),
+            Box::new(m20261201_000010_create_ocds_releases::Migration),
         ]
     }
 }

@@ -13,6 +13,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::ocds::Event;
+
 use super::entities::{auction, auction_bid, auction_participant};
 use super::tenders::{self, TenderError};
 use crate::domain::auction::{Accepted, Auction};
@@ -97,6 +99,7 @@ pub struct NewAuctionBid {
 /// participants are the qualified suppliers at their sealed totals (ordered by total,
 /// then by when the sealed bid came in, which settles ties). The tender moves to the
 /// auction phase.
+#[allow(clippy::too_many_arguments)]
 pub async fn schedule(
     db: &DatabaseConnection,
     tender_id: Uuid,
@@ -105,6 +108,7 @@ pub async fn schedule(
     time_factor: u32,
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
 ) -> Result<AuctionRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = tenders::lock_for_update(&txn, tender_id, Some(agency)).await?;
@@ -204,6 +208,7 @@ pub async fn schedule(
         }),
     )
     .await?;
+    super::releases::publish(&txn, feed, tender_id, Event::AuctionScheduled, now).await?;
     txn.commit().await.context("committing the auction")?;
     Ok(AuctionRecord {
         auction: model,

@@ -10,6 +10,8 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::ocds::Event;
+
 use super::entities::{award, bid, contract};
 use super::tenders::{self, TenderError, TenderRecord};
 use crate::domain::audit::Actor;
@@ -31,6 +33,7 @@ pub async fn award(
     pass_over_reason: Option<&str>,
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
     today: NaiveDate,
 ) -> Result<(TenderRecord, award::Model), TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
@@ -267,6 +270,7 @@ pub async fn award(
         ),
     )
     .await?;
+    super::releases::publish(&txn, feed, id, Event::Awarded, now).await?;
     txn.commit().await.context("committing the award")?;
     let record = TenderRecord {
         tender: updated,
@@ -308,6 +312,7 @@ pub async fn sign(
     terms: &ContractTerms,
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
     today: NaiveDate,
     legal_offset: chrono::FixedOffset,
 ) -> Result<(TenderRecord, contract::Model), TenderError> {
@@ -400,6 +405,7 @@ pub async fn sign(
         ),
     )
     .await?;
+    super::releases::publish(&txn, feed, id, Event::Contracted, now).await?;
     txn.commit().await.context("committing the contract")?;
     let record = TenderRecord {
         tender: updated,

@@ -526,3 +526,27 @@ pub mod auction_bid {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod ocds_release {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ocds_releases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub release_id: String,
+        pub ocid: String,
+        pub tender_id: Uuid,
+        /// The release's tags, comma-separated.
+        pub tag: String,
+        pub date: DateTimeUtc,
+        /// The release, as published (JSON).
+        pub body: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -10,6 +10,7 @@ pub mod classifier;
 pub mod entities;
 pub mod frameworks;
 pub mod ict;
+pub mod releases;
 pub mod suppliers;
 pub mod tenders;
 

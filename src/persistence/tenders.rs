@@ -13,6 +13,8 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::ocds::Event;
+
 use super::audit::{self, NewEvent};
 use super::entities::{
     award, bid, classifier_item, contract, sanction, supplier, tender, tender_invitation,
@@ -498,6 +500,7 @@ pub async fn eligibility(
 
 /// Publishes a draft: the schedule (future, in order, legal periods) and the procedure's
 /// participants (registered, unsanctioned) are checked now.
+#[allow(clippy::too_many_arguments)]
 pub async fn publish(
     db: &DatabaseConnection,
     id: Uuid,
@@ -505,6 +508,7 @@ pub async fn publish(
     periods: &LegalPeriods,
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
     today: NaiveDate,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
@@ -590,6 +594,7 @@ pub async fn publish(
         change_data(&record, Status::Published, now, json!({})),
     )
     .await?;
+    super::releases::publish(&txn, feed, id, Event::Published, now).await?;
     txn.commit().await.context("committing the publication")?;
     Ok(TenderRecord {
         tender: model,
@@ -649,6 +654,7 @@ pub async fn ask(
 }
 
 /// The officer answers a question, once.
+#[allow(clippy::too_many_arguments)]
 pub async fn answer(
     db: &DatabaseConnection,
     id: Uuid,
@@ -657,6 +663,7 @@ pub async fn answer(
     text: &str,
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
 ) -> Result<tender_question::Model, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;
@@ -697,6 +704,7 @@ pub async fn answer(
         json!({"question_id": question_id.to_string(), "answer": text}),
     )
     .await?;
+    super::releases::publish(&txn, feed, id, Event::ClarificationAnswered, now).await?;
     txn.commit().await.context("committing the answer")?;
     Ok(model)
 }
@@ -925,6 +933,7 @@ pub async fn open(
     agency: &str,
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;
@@ -975,6 +984,9 @@ pub async fn open(
         change_data(&record, status, now, json!({"bids": live.len()})),
     )
     .await?;
+    if status == Status::Deserted {
+        super::releases::publish(&txn, feed, id, Event::Deserted, now).await?;
+    }
     txn.commit().await.context("committing the opening")?;
     Ok(TenderRecord {
         tender: model,
@@ -999,6 +1011,7 @@ pub async fn evaluate(
     evaluations: &[Evaluation],
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
 ) -> Result<(TenderRecord, Vec<bid::Model>), TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;
@@ -1093,6 +1106,9 @@ pub async fn evaluate(
         ),
     )
     .await?;
+    if status == Status::Deserted {
+        super::releases::publish(&txn, feed, id, Event::Deserted, now).await?;
+    }
     txn.commit().await.context("committing the evaluation")?;
     Ok((
         TenderRecord {
@@ -1111,6 +1127,7 @@ pub async fn cancel(
     reason: &str,
     actor: &Actor,
     now: DateTime<Utc>,
+    feed: &str,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;
@@ -1134,6 +1151,7 @@ pub async fn cancel(
         change_data(&record, Status::Cancelled, now, json!({"reason": reason})),
     )
     .await?;
+    super::releases::publish(&txn, feed, id, Event::Cancelled, now).await?;
     txn.commit().await.context("committing the cancellation")?;
     Ok(TenderRecord {
         tender: model,

@@ -9,6 +9,7 @@ pub mod framework_contracts;
 pub mod health;
 pub mod ict_assents;
 pub mod me;
+pub mod ocds;
 pub mod pagination;
 pub mod savings;
 pub mod suppliers;
@@ -28,6 +29,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(tenders::config)
         .configure(auctions::config)
         .configure(savings::config)
+        .configure(ocds::config)
         .configure(ict_assents::config)
         .configure(framework_contracts::config)
         .configure(audit::config);

@@ -24,6 +24,7 @@ mod errors;
 mod frameworks;
 mod health;
 mod migrations;
+mod ocds;
 mod openapi;
 mod suppliers;
 mod tenders;

@@ -69,6 +69,7 @@ pub async fn award_tender(
         reason.as_deref(),
         &officer.identity.actor(),
         state.clock.now(),
+        &state.settings.ocid_prefix,
         state.today(),
     )
     .await
@@ -122,6 +123,7 @@ pub async fn sign_contract(
         &terms,
         &officer.identity.actor(),
         state.clock.now(),
+        &state.settings.ocid_prefix,
         state.today(),
         state.settings.legal_offset,
     )

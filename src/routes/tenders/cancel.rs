@@ -59,6 +59,7 @@ pub async fn cancel_tender(
         &reason,
         &officer.identity.actor(),
         state.clock.now(),
+        &state.settings.ocid_prefix,
     )
     .await
     .map_err(tender_error)?;

@@ -1,0 +1,462 @@
+//! The Open Contracting Data Standard 1.1 mapping: releases built from a tender's public
+//! facts, release and record packages, and the compiled release. Pure functions over plain
+//! data (the persistence layer gathers it), so what is published is decided here alone.
+//!
+//! What never appears: a sealed bid's content, or who bid, before the award; auction
+//! participants before the award. Bid details and statistics are published with the award.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use crate::domain::money::Money;
+use crate::domain::tender::{Procedure, Scope, Status};
+
+/// OCDS version of every package.
+pub const VERSION: &str = "1.1";
+/// The extensions the releases use, as packages declare them.
+pub const EXTENSIONS: &[&str] = &[
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json",
+];
+/// The organisation identifier scheme of Mexico's RFC (org-id.guide).
+pub const RFC_SCHEME: &str = "MX-RFC";
+/// The item classification scheme: the single classifier (CUCOP).
+pub const CLASSIFICATION_SCHEME: &str = "CUCOP";
+pub const CURRENCY: &str = "MXN";
+pub const LICENSE: &str = "https://creativecommons.org/licenses/by/4.0/";
+
+/// Why a release is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Published,
+    ClarificationAnswered,
+    AuctionScheduled,
+    Deserted,
+    Awarded,
+    Contracted,
+    Cancelled,
+}
+
+impl Event {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Event::Published => "tender",
+            Event::ClarificationAnswered | Event::AuctionScheduled | Event::Deserted => {
+                "tenderUpdate"
+            }
+            Event::Awarded => "award",
+            Event::Contracted => "contract",
+            Event::Cancelled => "tenderCancellation",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ItemFacts {
+    pub position: i32,
+    pub code: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit: String,
+    pub max_unit_price: Money,
+}
+
+/// A bid as published with the award: its final price, and whether it qualified.
+#[derive(Debug, Clone)]
+pub struct BidFacts {
+    pub id: String,
+    pub rfc: String,
+    pub name: String,
+    pub received_at: DateTime<Utc>,
+    pub value: Money,
+    pub qualified: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AwardFacts {
+    pub id: String,
+    pub bid_id: String,
+    pub rfc: String,
+    pub name: String,
+    pub amount: Money,
+    pub date: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContractFacts {
+    pub id: String,
+    pub award_id: String,
+    pub amount: Money,
+    pub signed_on: chrono::NaiveDate,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuctionFacts {
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub format: String,
+}
+
+/// Everything public about a tender at the moment of a release.
+#[derive(Debug, Clone)]
+pub struct TenderFacts {
+    pub ocid: String,
+    pub tender_id: String,
+    pub agency_code: String,
+    pub agency_name: String,
+    pub title: String,
+    pub description: String,
+    pub procedure: Procedure,
+    pub scope: Scope,
+    pub status: Status,
+    pub items: Vec<ItemFacts>,
+    pub reference_value: Money,
+    pub published_at: Option<DateTime<Utc>>,
+    pub clarifications_until: DateTime<Utc>,
+    pub submission_deadline: DateTime<Utc>,
+    pub answered_questions: usize,
+    pub legal_justification: Option<String>,
+    pub framework_contract_id: Option<String>,
+    pub auction: Option<AuctionFacts>,
+    pub cancel_reason: Option<String>,
+    /// Only once awarded.
+    pub bids: Vec<BidFacts>,
+    pub award: Option<AwardFacts>,
+    pub contract: Option<ContractFacts>,
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn date(d: chrono::NaiveDate) -> String {
+    format!("{d}T00:00:00Z")
+}
+
+/// An amount as an OCDS number (pesos, two decimals).
+pub fn amount(m: Money) -> Value {
+    let c = m.centavos();
+    serde_json::Number::from_f64(c as f64 / 100.0).map_or(Value::Null, Value::Number)
+}
+
+fn value(m: Money) -> Value {
+    json!({"amount": amount(m), "currency": CURRENCY})
+}
+
+/// The party id of an organisation identified by its RFC.
+pub fn party_id(rfc: &str) -> String {
+    format!("{RFC_SCHEME}-{rfc}")
+}
+
+fn tender_status(status: Status) -> &'static str {
+    match status {
+        Status::Draft => "planning",
+        Status::Published | Status::Opened | Status::Evaluated | Status::Auction => "active",
+        Status::Awarded | Status::Contracted => "complete",
+        Status::Cancelled => "cancelled",
+        Status::Deserted => "unsuccessful",
+    }
+}
+
+fn method(procedure: Procedure) -> (&'static str, &'static str) {
+    match procedure {
+        Procedure::Open => ("open", "Licitación pública"),
+        Procedure::Invitation => ("selective", "Invitación a cuando menos tres personas"),
+        Procedure::DirectAward => ("direct", "Adjudicación directa"),
+        Procedure::FrameworkOrder => ("selective", "Orden de compra bajo contrato marco"),
+    }
+}
+
+/// The release published for `event`, the `seq`-th of the feed, at `at`.
+pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -> Value {
+    let buyer_id = format!("MX-UC-{}", facts.agency_code);
+    let mut parties = vec![json!({
+        "id": buyer_id,
+        "name": facts.agency_name,
+        "identifier": {"scheme": "MX-UC", "id": facts.agency_code, "legalName": facts.agency_name},
+        "roles": ["buyer", "procuringEntity"],
+    })];
+    let awarded = facts.award.is_some();
+    if awarded {
+        for bid in &facts.bids {
+            let mut roles = vec!["tenderer"];
+            if facts.award.as_ref().is_some_and(|a| a.rfc == bid.rfc) {
+                roles.push("supplier");
+            }
+            parties.push(json!({
+                "id": party_id(&bid.rfc),
+                "name": bid.name,
+                "identifier": {"scheme": RFC_SCHEME, "id": bid.rfc, "legalName": bid.name},
+                "roles": roles,
+            }));
+        }
+    }
+    let (method, details) = method(facts.procedure);
+    let scope = match (facts.procedure, facts.scope) {
+        (Procedure::Open, Scope::International) => " (internacional)",
+        (Procedure::Open, Scope::National) => " (nacional)",
+        _ => "",
+    };
+    let mut submission = vec!["electronicSubmission"];
+    let mut techniques = Map::new();
+    if let Some(auction) = &facts.auction {
+        submission.push("electronicAuction");
+        techniques.insert("hasElectronicAuction".into(), json!(true));
+        techniques.insert(
+            "electronicAuction".into(),
+            json!({"description": format!(
+                "Subasta inversa ({}) del {} al {}",
+                auction.format,
+                time(auction.starts_at),
+                time(auction.ends_at)
+            )}),
+        );
+    }
+    if facts.procedure == Procedure::FrameworkOrder {
+        techniques.insert("hasFrameworkAgreement".into(), json!(true));
+        if let Some(id) = &facts.framework_contract_id {
+            techniques.insert(
+                "frameworkAgreement".into(),
+                json!({"method": "withReopeningCompetition", "description": format!("Contrato marco {id}")}),
+            );
+        }
+    }
+    let mut tender = json!({
+        "id": facts.tender_id,
+        "title": facts.title,
+        "description": facts.description,
+        "status": tender_status(facts.status),
+        "procuringEntity": {"id": buyer_id, "name": facts.agency_name},
+        "items": facts.items.iter().map(|i| json!({
+            "id": i.position.to_string(),
+            "description": i.description,
+            "classification": {"scheme": CLASSIFICATION_SCHEME, "id": i.code, "description": i.description},
+            "quantity": i.quantity,
+            "unit": {"name": i.unit, "value": value(i.max_unit_price)},
+        })).collect::<Vec<_>>(),
+        "value": value(facts.reference_value),
+        "procurementMethod": method,
+        "procurementMethodDetails": format!("{details}{scope}"),
+        "submissionMethod": submission,
+        "submissionMethodDetails": "CompraNet-style electronic submission through the licita API",
+        "awardCriteria": "priceOnly",
+        "enquiryPeriod": {"endDate": time(facts.clarifications_until)},
+        "tenderPeriod": {"endDate": time(facts.submission_deadline)},
+        "hasEnquiries": facts.answered_questions > 0,
+    });
+    if let Some(published) = facts.published_at {
+        tender["enquiryPeriod"]["startDate"] = json!(time(published));
+        tender["tenderPeriod"]["startDate"] = json!(time(published));
+    }
+    if let Some(reason) = &facts.legal_justification {
+        tender["procurementMethodRationale"] = json!(reason);
+    }
+    if !techniques.is_empty() {
+        tender["techniques"] = Value::Object(techniques);
+    }
+    if let Some(reason) = &facts.cancel_reason {
+        tender["statusDetails"] = json!(reason);
+    }
+    if awarded {
+        tender["numberOfTenderers"] = json!(facts.bids.len());
+        tender["tenderers"] = json!(
+            facts
+                .bids
+                .iter()
+                .map(|b| json!({"id": party_id(&b.rfc), "name": b.name}))
+                .collect::<Vec<_>>()
+        );
+    }
+    let mut release = json!({
+        "ocid": facts.ocid,
+        "id": format!("{}-{seq:08}", facts.ocid),
+        "date": time(at),
+        "tag": [event.tag()],
+        "initiationType": "tender",
+        "language": "es",
+        "parties": parties,
+        "buyer": {"id": buyer_id, "name": facts.agency_name},
+        "tender": tender,
+    });
+    if let Some(award) = &facts.award {
+        release["awards"] = json!([{
+            "id": award.id,
+            "title": format!("Fallo: {}", facts.title),
+            "status": "active",
+            "date": time(award.date),
+            "value": value(award.amount),
+            "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
+            "relatedBids": [award.bid_id],
+        }]);
+        let valid: Vec<&BidFacts> = facts.bids.iter().filter(|b| b.qualified).collect();
+        let mut statistics = vec![
+            json!({"id": "bids", "measure": "bids", "value": facts.bids.len()}),
+            json!({"id": "validBids", "measure": "validBids", "value": valid.len()}),
+            json!({"id": "disqualifiedBids", "measure": "disqualifiedBids",
+                   "value": facts.bids.len() - valid.len()}),
+            json!({"id": "electronicBids", "measure": "electronicBids", "value": facts.bids.len()}),
+        ];
+        if let (Some(low), Some(high)) = (
+            valid.iter().map(|b| b.value).min(),
+            valid.iter().map(|b| b.value).max(),
+        ) {
+            statistics.push(
+                json!({"id": "lowestValidBidValue", "measure": "lowestValidBidValue",
+                                   "value": amount(low), "currency": CURRENCY}),
+            );
+            statistics.push(
+                json!({"id": "highestValidBidValue", "measure": "highestValidBidValue",
+                                   "value": amount(high), "currency": CURRENCY}),
+            );
+        }
+        release["bids"] = json!({
+            "statistics": statistics,
+            "details": facts.bids.iter().map(|b| json!({
+                "id": b.id,
+                "date": time(b.received_at),
+                "status": if b.qualified { "valid" } else { "disqualified" },
+                "tenderers": [{"id": party_id(&b.rfc), "name": b.name}],
+                "value": value(b.value),
+            })).collect::<Vec<_>>(),
+        });
+    }
+    if let Some(contract) = &facts.contract {
+        release["contracts"] = json!([{
+            "id": contract.id,
+            "awardID": contract.award_id,
+            "title": format!("Contrato: {}", facts.title),
+            "status": "active",
+            "value": value(contract.amount),
+            "period": {"startDate": date(contract.starts_on), "endDate": date(contract.ends_on)},
+            "dateSigned": date(contract.signed_on),
+        }]);
+    }
+    release
+}
+
+/// The publisher named in every package.
+pub fn publisher() -> Value {
+    json!({"name": "licita — sistema de contrataciones públicas"})
+}
+
+/// A release package of `releases`, served at `uri`.
+pub fn release_package(
+    uri: &str,
+    releases: Vec<Value>,
+    published: DateTime<Utc>,
+    next: Option<String>,
+) -> Value {
+    let mut package = json!({
+        "uri": uri,
+        "version": VERSION,
+        "extensions": EXTENSIONS,
+        "publishedDate": time(published),
+        "publisher": publisher(),
+        "license": LICENSE,
+        "releases": releases,
+    });
+    if let Some(next) = next {
+        package["links"] = json!({"next": next});
+    }
+    package
+}
+
+/// A record package: one record with every release of `ocid` and the compiled release.
+pub fn record_package(
+    uri: &str,
+    ocid: &str,
+    releases: Vec<Value>,
+    published: DateTime<Utc>,
+) -> Value {
+    let compiled = compile(ocid, &releases);
+    json!({
+        "uri": uri,
+        "version": VERSION,
+        "extensions": EXTENSIONS,
+        "publishedDate": time(published),
+        "publisher": publisher(),
+        "license": LICENSE,
+        "records": [{
+            "ocid": ocid,
+            "releases": releases,
+            "compiledRelease": compiled,
+        }],
+    })
+}
+
+/// The compiled release: the releases merged in order under OCDS's merge rules — later
+/// values win, objects merge field by field, arrays of objects with an `id` merge by id,
+/// other arrays are replaced, and `tag` is `["compiled"]`.
+pub fn compile(ocid: &str, releases: &[Value]) -> Value {
+    let mut compiled = Value::Object(Map::new());
+    for release in releases {
+        merge(&mut compiled, release);
+    }
+    if let Value::Object(map) = &mut compiled {
+        map.insert("tag".into(), json!(["compiled"]));
+        map.insert("id".into(), json!(format!("{ocid}-compiled")));
+        map.insert("ocid".into(), json!(ocid));
+    }
+    compiled
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                match t.get_mut(k) {
+                    Some(existing) if !v.is_null() => merge(existing, v),
+                    _ => {
+                        t.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p))
+            if p.iter().all(|v| v.get("id").is_some()) && !p.is_empty() =>
+        {
+            for item in p {
+                let id = item.get("id");
+                match t.iter_mut().find(|x| x.get("id") == id) {
+                    Some(existing) => merge(existing, item),
+                    None => t.push(item.clone()),
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_of_objects_merge_by_id_and_later_values_win() {
+        let a = json!({"ocid": "x", "tender": {"status": "active", "items": [{"id": "1", "quantity": 5}]},
+                       "tag": ["tender"]});
+        let b = json!({"tender": {"status": "complete", "items": [{"id": "1", "unit": {"name": "pieza"}}, {"id": "2"}]},
+                       "awards": [{"id": "a1"}], "tag": ["award"]});
+        let c = compile("x", &[a, b]);
+        assert_eq!(c["tender"]["status"], "complete");
+        assert_eq!(
+            c["tender"]["items"][0],
+            json!({"id": "1", "quantity": 5, "unit": {"name": "pieza"}})
+        );
+        assert_eq!(c["tender"]["items"][1]["id"], "2");
+        assert_eq!(c["tag"], json!(["compiled"]));
+        assert_eq!(c["id"], "x-compiled");
+    }
+
+    #[test]
+    fn amounts_are_pesos() {
+        assert_eq!(
+            amount(Money::from_centavos(222_342_050).unwrap()),
+            json!(2_223_420.5)
+        );
+        assert_eq!(amount(Money::ZERO), json!(0.0));
+    }
+}

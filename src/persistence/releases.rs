@@ -1,0 +1,228 @@
+//! The OCDS feed in SQL: each published change of a tender writes its release in the same
+//! transaction as the change, at the next feed position.
+//!
+//! Never skipping a release: a position is taken under the audit chain's head lock, which
+//! every audited transaction holds from its audit event to its commit. So positions are
+//! handed out in commit order, and when a reader sees position n, every position before it
+//! has committed. A reader that resumes after the last position it saw never misses one
+//! and never sees one twice.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::entities::{agency, bid, classifier_item, ocds_release, supplier, tender_question};
+use crate::domain::money::Money;
+use crate::domain::tender::{Procedure, Scope, Status};
+use crate::ocds::{
+    self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, Event, ItemFacts, TenderFacts,
+};
+
+/// The ocid of a tender: the configured prefix and the tender's id.
+pub fn ocid(prefix: &str, tender_id: Uuid) -> String {
+    format!("{prefix}-{tender_id}")
+}
+
+/// Gathers what is public about a tender now.
+pub async fn facts(
+    conn: &impl ConnectionTrait,
+    prefix: &str,
+    tender_id: Uuid,
+) -> anyhow::Result<TenderFacts> {
+    let record = super::tenders::get(conn, tender_id)
+        .await?
+        .context("publishing a tender that does not exist")?;
+    let t = &record.tender;
+    let agency_name = agency::Entity::find_by_id(t.agency.clone())
+        .one(conn)
+        .await
+        .context("reading the agency")?
+        .map_or_else(|| t.agency.clone(), |a| a.name);
+    let codes: Vec<String> = record
+        .items
+        .iter()
+        .map(|i| i.classifier_code.clone())
+        .collect();
+    let descriptions: HashMap<String, String> = classifier_item::Entity::find()
+        .filter(classifier_item::Column::Code.is_in(codes))
+        .all(conn)
+        .await
+        .context("reading classifier descriptions")?
+        .into_iter()
+        .map(|c| (c.code, c.description))
+        .collect();
+    let answered_questions = tender_question::Entity::find()
+        .filter(tender_question::Column::TenderId.eq(tender_id))
+        .filter(tender_question::Column::AnsweredAt.is_not_null())
+        .all(conn)
+        .await
+        .context("reading answered questions")?
+        .len();
+    let auction = match record.auction_id {
+        Some(id) => super::auctions::get(conn, id).await?,
+        None => None,
+    };
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut bids = Vec::new();
+    if let Some(award) = &record.award {
+        let rows: Vec<bid::Model> = super::tenders::bids(conn, tender_id)
+            .await?
+            .into_iter()
+            .filter(|b| b.status == "live" && b.total_centavos.is_some())
+            .collect();
+        let rfcs: Vec<String> = rows.iter().map(|b| b.rfc.clone()).collect();
+        names = supplier::Entity::find()
+            .filter(supplier::Column::Rfc.is_in(rfcs))
+            .all(conn)
+            .await
+            .context("reading supplier names")?
+            .into_iter()
+            .map(|s| (s.rfc, s.legal_name))
+            .collect();
+        for b in rows {
+            let final_price = auction
+                .as_ref()
+                .and_then(|a| a.participants.iter().find(|p| p.bid_id == b.id))
+                .and_then(|p| p.final_centavos);
+            let value = final_price.or(b.total_centavos).unwrap_or_default();
+            bids.push(BidFacts {
+                id: b.id.to_string(),
+                name: names.get(&b.rfc).cloned().unwrap_or_else(|| b.rfc.clone()),
+                rfc: b.rfc,
+                received_at: b.received_at,
+                value: Money::from_centavos(value).unwrap_or_default(),
+                qualified: b.qualified == Some(true),
+            });
+        }
+        let _ = award;
+    }
+    Ok(TenderFacts {
+        ocid: ocid(prefix, tender_id),
+        tender_id: tender_id.to_string(),
+        agency_code: t.agency.clone(),
+        agency_name,
+        title: t.title.clone(),
+        description: t.description.clone(),
+        procedure: Procedure::parse(&t.procedure).unwrap_or(Procedure::Open),
+        scope: Scope::parse(&t.scope).unwrap_or_default(),
+        status: Status::parse(&t.status).unwrap_or(Status::Draft),
+        items: record
+            .items
+            .iter()
+            .map(|i| ItemFacts {
+                position: i.position,
+                description: descriptions
+                    .get(&i.classifier_code)
+                    .cloned()
+                    .unwrap_or_else(|| i.classifier_code.clone()),
+                code: i.classifier_code.clone(),
+                quantity: i.quantity,
+                unit: i.unit.clone(),
+                max_unit_price: Money::from_centavos(i.max_unit_centavos).unwrap_or_default(),
+            })
+            .collect(),
+        reference_value: Money::from_centavos(t.reference_centavos).unwrap_or_default(),
+        published_at: t.published_at,
+        clarifications_until: t.clarifications_until,
+        submission_deadline: t.submission_deadline,
+        answered_questions,
+        legal_justification: t.legal_justification.clone(),
+        framework_contract_id: t.framework_contract_id.map(|f| f.to_string()),
+        auction: auction.as_ref().map(|a| AuctionFacts {
+            starts_at: a.auction.starts_at,
+            ends_at: a.auction.ends_at,
+            format: match a.settings.format {
+                crate::domain::auction_settings::FormatName::Continuous => "continua".into(),
+                crate::domain::auction_settings::FormatName::Rounds => "por rondas".into(),
+            },
+        }),
+        cancel_reason: t.cancel_reason.clone(),
+        award: record.award.as_ref().map(|a| AwardFacts {
+            id: a.id.to_string(),
+            bid_id: a.bid_id.to_string(),
+            name: names.get(&a.rfc).cloned().unwrap_or_else(|| a.rfc.clone()),
+            rfc: a.rfc.clone(),
+            amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
+            date: a.awarded_at,
+        }),
+        contract: record.contract.as_ref().map(|c| ContractFacts {
+            id: c.id.to_string(),
+            award_id: c.award_id.to_string(),
+            amount: Money::from_centavos(c.amount_centavos).unwrap_or_default(),
+            signed_on: c.signed_on,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+        }),
+        bids,
+    })
+}
+
+/// Writes the release of `event` for the tender, inside the caller's transaction (after
+/// its audit event, so the audit head is locked already; it is locked again to be sure).
+pub async fn publish(
+    conn: &impl ConnectionTrait,
+    prefix: &str,
+    tender_id: Uuid,
+    event: Event,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    super::audit::lock_head(conn).await?;
+    let last: Option<i64> = ocds_release::Entity::find()
+        .select_only()
+        .column_as(ocds_release::Column::Seq.max(), "max")
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await
+        .context("reading the feed's last position")?
+        .flatten();
+    let seq = last.unwrap_or(0) + 1;
+    let facts = facts(conn, prefix, tender_id).await?;
+    let release = ocds::release(&facts, event, seq, now);
+    ocds_release::ActiveModel {
+        seq: Set(seq),
+        release_id: Set(release["id"].as_str().unwrap_or_default().to_owned()),
+        ocid: Set(facts.ocid),
+        tender_id: Set(tender_id),
+        tag: Set(event.tag().to_owned()),
+        date: Set(now),
+        body: Set(release.to_string()),
+    }
+    .insert(conn)
+    .await
+    .context("writing a release")?;
+    Ok(())
+}
+
+/// Releases after feed position `after`, oldest first.
+pub async fn page(
+    conn: &impl ConnectionTrait,
+    after: i64,
+    limit: u64,
+) -> anyhow::Result<Vec<ocds_release::Model>> {
+    ocds_release::Entity::find()
+        .filter(ocds_release::Column::Seq.gt(after))
+        .order_by_asc(ocds_release::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await
+        .context("reading the release feed")
+}
+
+/// Every release of one contracting process, oldest first.
+pub async fn of_ocid(
+    conn: &impl ConnectionTrait,
+    ocid: &str,
+) -> anyhow::Result<Vec<ocds_release::Model>> {
+    ocds_release::Entity::find()
+        .filter(ocds_release::Column::Ocid.eq(ocid))
+        .order_by_asc(ocds_release::Column::Seq)
+        .all(conn)
+        .await
+        .context("reading a record's releases")
+}

@@ -1,0 +1,509 @@
+//! The public OCDS feeds: every page and record validated against the official OCDS 1.1
+//! schemas with the extensions (offline, from ../shared/ocds), nothing sealed leaking, and
+//! a reader following the cursor under concurrent writers seeing every release once.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use chrono::Duration;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::auctions::{EngineKind, bid, continuous, scheduled, spawn};
+use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app};
+use crate::on_both_databases;
+use crate::tenders::{at, body, create, officer, publish, published, supplier};
+
+/// The validator is not vacuous: a release breaking the schema fails, naming its path.
+#[tokio::test]
+async fn the_validator_names_the_json_path_of_what_breaks_the_schema() {
+    let schemas = OcdsSchemas::load();
+    let app = spawn_app(Backend::Sqlite).await;
+    published(&app).await;
+    let mut page = json_of(app.get("/public/v1/releases", None).await, StatusCode::OK).await;
+    schemas.release_package(&page);
+    page["releases"][0]["tag"] = json!(["bogus"]);
+    page["releases"][0]["tender"]["value"]["currency"] = json!("PESOS");
+    page["releases"][0]["tender"]["techniques"] = json!({"hasElectronicAuction": "yes"});
+    let errors = OcdsSchemas::errors(&schemas.release_package, &page);
+    for path in [
+        "/releases/0/tag/0",
+        "/releases/0/tender/value/currency",
+        "/releases/0/tender/techniques/hasElectronicAuction",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.ends_with(path)),
+            "{path} not in {errors:#?}"
+        );
+    }
+}
+
+on_both_databases!(
+    every_feed_page_and_record_validates_against_the_ocds_schema,
+    nothing_sealed_leaks_before_the_award,
+    a_reader_following_the_cursor_never_misses_or_repeats_a_release,
+    bad_cursors_limits_and_ocids_are_refused,
+);
+
+const RELEASE_SCHEMA_URL: &str =
+    "https://standard.open-contracting.org/schema/1__1__5/release-schema.json";
+const VERSIONED_SCHEMA_URL: &str =
+    "https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json";
+/// Applied in this order: techniques and bids are written against lots, and lots refers to
+/// submissionTerms.
+const EXTENSIONS: &[&str] = &["lots", "submissionTerms", "techniques", "bids"];
+
+fn ocds_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ocds")
+}
+
+fn read_json(path: PathBuf) -> Value {
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// RFC 7386 JSON Merge Patch.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = json!({});
+            }
+            let t = target.as_object_mut().unwrap();
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+/// Validators of the package schemas, with the release schema patched by the extensions.
+pub struct OcdsSchemas {
+    release_package: jsonschema::Validator,
+    record_package: jsonschema::Validator,
+}
+
+impl OcdsSchemas {
+    pub fn load() -> Self {
+        let dir = ocds_dir();
+        let mut release = read_json(dir.join("1.1/release-schema.json"));
+        for ext in EXTENSIONS {
+            merge_patch(
+                &mut release,
+                &read_json(dir.join("extensions").join(ext).join("release-schema.json")),
+            );
+        }
+        let versioned = read_json(dir.join("1.1/versioned-release-validation-schema.json"));
+        let registry = jsonschema::Registry::new()
+            .add(
+                RELEASE_SCHEMA_URL,
+                jsonschema::Resource::from_contents(release),
+            )
+            .unwrap()
+            .add(
+                VERSIONED_SCHEMA_URL,
+                jsonschema::Resource::from_contents(versioned),
+            )
+            .unwrap()
+            .prepare()
+            .unwrap();
+        let build = |file: &str| {
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft4)
+                .with_registry(&registry)
+                .should_validate_formats(true)
+                .build(&read_json(dir.join("1.1").join(file)))
+                .unwrap()
+        };
+        Self {
+            release_package: build("release-package-schema.json"),
+            record_package: build("record-package-schema.json"),
+        }
+    }
+
+    fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+        validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect()
+    }
+
+    fn check(validator: &jsonschema::Validator, what: &str, instance: &Value) {
+        let errors = Self::errors(validator, instance);
+        assert!(
+            errors.is_empty(),
+            "{what} does not validate against the OCDS 1.1 schema:\n{}",
+            errors.join("\n")
+        );
+    }
+
+    pub fn release_package(&self, package: &Value) {
+        Self::check(&self.release_package, "a release package", package);
+    }
+
+    pub fn record_package(&self, package: &Value) {
+        Self::check(&self.record_package, "a record package", package);
+    }
+}
+
+/// Follows `links.next` from the start until a page comes back empty; validates each page
+/// and returns every release in order.
+async fn read_feed(app: &TestApp, schemas: &OcdsSchemas, limit: u64) -> Vec<Value> {
+    let mut url = format!("/public/v1/releases?limit={limit}");
+    let mut all = Vec::new();
+    loop {
+        let page = json_of(app.get(&url, None).await, StatusCode::OK).await;
+        let releases = page["releases"].as_array().unwrap().clone();
+        if releases.is_empty() {
+            return all;
+        }
+        schemas.release_package(&page);
+        all.extend(releases);
+        let next = page["links"]["next"].as_str().unwrap();
+        url = next[next.find("/public").unwrap()..].to_owned();
+    }
+}
+
+fn tags(releases: &[Value], ocid: &str) -> Vec<String> {
+    releases
+        .iter()
+        .filter(|r| r["ocid"] == ocid)
+        .map(|r| r["tag"][0].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn every_feed_page_and_record_validates_against_the_ocds_schema(backend: Backend) {
+    let schemas = OcdsSchemas::load();
+    let app = spawn(match backend {
+        Backend::Sqlite => (backend, EngineKind::Memory),
+        Backend::Postgres => (backend, EngineKind::Redis),
+    })
+    .await;
+    // An auctioned tender: published, a clarification answered, auction, award, contract.
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.c, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.advance(Duration::seconds(700));
+    let awarded = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/award", s.tender),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let award_day = awarded["award"]["awarded_at"].as_str().unwrap()[..10].to_owned();
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/contract", s.tender),
+            Some(&officer(&app, "SEP")),
+            &json!({"amount": "2000000.00", "signed_on": award_day, "starts_on": award_day,
+                    "ends_on": "2027-12-31"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    // Another tender, with a question answered, then cancelled.
+    app.clock.set(at(0));
+    let other = create(&app, "SEP", &body()).await;
+    let other = other["id"].as_str().unwrap().to_owned();
+    json_of(publish(&app, "SEP", &other).await, StatusCode::OK).await;
+    let question = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{other}/questions"),
+            Some(&supplier(&app, &s.a)),
+            &json!({"question": "¿Se aceptan equipos reacondicionados?"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        app.post_json(
+            &format!(
+                "/api/v1/tenders/{other}/questions/{}/answer",
+                question["id"].as_str().unwrap()
+            ),
+            Some(&officer(&app, "SEP")),
+            &json!({"answer": "No; solo equipo nuevo."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{other}/cancel"),
+            Some(&officer(&app, "SEP")),
+            &json!({"reason": "Cambio de necesidades del área requirente."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let releases = read_feed(&app, &schemas, 2).await;
+    let auctioned = format!("ocds-licita-{}", s.tender);
+    let cancelled = format!("ocds-licita-{other}");
+    assert_eq!(
+        tags(&releases, &auctioned),
+        ["tender", "tenderUpdate", "award", "contract"]
+    );
+    assert_eq!(
+        tags(&releases, &cancelled),
+        ["tender", "tenderUpdate", "tenderCancellation"]
+    );
+    let ids: HashSet<&str> = releases.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), releases.len(), "release ids are unique");
+
+    let record = json_of(
+        app.get(&format!("/public/v1/records/{auctioned}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    schemas.record_package(&record);
+    let compiled = &record["records"][0]["compiledRelease"];
+    assert_eq!(compiled["tag"], json!(["compiled"]));
+    assert_eq!(compiled["tender"]["status"], "complete");
+    assert_eq!(compiled["tender"]["procurementMethod"], "open");
+    assert_eq!(
+        compiled["tender"]["value"],
+        json!({"amount": 2_223_420.0, "currency": "MXN"})
+    );
+    assert_eq!(
+        compiled["tender"]["items"][0]["classification"]["scheme"],
+        "CUCOP"
+    );
+    assert_eq!(
+        compiled["tender"]["items"][0]["classification"]["id"],
+        "51101001"
+    );
+    let methods = compiled["tender"]["submissionMethod"].as_array().unwrap();
+    assert!(methods.contains(&json!("electronicAuction")), "{methods:?}");
+    assert_eq!(
+        compiled["tender"]["techniques"]["hasElectronicAuction"],
+        true
+    );
+    assert_eq!(compiled["awards"][0]["value"]["amount"], json!(2_000_000.0));
+    assert_eq!(
+        compiled["awards"][0]["suppliers"][0]["id"],
+        format!("MX-RFC-{}", s.c)
+    );
+    assert_eq!(
+        compiled["contracts"][0]["value"]["amount"],
+        json!(2_000_000.0)
+    );
+    let supplier_party = compiled["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["identifier"]["id"] == s.c.as_str())
+        .unwrap();
+    assert_eq!(supplier_party["identifier"]["scheme"], "MX-RFC");
+    assert!(
+        supplier_party["roles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("supplier"))
+    );
+    let statistics = compiled["bids"]["statistics"].as_array().unwrap();
+    let measure = |m: &str| statistics.iter().find(|s| s["measure"] == m).unwrap()["value"].clone();
+    assert_eq!(measure("bids"), 3);
+    assert_eq!(measure("validBids"), 3);
+    assert_eq!(
+        measure("lowestValidBidValue"),
+        json!(2_000_000.0),
+        "the final auction price"
+    );
+
+    let cancelled_record = json_of(
+        app.get(&format!("/public/v1/records/{cancelled}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    schemas.record_package(&cancelled_record);
+    let compiled = &cancelled_record["records"][0]["compiledRelease"];
+    assert_eq!(compiled["tender"]["status"], "cancelled");
+    assert_eq!(compiled["tender"]["hasEnquiries"], true);
+}
+
+async fn nothing_sealed_leaks_before_the_award(backend: Backend) {
+    let app = spawn(match backend {
+        Backend::Sqlite => (backend, EngineKind::Memory),
+        Backend::Postgres => (backend, EngineKind::Redis),
+    })
+    .await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.c, "1999999.99").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Sealed bids went in, were opened and evaluated, and the auction runs: the feed says
+    // nothing of who bid or at what price.
+    let feed = app
+        .get("/public/v1/releases?limit=200", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for secret in [&s.a, &s.b, &s.c] {
+        assert!(!feed.contains(secret.as_str()), "{secret} leaked: {feed}");
+    }
+    for price in [
+        "2043200",
+        "2067200",
+        "2103200",
+        "1999999.99",
+        "17000",
+        "17200",
+        "17500",
+    ] {
+        assert!(!feed.contains(price), "{price} leaked: {feed}");
+    }
+    assert!(
+        !feed.contains("\"bids\""),
+        "no bid section before the award"
+    );
+    app.clock.advance(Duration::seconds(700));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/award", s.tender),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let feed = app
+        .get("/public/v1/releases?limit=200", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for published in [&s.a, &s.b, &s.c] {
+        assert!(
+            feed.contains(published.as_str()),
+            "after the award, every bidder is public"
+        );
+    }
+}
+
+async fn a_reader_following_the_cursor_never_misses_or_repeats_a_release(backend: Backend) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    app.clock.set(at(0));
+    // Eight writers publish forty tenders at once while a reader follows the cursor.
+    let mut writers = Vec::new();
+    for _ in 0..8 {
+        let app = app.clone();
+        writers.push(tokio::spawn(async move {
+            for _ in 0..5 {
+                let tender = create(&app, "SEP", &body()).await;
+                let id = tender["id"].as_str().unwrap().to_owned();
+                json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+            }
+        }));
+    }
+    let reader = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut seen: Vec<String> = Vec::new();
+            let mut url = "/public/v1/releases?limit=3".to_owned();
+            loop {
+                let page = json_of(app.get(&url, None).await, StatusCode::OK).await;
+                for r in page["releases"].as_array().unwrap() {
+                    seen.push(r["id"].as_str().unwrap().to_owned());
+                }
+                let next = page["links"]["next"].as_str().unwrap();
+                url = next[next.find("/public").unwrap()..].to_owned();
+                if seen.len() >= 40 {
+                    return seen;
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+    for w in writers {
+        w.await.unwrap();
+    }
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(60), reader)
+        .await
+        .expect("the reader got every release")
+        .unwrap();
+    let unique: HashSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no release seen twice");
+    let all = json_of(
+        app.get("/public/v1/releases?limit=200", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let all: Vec<String> = all["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(all.len(), 40);
+    assert_eq!(seen, all, "every release, in feed order");
+}
+
+async fn bad_cursors_limits_and_ocids_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    published(&app).await;
+    for url in [
+        "/public/v1/releases?cursor=zz",
+        "/public/v1/releases?cursor=2d31",
+    ] {
+        assert_problem(
+            app.get(url, None).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_cursor",
+        )
+        .await;
+    }
+    for url in [
+        "/public/v1/releases?limit=0",
+        "/public/v1/releases?limit=201",
+    ] {
+        assert_problem(
+            app.get(url, None).await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        )
+        .await;
+    }
+    assert_problem(
+        app.get("/public/v1/records/ocds-licita-nope", None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // Past the end, the feed is empty and its next link stays where it is.
+    let page = json_of(app.get("/public/v1/releases", None).await, StatusCode::OK).await;
+    let next = page["links"]["next"].as_str().unwrap();
+    let tail = json_of(
+        app.get(&next[next.find("/public").unwrap()..], None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tail["releases"], json!([]));
+    assert_eq!(tail["links"]["next"], page["links"]["next"]);
+    let _ = rfc("ACM010101AB");
+}
