@@ -345,16 +345,38 @@ fn parse_percent_bp(raw: &str) -> Option<u32> {
     Some(whole * 100 + fraction)
 }
 
-/// Lays `request` over the tender's planned settings (a JSON object; fields of the request
-/// win) and parses the result.
+/// Lays `request` over the tender's planned settings (a JSON object): fields of the
+/// request win, a `null` removes a planned field, and when the request changes the format
+/// the planned fields of the other format are dropped.
 pub fn merge(planned: Option<&serde_json::Value>, request: serde_json::Value) -> serde_json::Value {
+    const CONTINUOUS_ONLY: [&str; 4] = [
+        "duration_s",
+        "soft_close_s",
+        "extension_s",
+        "max_extensions",
+    ];
+    const ROUNDS_ONLY: [&str; 2] = ["rounds", "turn_s"];
     let mut merged = match planned {
         Some(serde_json::Value::Object(map)) => map.clone(),
         _ => serde_json::Map::new(),
     };
     if let serde_json::Value::Object(map) = request {
+        if let Some(format) = map.get("format").and_then(|f| f.as_str())
+            && merged.get("format").and_then(|f| f.as_str()) != Some(format)
+        {
+            let other: &[&str] = if format == "rounds" {
+                &CONTINUOUS_ONLY
+            } else {
+                &ROUNDS_ONLY
+            };
+            for key in other {
+                merged.remove(*key);
+            }
+        }
         for (k, v) in map {
-            if !v.is_null() {
+            if v.is_null() {
+                merged.remove(&k);
+            } else {
                 merged.insert(k, v);
             }
         }

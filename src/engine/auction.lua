@@ -55,6 +55,9 @@ if op == 'init' then
     -- Entries still there may never have been persisted: persisters read them all.
     pcall(redis.call, 'XGROUP', 'CREATE', KEYS[6], 'persisters', '0')
   end
+  if state.meta.closed == '1' then
+    for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], 86400000) end
+  end
   return {'ok'}
 end
 
@@ -178,17 +181,17 @@ for pos = 0, n - 1 do
 end
 if amount < best then best = amount end
 
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+-- The stream entry first: if it fails (say, an id out of order), nothing else was written.
+local seq = tonumber(meta.seq) + 1
+local answer = table.concat({s(seq), bid_id, s(amount), s(now), s(rank),
+  s(best), s(new_ends), (new_ends ~= ends) and '1' or '0', rfc, key, hash}, '|')
+redis.call('XADD', KEYS[6], s(seq) .. '-1', 'bid', answer)
+redis.call('HSET', KEYS[1], 'seq', s(seq))
 redis.call('HSET', KEYS[2], s(me), s(amount))
 redis.call('HSET', KEYS[3], s(me), s(now))
-local extended = '0'
 if new_ends ~= ends then
-  extended = '1'
   redis.call('HSET', KEYS[1], 'ends', s(new_ends), 'extn', s(extn + 1))
 end
-local answer = table.concat({s(seq), bid_id, s(amount), s(now), s(rank),
-  s(best), s(new_ends), extended, rfc, key, hash}, '|')
-redis.call('XADD', KEYS[6], s(seq) .. '-1', 'bid', answer)
 if key ~= '' then
   redis.call('HSET', KEYS[5], rfc .. '\n' .. key, hash .. '|' .. answer)
 end

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -110,12 +110,14 @@ impl MemoryEngine {
         slots.remove(&id);
     }
 
-    /// Loads the auction into its slot when it is not there yet.
+    /// Loads the auction into its slot when it is not there yet; an unknown auction leaves
+    /// no slot behind.
     async fn ensure_loaded(&self, id: Uuid, live: &mut Option<Live>) -> Result<(), EngineError> {
         if live.is_none() {
-            let record = auctions::get(&self.db, id)
-                .await?
-                .ok_or(EngineError::NotFound(id))?;
+            let Some(record) = auctions::get(&self.db, id).await? else {
+                self.forget(id);
+                return Err(EngineError::NotFound(id));
+            };
             *live = Some(Live::load(record));
         }
         Ok(())
@@ -153,8 +155,16 @@ impl MemoryEngine {
             idempotency_key: bid.idempotency.as_ref().map(|i| i.key.clone()),
             request_sha256: bid.idempotency.as_ref().map(|i| i.request_sha256.clone()),
         };
-        // Durable first: a failed write leaves the state as it was.
-        auctions::insert_bid(&self.db, &new).await?;
+        // Durable first: the bid (and a moved end) commit together, or nothing does. After
+        // any failure the live state is dropped and read again from SQL, since an error can
+        // come after a commit (a lost reply).
+        if let Err(e) = self.write(&new).await {
+            *guard = None;
+            return Err(e);
+        }
+        let Some(live) = guard.as_mut() else {
+            return Err(EngineError::NotFound(bid.auction_id));
+        };
         live.state.apply(accepted);
         live.bid_ids.push(new.id);
         if let Some(idem) = bid.idempotency {
@@ -168,6 +178,23 @@ impl MemoryEngine {
         Ok(placed)
     }
 
+    async fn write(&self, new: &NewAuctionBid) -> Result<(), EngineError> {
+        let txn = self.db.begin().await.map_err(|e| {
+            EngineError::Unexpected(anyhow::Error::new(e).context("starting a transaction"))
+        })?;
+        if !auctions::insert_bid(&txn, new).await? {
+            return Err(EngineError::Unexpected(anyhow::anyhow!(
+                "auction bid {} of {} is in SQL already: the state was stale",
+                new.seq,
+                new.auction_id
+            )));
+        }
+        txn.commit().await.map_err(|e| {
+            EngineError::Unexpected(anyhow::Error::new(e).context("committing a bid"))
+        })?;
+        Ok(())
+    }
+
     pub async fn snapshot(&self, id: Uuid) -> Result<Snapshot, EngineError> {
         let slot = self.slot(id);
         let mut guard = slot.lock().await;
@@ -179,7 +206,11 @@ impl MemoryEngine {
         if !live.record.is_closed() && live.state.is_closed(now) {
             self.close_locked(id, live).await?;
         }
-        Ok(live.snapshot(now))
+        let snapshot = live.snapshot(now);
+        if snapshot.record.is_closed() {
+            self.forget(id);
+        }
+        Ok(snapshot)
     }
 
     /// Closes under the auction's lock, so no bid can be accepted between the last check
@@ -189,7 +220,7 @@ impl MemoryEngine {
         match auctions::close(&self.db, id, now).await {
             Ok(_) => {}
             Err(TenderError::Unexpected(e)) => return Err(EngineError::Unexpected(e)),
-            Err(other) => return Err(EngineError::Unexpected(anyhow::anyhow!("{other}"))),
+            Err(other) => return Err(EngineError::Unexpected(anyhow::Error::new(other))),
         }
         if let Some(record) = auctions::get(&self.db, id).await? {
             *live = Live::load(record);
@@ -197,6 +228,12 @@ impl MemoryEngine {
         let _ = self
             .sender(id)
             .send(i64::try_from(live.state.bids.len()).unwrap_or(i64::MAX));
+        // A closed auction is read from SQL from now on: free its slot and its channel.
+        self.forget(id);
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
         Ok(())
     }
 

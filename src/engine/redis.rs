@@ -214,7 +214,10 @@ impl RedisEngine {
                 .await?
                 .ok_or(EngineError::NotFound(id))?,
         );
-        self.cache(record.clone());
+        // Closed auctions are read from SQL each time: the cache holds only live ones.
+        if !record.is_closed() {
+            self.cache(record.clone());
+        }
         Ok(record)
     }
 
@@ -262,7 +265,7 @@ impl RedisEngine {
         put("n", state.participants.len().to_string());
         put("ceil", rules.ceiling.centavos().to_string());
         put("mbb", if rules.must_beat_best { "1" } else { "0" }.into());
-        put("seq", record.bids.len().to_string());
+        put("seq", record.bids.last().map_or(0, |b| b.seq).to_string());
         put("closed", if record.is_closed() { "1" } else { "0" }.into());
         match rules.decrement {
             Decrement::Amount(m) => {
@@ -292,7 +295,7 @@ impl RedisEngine {
                 put("turn", (turn_s * 1_000_000).to_string());
             }
         }
-        let now = self.clock.as_ref().map_or_else(Utc::now, |c| c.now());
+        let now = self.server_now().await?;
         let snap = state.round_start_prices(now).map(|(round, prices)| {
             json!({
                 "round": round.to_string(),
@@ -354,6 +357,28 @@ impl RedisEngine {
 
     pub async fn place(&self, bid: BidRequest) -> Result<Placed, EngineError> {
         let record = self.record(bid.auction_id).await?;
+        if record.is_closed() {
+            // Replays of earlier answers still work after the close (from SQL).
+            if let Some(idem) = &bid.idempotency
+                && let Some(b) = record.bids.iter().find(|b| {
+                    b.rfc == bid.rfc && b.idempotency_key.as_deref() == Some(idem.key.as_str())
+                })
+            {
+                if b.request_sha256.as_deref() != Some(idem.request_sha256.as_str()) {
+                    return Err(EngineError::IdempotencyConflict);
+                }
+                return Ok(Placed {
+                    bid_id: b.id,
+                    seq: b.seq,
+                    accepted: record
+                        .accepted(b)
+                        .context("a stored bid from someone who is not a participant")?,
+                    replayed: true,
+                    visibility: record.settings.visibility,
+                });
+            }
+            return Err(EngineError::Refused(Refusal::Closed));
+        }
         let bid_id = Uuid::now_v7();
         let (key, hash) = bid
             .idempotency
@@ -471,6 +496,19 @@ impl RedisEngine {
         })
     }
 
+    /// The time the script decides by: the injected clock, or Redis server time.
+    async fn server_now(&self) -> anyhow::Result<DateTime<Utc>> {
+        if let Some(clock) = &self.clock {
+            return Ok(clock.now());
+        }
+        let mut conn = self.link.connection();
+        let (secs, micros): (i64, i64) = redis::cmd("TIME")
+            .query_async(&mut conn)
+            .await
+            .context("reading Redis server time")?;
+        from_us(secs * 1_000_000 + micros)
+    }
+
     fn now_or_wall(&self) -> DateTime<Utc> {
         self.clock.as_ref().map_or_else(Utc::now, |c| c.now())
     }
@@ -482,8 +520,12 @@ impl RedisEngine {
         let reply = self.run(id, &["close", &now_arg]).await?;
         if reply.first().map(String::as_str) == Some("closed") {
             self.drain(id).await?;
-            if let Err(e) = auctions::close(&self.db, id, now).await {
-                return Err(EngineError::Unexpected(anyhow::anyhow!("{e}")));
+            match auctions::close(&self.db, id, now).await {
+                Ok(_) => {}
+                Err(crate::persistence::tenders::TenderError::Unexpected(e)) => {
+                    return Err(EngineError::Unexpected(e));
+                }
+                Err(other) => return Err(EngineError::Unexpected(anyhow::Error::new(other))),
             }
             let _ = self.sender(id).send(i64::MAX);
         }
@@ -493,7 +535,11 @@ impl RedisEngine {
                 .ok_or(EngineError::NotFound(id))?,
         );
         if record.is_closed() {
-            self.cache(record.clone());
+            self.forget(id);
+            self.events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
         }
         sql_snapshot(record, now)
     }
@@ -557,7 +603,15 @@ impl RedisEngine {
             .context("listing open auctions")?;
         let mut written = 0;
         for id in open {
-            written += self.persist_auction(id).await?;
+            // One auction's trouble never holds back the others.
+            match self.persist_auction(id).await {
+                Ok(n) => written += n,
+                Err(e) => tracing::warn!(
+                    auction_id = %id,
+                    error = %format!("{e:#}"),
+                    "persisting an auction's bids failed; retrying"
+                ),
+            }
         }
         Ok(written)
     }
@@ -598,7 +652,7 @@ impl RedisEngine {
         if entries.is_empty() {
             return Ok(0);
         }
-        let record = self.record(id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let record = self.record(id).await.map_err(anyhow::Error::new)?;
         let mut acked = Vec::new();
         let mut written = 0;
         for entry in &entries {

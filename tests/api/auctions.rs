@@ -90,7 +90,11 @@ async fn persisted(app: &TestApp, expected: usize) -> Vec<auction_bid::Model> {
     for _ in 0..100 {
         let stored = auction_bid::Entity::find().all(&app.db).await.unwrap();
         if stored.len() >= expected {
-            return stored;
+            // Give a second write the time to show up, if there were one.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let again = auction_bid::Entity::find().all(&app.db).await.unwrap();
+            assert_eq!(again.len(), expected, "every 201 in SQL exactly once");
+            return again;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
@@ -109,6 +113,7 @@ on_every_engine!(
     accepted_bids_survive_a_restart_of_the_engine,
     participants_get_live_updates_filtered_for_them,
     the_sandbox_time_factor_runs_auctions_faster,
+    a_refusal_never_states_a_hidden_best_price,
 );
 
 /// The in-process engine serves one instance; these run on Redis and on the cluster.
@@ -571,6 +576,7 @@ async fn rounds_give_one_turn_each_from_the_highest_price_down(kind: Kind) {
     assert_eq!(a_view["you"]["rank"], 1);
     assert_eq!(a_view["you"]["best_price"], "2043200.00");
     assert_eq!(a_view["turn"]["yours"], false);
+    assert_eq!(a_view["last_seq"], 0, "not even that a bid was made");
     app.clock.set(start + Duration::seconds(60));
     let a_view = json_of(
         look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
@@ -579,7 +585,20 @@ async fn rounds_give_one_turn_each_from_the_highest_price_down(kind: Kind) {
     .await;
     assert_eq!(a_view["you"]["rank"], 2);
     assert_eq!(a_view["you"]["best_price"], "2000000.00");
-    // Second turn is B's (the highest of the others), third is A's.
+    assert_eq!(a_view["last_seq"], 1);
+    // Second turn is B's (the highest of the others), third is A's. The live state lost in
+    // the middle of the round comes back from SQL with the round's turn order.
+    persisted(&app, 1).await;
+    app.engine
+        .evict(uuid::Uuid::parse_str(&s.auction).unwrap())
+        .await
+        .unwrap();
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "1990000.00").await,
+        StatusCode::CONFLICT,
+        "not_your_turn",
+    )
+    .await;
     json_of(
         bid(&app, &s.auction, &s.b, "1990000.00").await,
         StatusCode::CREATED,
@@ -1231,4 +1250,24 @@ async fn the_sandbox_time_factor_runs_auctions_faster(kind: Kind) {
         "the settings as written"
     );
     assert_eq!(s.view["settings"]["time_factor"], 60);
+}
+
+async fn a_refusal_never_states_a_hidden_best_price(kind: Kind) {
+    let app = spawn(kind).await;
+    let mut settings = continuous();
+    settings["must_beat_best"] = json!(true);
+    settings["visibility"] = json!("rank");
+    let s = scheduled(&app, settings).await;
+    app.clock.advance(Duration::seconds(10));
+    let problem = assert_problem(
+        bid(&app, &s.auction, &s.c, "2043200.00").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "must_beat_best",
+    )
+    .await;
+    let text = problem.to_string();
+    assert!(
+        !text.contains("2043200"),
+        "the best price stays hidden: {text}"
+    );
 }

@@ -131,7 +131,8 @@ pub struct AuctionView {
     pub ends_at: DateTime<Utc>,
     pub extensions: u32,
     pub participants: usize,
-    /// The sequence number of the last accepted bid (0 before any); SSE event ids.
+    /// How many accepted bids the caller may know of (0 before any): every bid for officers
+    /// and auditors; for a participant its own and the others' once revealed. SSE event ids.
     pub last_seq: i64,
     pub turn: Option<TurnView>,
     /// The service's time when it answered.
@@ -302,6 +303,19 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
         }
         Viewer::Public => (None, None, Some(history(true))),
     };
+    // A participant counts only the bids it may know of: its own, and the others' once
+    // revealed (in rounds, when their turn ends).
+    let known_bids = match viewer {
+        Viewer::Participant(p) => {
+            let revealed_before = state.turn(now).map(|t| t.starts_at);
+            state
+                .bids
+                .iter()
+                .filter(|b| b.participant == *p || revealed_before.is_none_or(|t| b.at < t))
+                .count()
+        }
+        _ => state.bids.len(),
+    };
     AuctionView {
         id: record.auction.id,
         tender_id: record.auction.tender_id,
@@ -313,7 +327,7 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
         ends_at: state.ends_at,
         extensions: state.extensions,
         participants: state.participants.len(),
-        last_seq: i64::try_from(state.bids.len()).unwrap_or(i64::MAX),
+        last_seq: i64::try_from(known_bids).unwrap_or(i64::MAX),
         turn,
         server_time: now,
         time_left_s: (state.ends_at - now).num_seconds().max(0),
@@ -356,12 +370,10 @@ pub fn engine_error(error: EngineError) -> ApiError {
                 Code::AboveCeiling,
                 "the bid is above the auction's ceiling".into(),
             ),
-            Refusal::MustBeatBest { best } => (
+            // The best price is not stated: the auction's visibility may hide it.
+            Refusal::MustBeatBest { .. } => (
                 Code::MustBeatBest,
-                format!(
-                    "your bid must be below the best price {}",
-                    Money::from_centavos(best).unwrap_or_default()
-                ),
+                "your bid must be below the best price".into(),
             ),
         },
     };
