@@ -437,6 +437,54 @@ pub struct SavingsRow {
 }
 
 /// Savings summed by agency and procedure, in SQL.
+/// One award's figures, for totals by period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavingsEntry {
+    pub agency: String,
+    pub procedure: String,
+    pub awarded_at: DateTime<Utc>,
+    pub reference: i64,
+    pub awarded: i64,
+    pub savings: i64,
+    pub framework_savings: i64,
+}
+
+/// Every award matching `filter`, with its figures (totals by period are made from them).
+pub async fn savings_entries(
+    conn: &impl ConnectionTrait,
+    filter: &SavingsFilter,
+) -> anyhow::Result<Vec<SavingsEntry>> {
+    let mut condition = Condition::all();
+    if let Some(agency) = &filter.agency {
+        condition = condition.add(award::Column::Agency.eq(agency.clone()));
+    }
+    if let Some(procedure) = &filter.procedure {
+        condition = condition.add(award::Column::Procedure.eq(procedure.clone()));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(award::Column::AwardedAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        condition = condition.add(award::Column::AwardedAt.lt(until));
+    }
+    Ok(award::Entity::find()
+        .filter(condition)
+        .all(conn)
+        .await
+        .context("reading awards for savings")?
+        .into_iter()
+        .map(|a| SavingsEntry {
+            agency: a.agency,
+            procedure: a.procedure,
+            awarded_at: a.awarded_at,
+            reference: a.reference_centavos,
+            awarded: a.amount_centavos,
+            savings: a.savings_centavos,
+            framework_savings: a.framework_savings_centavos.unwrap_or(0),
+        })
+        .collect())
+}
+
 pub async fn savings_totals(
     conn: &impl ConnectionTrait,
     filter: &SavingsFilter,

@@ -114,6 +114,7 @@ on_every_engine!(
     participants_get_live_updates_filtered_for_them,
     the_sandbox_time_factor_runs_auctions_faster,
     a_refusal_never_states_a_hidden_best_price,
+    a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices,
 );
 
 /// The in-process engine serves one instance; these run on Redis and on the cluster.
@@ -1270,4 +1271,58 @@ async fn a_refusal_never_states_a_hidden_best_price(kind: Kind) {
         !text.contains("2043200"),
         "the best price stays hidden: {text}"
     );
+}
+
+async fn a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices(kind: Kind) {
+    let app = spawn(kind).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.c, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        bid(&app, &s.auction, &s.b, "2010000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // C, the best price, is sanctioned while the auction runs.
+    json_of(
+        app.post_json(
+            &format!("/api/v1/suppliers/{}/sanctions", s.c),
+            Some(&app.registrar()),
+            &json!({"authority": "SABG", "reference": "EXP-9", "reason": "Falsedad de información",
+                    "starts_on": "2026-03-20", "ends_on": "2027-03-20"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.advance(Duration::seconds(700));
+    let problem = assert_problem(
+        award(&app, &s.tender).await,
+        StatusCode::CONFLICT,
+        "supplier_sanctioned",
+    )
+    .await;
+    assert!(problem["detail"].as_str().unwrap().contains(s.c.as_str()));
+    // Passed over with a reason, the next final auction price wins.
+    let awarded = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/award", s.tender),
+            Some(&officer(&app, "SEP")),
+            &json!({"pass_over_reason": "Inhabilitado por la SABG durante la subasta."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(awarded["award"]["rfc"], s.b.as_str());
+    assert_eq!(
+        awarded["award"]["amount"], "2010000.00",
+        "B's final auction price"
+    );
+    assert_eq!(awarded["award"]["passed_over"][0]["rfc"], s.c.as_str());
+    assert_eq!(awarded["award"]["savings"], "213420.00");
 }

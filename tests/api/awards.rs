@@ -140,7 +140,24 @@ async fn the_lowest_qualified_price_wins_and_its_savings_are_public(backend: Bac
         in_period["awards"], 1,
         "awarded on 23 March, legal calendar"
     );
+    for (period, label) in [
+        ("month", "2026-03"),
+        ("quarter", "2026-Q1"),
+        ("year", "2026"),
+    ] {
+        let by = json_of(
+            app.get(&format!("/public/v1/savings?period={period}"), None)
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(by["groups"][0]["period"], label);
+        assert_eq!(by["groups"][0]["savings"], "120260.00");
+        assert_eq!(by["savings"], "120260.00");
+    }
+    assert!(savings["groups"][0].get("period").is_none());
     for query in [
+        "period=week",
         "agency=no%20valid",
         "procedure=lottery",
         "from=2026-13-01",

@@ -11,6 +11,7 @@ on_both_databases!(
     the_award_checks_the_assent_again_for_its_amount_and_date,
     the_ict_authority_decides_once_within_the_strategic_limit,
     assents_are_read_by_their_agency_the_authority_and_auditors,
+    an_assent_expiring_while_the_auction_runs_blocks_the_award,
 );
 
 fn authority(app: &TestApp) -> String {
@@ -415,4 +416,76 @@ async fn assents_are_read_by_their_agency_the_authority_and_auditors(backend: Ba
         "forbidden_role",
     )
     .await;
+}
+
+async fn an_assent_expiring_while_the_auction_runs_blocks_the_award(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app
+        .register_supplier(&rfc("ICT010101AB"), "Cómputo del Centro")
+        .await;
+    let b = app
+        .register_supplier(&rfc("ICT020202CD"), "Sistemas del Norte")
+        .await;
+    app.clock.set(at(0));
+    let assent = request_assent(&app, "SEP", json!(["51501"]), "2300000.00", false).await;
+    approve(&app, &assent["id"], "2300000.00", "2026-03-23").await;
+    let (id, response) = publish_code(&app, &ict_tender(Some(&assent["id"]))).await;
+    json_of(response, StatusCode::OK).await;
+    app.clock.set(at(8));
+    for (supplier, laptop) in [(&a, "17500.00"), (&b, "17600.00")] {
+        json_of(
+            submit(&app, &id, supplier, &bid_body(laptop, "80.00")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.clock.set(at(21));
+    open_and_qualify_all(&app, &id).await;
+    // The auction runs on the assent's last day and closes the next.
+    let auction = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/auction"),
+            Some(&officer(&app, "SEP")),
+            &json!({"format": "continuous", "duration_s": 86400, "decrement": {"amount": "1000.00"}}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21) + chrono::Duration::seconds(60));
+    json_of(
+        app.client
+            .post(app.url(&format!(
+                "/api/v1/auctions/{}/bids",
+                auction["id"].as_str().unwrap()
+            )))
+            .bearer_auth(app.token(Role::Supplier, &b, None))
+            .json(&json!({"amount": "2100000.00"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(22) + chrono::Duration::seconds(120));
+    let award = app
+        .post_json(
+            &format!("/api/v1/tenders/{id}/award"),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await;
+    assert_problem(
+        award,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ict_assent_expired",
+    )
+    .await;
+    let tender = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tender["phase"], "auction", "nothing changed");
+    assert_eq!(tender["award"], Value::Null);
 }

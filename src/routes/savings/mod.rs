@@ -26,11 +26,37 @@ pub struct SavingsParams {
     pub from: Option<NaiveDate>,
     /// Last day (legal calendar), inclusive.
     pub to: Option<NaiveDate>,
+    /// Also break the totals down by `month`, `quarter` or `year` (legal calendar).
+    pub period: Option<Period>,
 }
 
-/// Totals of one agency and procedure.
+/// A period of the legal calendar to total savings by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Period {
+    /// The label of the period `day` falls in: `2026-12`, `2026-Q4`, `2026`.
+    pub fn label(self, day: NaiveDate) -> String {
+        use chrono::Datelike;
+        match self {
+            Period::Month => format!("{:04}-{:02}", day.year(), day.month()),
+            Period::Quarter => format!("{:04}-Q{}", day.year(), day.month0() / 3 + 1),
+            Period::Year => format!("{:04}", day.year()),
+        }
+    }
+}
+
+/// Totals of one agency and procedure (and period, when asked).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SavingsGroup {
+    /// With `period`: `2026-12`, `2026-Q4` or `2026`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
     pub agency: String,
     pub procedure: String,
     pub awards: i64,
@@ -50,7 +76,8 @@ pub struct SavingsReport {
     pub groups: Vec<SavingsGroup>,
 }
 
-/// Savings of the awards, totalled and by agency and procedure, for a period (public).
+/// Savings of the awards, totalled and by agency and procedure — and by month, quarter or
+/// year with `period` — between two dates (public).
 #[utoipa::path(
     get, path = "/public/v1/savings", tag = "public",
     params(SavingsParams),
@@ -77,6 +104,7 @@ pub async fn savings(
         ));
     }
     let offset = state.settings.legal_offset;
+    let mut periods: Option<Vec<String>> = None;
     let start_of = |day: NaiveDate| {
         day.and_hms_opt(0, 0, 0)
             .and_then(|t| offset.from_local_datetime(&t).single())
@@ -88,7 +116,40 @@ pub async fn savings(
         from: params.from.and_then(start_of),
         until: params.to.and_then(|d| d.succ_opt()).and_then(start_of),
     };
-    let rows = awards::savings_totals(&state.db, &filter).await?;
+    let rows = match params.period {
+        None => awards::savings_totals(&state.db, &filter).await?,
+        Some(period) => {
+            let mut totals: std::collections::BTreeMap<
+                (String, String, String),
+                awards::SavingsRow,
+            > = std::collections::BTreeMap::new();
+            for e in awards::savings_entries(&state.db, &filter).await? {
+                let label = period.label(e.awarded_at.with_timezone(&offset).date_naive());
+                let row = totals
+                    .entry((label, e.agency.clone(), e.procedure.clone()))
+                    .or_insert_with(|| awards::SavingsRow {
+                        agency: e.agency.clone(),
+                        procedure: e.procedure.clone(),
+                        awards: 0,
+                        reference: 0,
+                        awarded: 0,
+                        savings: 0,
+                        framework_savings: 0,
+                    });
+                row.awards += 1;
+                row.reference += e.reference;
+                row.awarded += e.awarded;
+                row.savings += e.savings;
+                row.framework_savings += e.framework_savings;
+            }
+            let (labels, rows): (Vec<String>, Vec<awards::SavingsRow>) = totals
+                .into_iter()
+                .map(|((label, _, _), row)| (label, row))
+                .unzip();
+            periods = Some(labels);
+            rows
+        }
+    };
     let sum = |f: fn(&awards::SavingsRow) -> i64| rows.iter().map(f).sum::<i64>();
     let report = SavingsReport {
         awards: sum(|r| r.awards),
@@ -98,7 +159,9 @@ pub async fn savings(
         framework_savings: money_signed(sum(|r| r.framework_savings)),
         groups: rows
             .iter()
-            .map(|r| SavingsGroup {
+            .enumerate()
+            .map(|(i, r)| SavingsGroup {
+                period: periods.as_ref().and_then(|p| p.get(i).cloned()),
                 agency: r.agency.clone(),
                 procedure: r.procedure.clone(),
                 awards: r.awards,
