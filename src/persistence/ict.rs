@@ -315,6 +315,9 @@ pub async fn check_tender(
     // An assent's amount is spent across every award that cites it.
     let amount = match (amount, record.tender.ict_assent_id) {
         (Some(amount), Some(assent_id)) => {
+            // Awards citing one assent are serialised on the audit chain's head (every award
+            // takes it anyway), so two at once can't both spend the same remainder.
+            super::audit::lock_head(conn).await?;
             let used = used_by_other_awards(conn, assent_id, record.tender.id).await?;
             Some(
                 amount

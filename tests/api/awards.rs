@@ -11,6 +11,7 @@ on_both_databases!(
     a_tie_goes_to_the_earlier_price,
     a_winner_sanctioned_since_the_evaluation_blocks_the_award_until_passed_over,
     the_award_and_the_contract_refuse_what_breaks_their_rules,
+    when_every_qualified_bid_is_barred_nobody_is_awarded,
 );
 
 /// Publishes a SEP tender, takes the bids (supplier, laptop price, boxes price, day),
@@ -284,6 +285,12 @@ async fn a_winner_sanctioned_since_the_evaluation_blocks_the_award_until_passed_
     .await;
     assert_eq!(unchanged["phase"], "evaluation");
     assert!(unchanged["award"].is_null());
+    assert_problem(
+        award(&app, &id, &json!({"pass_over_reason": "x".repeat(20_001)})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_reason",
+    )
+    .await;
 
     let reason = "La primera propuesta fue inhabilitada el 22 de marzo de 2026.";
     let tender = json_of(
@@ -389,4 +396,49 @@ async fn the_award_and_the_contract_refuse_what_breaks_their_rules(backend: Back
         "not_cancellable",
     )
     .await;
+}
+
+async fn when_every_qualified_bid_is_barred_nobody_is_awarded(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.register_supplier(&rfc("SNA010101AB"), "Primera").await;
+    let b = app.register_supplier(&rfc("SNB010101AB"), "Segunda").await;
+    let (id, _) = evaluated(
+        &app,
+        &[
+            (&a, "17000.00", "80.00", 8, true),
+            (&b, "18000.00", "80.00", 9, true),
+        ],
+    )
+    .await;
+    let sanction = json!({"authority": "SABG", "reference": "EXP-8", "reason": "Motivo", "starts_on": "2026-03-22", "ends_on": "2027-03-22"});
+    for supplier in [&a, &b] {
+        json_of(
+            app.post_json(
+                &format!("/api/v1/suppliers/{supplier}/sanctions"),
+                Some(&app.registrar()),
+                &sanction,
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.clock.set(at(22));
+    assert_problem(
+        award(
+            &app,
+            &id,
+            &json!({"pass_over_reason": "Ambas inhabilitadas."}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "no_eligible_bid",
+    )
+    .await;
+    let tender = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(tender["award"].is_null(), "nothing changed");
 }
