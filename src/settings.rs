@@ -140,6 +140,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "-06:00",
         "±HH:MM offset of the legal calendar: the date on which sanctions and deadlines are judged",
     ),
+    (
+        "LICITA_OCID_PREFIX",
+        "ocds-licita",
+        "the OCDS ocid prefix (`ocds-` and 1 to 32 lowercase letters or digits): a tender's ocid is `{prefix}-{tender id}`",
+    ),
     ("LICITA_WORKERS", "number of cores", "HTTP worker threads"),
     (
         "LICITA_SHUTDOWN_TIMEOUT_S",
@@ -177,6 +182,8 @@ pub struct Settings {
     pub max_import_bytes: usize,
     /// The offset of the legal calendar (Mexico City, UTC−6 all year since 2022).
     pub legal_offset: FixedOffset,
+    /// The OCDS ocid prefix, registered with the Open Contracting Partnership.
+    pub ocid_prefix: String,
     pub workers: Option<usize>,
     pub shutdown_timeout_s: u64,
     pub log_filter: String,
@@ -334,6 +341,17 @@ impl Settings {
                     reason: "use ±HH:MM, e.g. -06:00",
                 })?,
             },
+            ocid_prefix: match get("LICITA_OCID_PREFIX") {
+                None => DEFAULT_OCID_PREFIX.to_owned(),
+                Some(raw) if is_ocid_prefix(raw.trim()) => raw.trim().to_owned(),
+                Some(raw) => {
+                    return Err(SettingsError::Invalid {
+                        name: "LICITA_OCID_PREFIX",
+                        value: raw,
+                        reason: "use ocds- and 1 to 32 lowercase letters or digits, e.g. ocds-213czf",
+                    });
+                }
+            },
             workers: get("LICITA_WORKERS")
                 .map(|_| parse_num(&get, "LICITA_WORKERS", 1, 1..=256))
                 .transpose()?,
@@ -372,10 +390,32 @@ impl Settings {
         }
     }
 
+    /// The OCDS identifier of a tender's contracting process: `{prefix}-{tender id}`.
+    pub fn ocid(&self, tender_id: uuid::Uuid) -> String {
+        format!("{}-{tender_id}", self.ocid_prefix)
+    }
+
     /// The SQLite URL used when `DATABASE_URL` is unset.
     pub fn default_sqlite_path(&self) -> PathBuf {
         self.data_dir.join("licita.db")
     }
+}
+
+/// The ocid prefix used when `LICITA_OCID_PREFIX` is unset (not a registered one).
+pub const DEFAULT_OCID_PREFIX: &str = "ocds-licita";
+
+/// The longest part after `ocds-` accepted (registered prefixes have 6 characters).
+const MAX_OCID_PREFIX_SUFFIX: usize = 32;
+
+/// `ocds-` then 1 to 32 lowercase ASCII letters or digits: a registered prefix's shape,
+/// and also a valid DNS label, so that it can name the authority of `tag:` URIs.
+fn is_ocid_prefix(raw: &str) -> bool {
+    raw.strip_prefix("ocds-").is_some_and(|rest| {
+        (1..=MAX_OCID_PREFIX_SUFFIX).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
 
 fn parse_num<T>(
@@ -428,6 +468,12 @@ mod tests {
         assert_eq!(s.max_body_bytes, 262_144);
         assert_eq!(s.legal_offset.local_minus_utc(), -6 * 3600);
         assert_eq!(s.periods, LegalPeriods::DEFAULT);
+        assert_eq!(s.ocid_prefix, "ocds-licita");
+        let id = uuid::Uuid::nil();
+        assert_eq!(
+            s.ocid(id),
+            "ocds-licita-00000000-0000-0000-0000-000000000000"
+        );
         let sandbox = from(&[("LICITA_SANDBOX", "true"), ("LICITA_DAYS_INVITATION", "2")])
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(sandbox.periods.open_international_days, 0);
@@ -465,6 +511,24 @@ mod tests {
                 ..
             })
         ));
+        for bad in ["licita", "ocds-", "ocds-ABC123", "ocds-a b", "OCDS-abc"] {
+            let err = from(&[("LICITA_OCID_PREFIX", bad)]).err();
+            assert!(
+                matches!(
+                    err,
+                    Some(SettingsError::Invalid {
+                        name: "LICITA_OCID_PREFIX",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+        let registered = from(&[("LICITA_OCID_PREFIX", "ocds-213czf")]);
+        assert_eq!(
+            registered.map(|s| s.ocid_prefix).ok().as_deref(),
+            Some("ocds-213czf")
+        );
         let err = from(&[("LICITA_DB_MAX_CONNECTIONS", "0")]).err();
         assert!(matches!(
             err,
