@@ -1,6 +1,7 @@
 //! HTTP routes: extract, parse into domain types, call, respond. One file per endpoint.
 
 pub mod agencies;
+pub mod atom;
 pub mod auctions;
 pub mod audit;
 pub mod classifier;
@@ -9,6 +10,7 @@ pub mod framework_contracts;
 pub mod health;
 pub mod ict_assents;
 pub mod me;
+pub mod negotiate;
 pub mod pagination;
 pub mod savings;
 pub mod suppliers;
