@@ -9,8 +9,8 @@ use utoipa::{
 
 use crate::error::{Problem, ProblemField};
 use crate::routes::{
-    agencies, auctions, audit, classifier, framework_contracts, health, ict_assents, me, savings,
-    suppliers, tenders,
+    agencies, auctions, audit, awards, classifier, framework_contracts, health, ict_assents, me,
+    savings, suppliers, tenders,
 };
 
 #[derive(OpenApi)]
@@ -63,6 +63,7 @@ use crate::routes::{
         auctions::place_bid,
         auctions::auction_events,
         savings::savings,
+        awards::list_awards,
         ict_assents::request_assent,
         ict_assents::list_assents,
         ict_assents::get_assent,

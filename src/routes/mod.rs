@@ -4,6 +4,7 @@ pub mod agencies;
 pub mod atom;
 pub mod auctions;
 pub mod audit;
+pub mod awards;
 pub mod classifier;
 pub mod extract;
 pub mod framework_contracts;
@@ -30,6 +31,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(tenders::config)
         .configure(auctions::config)
         .configure(savings::config)
+        .configure(awards::config)
         .configure(ict_assents::config)
         .configure(framework_contracts::config)
         .configure(audit::config);
