@@ -25,5 +25,6 @@ mod frameworks;
 mod health;
 mod migrations;
 mod openapi;
+mod public_awards;
 mod suppliers;
 mod tenders;
