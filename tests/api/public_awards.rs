@@ -17,6 +17,7 @@ on_both_databases!(
     the_csv_parses_back_with_quoted_fields_and_pages_by_link_header,
     the_atom_feed_is_well_formed_escaped_and_paged,
     every_bad_query_parameter_is_refused_with_its_code,
+    an_award_after_a_reverse_auction_says_so_at_its_final_price,
 );
 
 const PREFIX: &str = "ocds-213czf";
@@ -906,4 +907,53 @@ async fn every_bad_query_parameter_is_refused_with_its_code(backend: Backend) {
         "method_not_allowed",
     )
     .await;
+}
+
+async fn an_award_after_a_reverse_auction_says_so_at_its_final_price(backend: Backend) {
+    // The in-process engine: what is tested here is the list, not the engine.
+    let app = spawn_app_with(backend, &[("REDIS_URL", "")]).await;
+    let s = crate::auctions::scheduled(&app, crate::auctions::continuous()).await;
+    app.clock.advance(Duration::seconds(30));
+    json_of(
+        crate::auctions::bid(&app, &s.auction, &s.c, "2040000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.advance(Duration::seconds(600));
+    let auditor = app.token(licita::auth::Role::Auditor, "auditor-sfp", None);
+    let closed = json_of(
+        app.get(&format!("/api/v1/auctions/{}", s.auction), Some(&auditor))
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(closed["status"], "closed");
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/award", s.tender),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    let page = json_of(app.get("/public/v1/awards", None).await, StatusCode::OK).await;
+    let award = &page["items"][0];
+    assert_eq!(award["tender"]["id"], s.tender.as_str());
+    assert_eq!(award["auction_held"], true);
+    assert_eq!(award["supplier"]["rfc"], s.c.as_str());
+    assert_eq!(award["amount"], "2040000.00", "the final auction price");
+    assert_eq!(award["savings"], "183420.00");
+    let csv = get_as(&app, "/public/v1/awards", "text/csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    let column = |name: &str| CSV_COLUMNS.iter().position(|c| *c == name).unwrap();
+    assert_eq!(&row[column("auction_held")], "true");
+    assert_eq!(&row[column("amount")], "2040000.00");
 }
