@@ -50,6 +50,7 @@ codes! {
     MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed on this resource"),
     PayloadTooLarge = ("payload_too_large", 413, "Request body too large"),
     UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported media type"),
+    NotAcceptable = ("not_acceptable", 406, "None of the accepted media types is available"),
     MalformedJson = ("malformed_json", 400, "Malformed JSON"),
     InvalidBody = ("invalid_body", 422, "The request body does not match the expected shape"),
     InvalidPathParameter = ("invalid_path_parameter", 400, "Invalid path parameter"),
@@ -190,6 +191,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The `Accept` header excludes every representation the resource has.
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("{0}")]
     MalformedJson(String),
     #[error("{message}")]
@@ -280,6 +284,7 @@ impl ApiError {
             Self::MethodNotAllowed => Code::MethodNotAllowed,
             Self::PayloadTooLarge { .. } => Code::PayloadTooLarge,
             Self::UnsupportedMediaType(_) => Code::UnsupportedMediaType,
+            Self::NotAcceptable(_) => Code::NotAcceptable,
             Self::MalformedJson(_) => Code::MalformedJson,
             Self::InvalidBody { .. } => Code::InvalidBody,
             Self::InvalidPathParameter(_) => Code::InvalidPathParameter,

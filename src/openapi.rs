@@ -9,8 +9,8 @@ use utoipa::{
 
 use crate::error::{Problem, ProblemField};
 use crate::routes::{
-    agencies, auctions, audit, classifier, framework_contracts, health, ict_assents, me, ocds,
-    savings, suppliers, tenders,
+    agencies, auctions, audit, awards, classifier, framework_contracts, health, ict_assents, me,
+    ocds, savings, suppliers, tenders,
 };
 
 #[derive(OpenApi)]
@@ -65,6 +65,7 @@ use crate::routes::{
         savings::savings,
         ocds::list_releases,
         ocds::get_record,
+        awards::list_awards,
         ict_assents::request_assent,
         ict_assents::list_assents,
         ict_assents::get_assent,

@@ -85,11 +85,6 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "true: every legal minimum period is zero, so a whole tender runs in minutes",
     ),
     (
-        "LICITA_OCID_PREFIX",
-        "ocds-licita",
-        "prefix of every OCDS ocid (ocid = prefix-tender id); use the one registered with the Open Contracting Partnership",
-    ),
-    (
         "LICITA_TIME_FACTOR",
         "1",
         "sandbox only: auctions run this many times faster (60 = a 30-minute auction in 30 s)",
@@ -145,6 +140,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "-06:00",
         "±HH:MM offset of the legal calendar: the date on which sanctions and deadlines are judged",
     ),
+    (
+        "LICITA_OCID_PREFIX",
+        "ocds-licita",
+        "the OCDS ocid prefix (`ocds-` and 1 to 32 lowercase letters or digits): a tender's ocid is `{prefix}-{tender id}`",
+    ),
     ("LICITA_WORKERS", "number of cores", "HTTP worker threads"),
     (
         "LICITA_SHUTDOWN_TIMEOUT_S",
@@ -176,14 +176,14 @@ pub struct Settings {
     pub sandbox: bool,
     /// Auctions run this many times faster (sandbox only).
     pub time_factor: u32,
-    /// The prefix of every OCDS ocid.
-    pub ocid_prefix: String,
     /// The ICT policy: strategic-project limit and fiscal year.
     pub ict: IctPolicy,
     pub max_body_bytes: usize,
     pub max_import_bytes: usize,
     /// The offset of the legal calendar (Mexico City, UTC−6 all year since 2022).
     pub legal_offset: FixedOffset,
+    /// The OCDS ocid prefix, registered with the Open Contracting Partnership.
+    pub ocid_prefix: String,
     pub workers: Option<usize>,
     pub shutdown_timeout_s: u64,
     pub log_filter: String,
@@ -294,24 +294,6 @@ impl Settings {
             periods,
             sandbox,
             time_factor: parse_num(&get, "LICITA_TIME_FACTOR", 1, 1..=3600)?,
-            ocid_prefix: match get("LICITA_OCID_PREFIX") {
-                None => "ocds-licita".into(),
-                Some(p)
-                    if (1..=40).contains(&p.trim().len())
-                        && p.trim()
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
-                {
-                    p.trim().to_owned()
-                }
-                Some(p) => {
-                    return Err(SettingsError::Invalid {
-                        name: "LICITA_OCID_PREFIX",
-                        value: p,
-                        reason: "use 1 to 40 letters, digits and '-', e.g. ocds-a1b2c3",
-                    });
-                }
-            },
             addr: get("LICITA_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir: get("LICITA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             database_url: get("DATABASE_URL").map(SecretString::from),
@@ -359,6 +341,17 @@ impl Settings {
                     reason: "use ±HH:MM, e.g. -06:00",
                 })?,
             },
+            ocid_prefix: match get("LICITA_OCID_PREFIX") {
+                None => DEFAULT_OCID_PREFIX.to_owned(),
+                Some(raw) if is_ocid_prefix(raw.trim()) => raw.trim().to_owned(),
+                Some(raw) => {
+                    return Err(SettingsError::Invalid {
+                        name: "LICITA_OCID_PREFIX",
+                        value: raw,
+                        reason: "use ocds- and 1 to 32 lowercase letters or digits, e.g. ocds-213czf",
+                    });
+                }
+            },
             workers: get("LICITA_WORKERS")
                 .map(|_| parse_num(&get, "LICITA_WORKERS", 1, 1..=256))
                 .transpose()?,
@@ -397,10 +390,32 @@ impl Settings {
         }
     }
 
+    /// The OCDS identifier of a tender's contracting process: `{prefix}-{tender id}`.
+    pub fn ocid(&self, tender_id: uuid::Uuid) -> String {
+        format!("{}-{tender_id}", self.ocid_prefix)
+    }
+
     /// The SQLite URL used when `DATABASE_URL` is unset.
     pub fn default_sqlite_path(&self) -> PathBuf {
         self.data_dir.join("licita.db")
     }
+}
+
+/// The ocid prefix used when `LICITA_OCID_PREFIX` is unset (not a registered one).
+pub const DEFAULT_OCID_PREFIX: &str = "ocds-licita";
+
+/// The longest part after `ocds-` accepted (registered prefixes have 6 characters).
+const MAX_OCID_PREFIX_SUFFIX: usize = 32;
+
+/// `ocds-` then 1 to 32 lowercase ASCII letters or digits: a registered prefix's shape,
+/// and also a valid DNS label, so that it can name the authority of `tag:` URIs.
+fn is_ocid_prefix(raw: &str) -> bool {
+    raw.strip_prefix("ocds-").is_some_and(|rest| {
+        (1..=MAX_OCID_PREFIX_SUFFIX).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    })
 }
 
 fn parse_num<T>(
@@ -453,6 +468,12 @@ mod tests {
         assert_eq!(s.max_body_bytes, 262_144);
         assert_eq!(s.legal_offset.local_minus_utc(), -6 * 3600);
         assert_eq!(s.periods, LegalPeriods::DEFAULT);
+        assert_eq!(s.ocid_prefix, "ocds-licita");
+        let id = uuid::Uuid::nil();
+        assert_eq!(
+            s.ocid(id),
+            "ocds-licita-00000000-0000-0000-0000-000000000000"
+        );
         let sandbox = from(&[("LICITA_SANDBOX", "true"), ("LICITA_DAYS_INVITATION", "2")])
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(sandbox.periods.open_international_days, 0);
@@ -490,6 +511,24 @@ mod tests {
                 ..
             })
         ));
+        for bad in ["licita", "ocds-", "ocds-ABC123", "ocds-a b", "OCDS-abc"] {
+            let err = from(&[("LICITA_OCID_PREFIX", bad)]).err();
+            assert!(
+                matches!(
+                    err,
+                    Some(SettingsError::Invalid {
+                        name: "LICITA_OCID_PREFIX",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+        let registered = from(&[("LICITA_OCID_PREFIX", "ocds-213czf")]);
+        assert_eq!(
+            registered.map(|s| s.ocid_prefix).ok().as_deref(),
+            Some("ocds-213czf")
+        );
         let err = from(&[("LICITA_DB_MAX_CONNECTIONS", "0")]).err();
         assert!(matches!(
             err,

@@ -332,11 +332,9 @@ pub async fn insert_bid(conn: &impl ConnectionTrait, bid: &NewAuctionBid) -> any
         request_sha256: Set(bid.request_sha256.clone()),
     };
     let written = auction_bid::Entity::insert(model)
-        .on_conflict(
-            OnConflict::columns([auction_bid::Column::AuctionId, auction_bid::Column::Seq])
-                .do_nothing()
-                .to_owned(),
-        )
+        // Any conflict (the same bid by id, or its sequence number) means it is there already:
+        // two persisters, or a persister and a close, may write it at once.
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
         .exec_without_returning(conn)
         .await
         .context("writing an auction bid")?;

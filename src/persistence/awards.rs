@@ -1,18 +1,25 @@
 //! The award (fallo), the contract, and the savings published from them.
 
+use std::collections::{HashMap, HashSet};
+
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, Func};
+use sea_orm::sea_query::{
+    Alias, BinOper, CommonTableExpression, Expr, Func, Query, SubQueryStatement, UnionType,
+    WithClause,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::ocds::Event;
 
-use super::entities::{award, bid, contract};
+use super::entities::{
+    agency, auction, award, bid, classifier_item, contract, supplier, tender, tender_item,
+};
 use super::tenders::{self, TenderError, TenderRecord};
 use crate::domain::audit::Actor;
 use crate::domain::award::{Bar, Candidate, ranking, savings, scale};
@@ -547,4 +554,196 @@ pub async fn savings_totals(
         .collect();
     out.sort_by(|a, b| (&a.agency, &a.procedure).cmp(&(&b.agency, &b.procedure)));
     Ok(out)
+}
+
+/// Filters of the public list of awards.
+#[derive(Debug, Clone, Default)]
+pub struct AwardFilter {
+    pub agency: Option<String>,
+    pub rfc: Option<String>,
+    /// Awards of tenders with an item classified under this code (the code itself or any
+    /// of its descendants).
+    pub classifier: Option<String>,
+    /// Awarded at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Awarded before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The position of an award in the list's order: a page continues after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AwardKey {
+    pub awarded_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// An award with what the public list shows beside it.
+#[derive(Debug, Clone)]
+pub struct ListedAward {
+    pub award: award::Model,
+    pub tender_title: String,
+    /// Today's name of the agency.
+    pub agency_name: String,
+    /// Today's legal name of the supplier.
+    pub legal_name: String,
+    pub contract: Option<contract::Model>,
+    /// A reverse auction ran (and closed) before the award.
+    pub auction_held: bool,
+}
+
+/// One page of awards, newest first: by `awarded_at`, then by id (both descending), after
+/// `after`. The order is total, so a reader following the pages sees every award that
+/// existed when it started once, and never one twice.
+#[tracing::instrument(skip_all)]
+pub async fn public_list(
+    conn: &impl ConnectionTrait,
+    filter: &AwardFilter,
+    after: Option<AwardKey>,
+    limit: u64,
+) -> anyhow::Result<Vec<ListedAward>> {
+    let mut condition = Condition::all();
+    if let Some(agency) = &filter.agency {
+        condition = condition.add(award::Column::Agency.eq(agency.clone()));
+    }
+    if let Some(rfc) = &filter.rfc {
+        condition = condition.add(award::Column::Rfc.eq(rfc.clone()));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(award::Column::AwardedAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        condition = condition.add(award::Column::AwardedAt.lt(until));
+    }
+    if let Some(code) = &filter.classifier {
+        use sea_orm::sea_query::ExprTrait;
+        condition = condition.add(
+            Expr::col((award::Entity, award::Column::TenderId))
+                .binary(BinOper::In, tenders_classified_under(code)),
+        );
+    }
+    if let Some(key) = after {
+        condition = condition.add(
+            Condition::any()
+                .add(award::Column::AwardedAt.lt(key.awarded_at))
+                .add(
+                    Condition::all()
+                        .add(award::Column::AwardedAt.eq(key.awarded_at))
+                        .add(award::Column::Id.lt(key.id)),
+                ),
+        );
+    }
+    let awards = award::Entity::find()
+        .filter(condition)
+        .order_by_desc(award::Column::AwardedAt)
+        .order_by_desc(award::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+        .context("listing awards")?;
+    if awards.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tender_ids: Vec<Uuid> = awards.iter().map(|a| a.tender_id).collect();
+    let titles: HashMap<Uuid, String> = tender::Entity::find()
+        .select_only()
+        .column(tender::Column::Id)
+        .column(tender::Column::Title)
+        .filter(tender::Column::Id.is_in(tender_ids.clone()))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await
+        .context("reading the awards' tenders")?
+        .into_iter()
+        .collect();
+    let agencies: HashMap<String, String> = agency::Entity::find()
+        .filter(agency::Column::Code.is_in(awards.iter().map(|a| a.agency.clone())))
+        .all(conn)
+        .await
+        .context("reading the awards' agencies")?
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect();
+    let names: HashMap<String, String> = supplier::Entity::find()
+        .select_only()
+        .column(supplier::Column::Rfc)
+        .column(supplier::Column::LegalName)
+        .filter(supplier::Column::Rfc.is_in(awards.iter().map(|a| a.rfc.clone())))
+        .into_tuple::<(String, String)>()
+        .all(conn)
+        .await
+        .context("reading the awards' suppliers")?
+        .into_iter()
+        .collect();
+    let mut contracts: HashMap<Uuid, contract::Model> = contract::Entity::find()
+        .filter(contract::Column::AwardId.is_in(awards.iter().map(|a| a.id)))
+        .all(conn)
+        .await
+        .context("reading the awards' contracts")?
+        .into_iter()
+        .map(|c| (c.award_id, c))
+        .collect();
+    let auctioned: HashSet<Uuid> = auction::Entity::find()
+        .select_only()
+        .column(auction::Column::TenderId)
+        .filter(auction::Column::TenderId.is_in(tender_ids))
+        .filter(auction::Column::Status.eq("closed"))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await
+        .context("reading the awards' auctions")?
+        .into_iter()
+        .collect();
+    Ok(awards
+        .into_iter()
+        .map(|a| ListedAward {
+            tender_title: titles.get(&a.tender_id).cloned().unwrap_or_default(),
+            agency_name: agencies.get(&a.agency).cloned().unwrap_or_default(),
+            legal_name: names.get(&a.rfc).cloned().unwrap_or_default(),
+            contract: contracts.remove(&a.id),
+            auction_held: auctioned.contains(&a.tender_id),
+            award: a,
+        })
+        .collect())
+}
+
+/// `SELECT tender_id FROM tender_items WHERE classifier_code IN (code and its
+/// descendants)`, the descendants found by a recursive query over the classifier's
+/// parents (UNION, so that even a cycle would end).
+fn tenders_classified_under(code: &str) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    let under = Alias::new("under");
+    let code_col = Alias::new("code");
+    let mut base = Query::select()
+        .column(classifier_item::Column::Code)
+        .from(classifier_item::Entity)
+        .and_where(Expr::col(classifier_item::Column::Code).eq(code))
+        .to_owned();
+    let step = Query::select()
+        .column((classifier_item::Entity, classifier_item::Column::Code))
+        .from(classifier_item::Entity)
+        .inner_join(
+            under.clone(),
+            Expr::col((classifier_item::Entity, classifier_item::Column::Parent))
+                .equals((under.clone(), code_col.clone())),
+        )
+        .to_owned();
+    let cte = CommonTableExpression::new()
+        .query(base.union(UnionType::Distinct, step).to_owned())
+        .column(code_col.clone())
+        .table_name(under.clone())
+        .to_owned();
+    let items = Query::select()
+        .column(tender_item::Column::TenderId)
+        .from(tender_item::Entity)
+        .and_where(
+            Expr::col(tender_item::Column::ClassifierCode).in_subquery(
+                Query::select()
+                    .column((under.clone(), code_col))
+                    .from(under)
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    let query = items.with(WithClause::new().recursive(true).cte(cte).to_owned());
+    Expr::SubQuery(None, Box::new(SubQueryStatement::WithStatement(query)))
 }

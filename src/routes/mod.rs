@@ -1,14 +1,17 @@
 //! HTTP routes: extract, parse into domain types, call, respond. One file per endpoint.
 
 pub mod agencies;
+pub mod atom;
 pub mod auctions;
 pub mod audit;
+pub mod awards;
 pub mod classifier;
 pub mod extract;
 pub mod framework_contracts;
 pub mod health;
 pub mod ict_assents;
 pub mod me;
+pub mod negotiate;
 pub mod ocds;
 pub mod pagination;
 pub mod savings;
@@ -30,6 +33,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(auctions::config)
         .configure(savings::config)
         .configure(ocds::config)
+        .configure(awards::config)
         .configure(ict_assents::config)
         .configure(framework_contracts::config)
         .configure(audit::config);

@@ -26,5 +26,6 @@ mod health;
 mod migrations;
 mod ocds;
 mod openapi;
+mod public_awards;
 mod suppliers;
 mod tenders;

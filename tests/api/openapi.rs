@@ -49,6 +49,7 @@ async fn the_document_is_openapi_3_1_and_lists_every_error_code_and_path() {
         "/api/v1/me",
         "/api/v1/agencies",
         "/public/v1/agencies",
+        "/public/v1/awards",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
