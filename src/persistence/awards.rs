@@ -444,6 +444,24 @@ pub struct SavingsRow {
 }
 
 /// Savings summed by agency and procedure, in SQL.
+/// The awards a savings filter selects.
+fn savings_condition(filter: &SavingsFilter) -> Condition {
+    let mut condition = Condition::all();
+    if let Some(agency) = &filter.agency {
+        condition = condition.add(award::Column::Agency.eq(agency.clone()));
+    }
+    if let Some(procedure) = &filter.procedure {
+        condition = condition.add(award::Column::Procedure.eq(procedure.clone()));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(award::Column::AwardedAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        condition = condition.add(award::Column::AwardedAt.lt(until));
+    }
+    condition
+}
+
 /// One award's figures, for totals by period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavingsEntry {
@@ -461,19 +479,7 @@ pub async fn savings_entries(
     conn: &impl ConnectionTrait,
     filter: &SavingsFilter,
 ) -> anyhow::Result<Vec<SavingsEntry>> {
-    let mut condition = Condition::all();
-    if let Some(agency) = &filter.agency {
-        condition = condition.add(award::Column::Agency.eq(agency.clone()));
-    }
-    if let Some(procedure) = &filter.procedure {
-        condition = condition.add(award::Column::Procedure.eq(procedure.clone()));
-    }
-    if let Some(from) = filter.from {
-        condition = condition.add(award::Column::AwardedAt.gte(from));
-    }
-    if let Some(until) = filter.until {
-        condition = condition.add(award::Column::AwardedAt.lt(until));
-    }
+    let condition = savings_condition(filter);
     Ok(award::Entity::find()
         .filter(condition)
         .all(conn)
@@ -496,19 +502,7 @@ pub async fn savings_totals(
     conn: &impl ConnectionTrait,
     filter: &SavingsFilter,
 ) -> anyhow::Result<Vec<SavingsRow>> {
-    let mut condition = Condition::all();
-    if let Some(agency) = &filter.agency {
-        condition = condition.add(award::Column::Agency.eq(agency.clone()));
-    }
-    if let Some(procedure) = &filter.procedure {
-        condition = condition.add(award::Column::Procedure.eq(procedure.clone()));
-    }
-    if let Some(from) = filter.from {
-        condition = condition.add(award::Column::AwardedAt.gte(from));
-    }
-    if let Some(until) = filter.until {
-        condition = condition.add(award::Column::AwardedAt.lt(until));
-    }
+    let condition = savings_condition(filter);
     let sum = |col: award::Column| -> Expr {
         Func::cast_as(Func::sum(Expr::col(col)), Alias::new("BIGINT")).into()
     };
