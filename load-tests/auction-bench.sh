@@ -14,12 +14,13 @@
 #      write and no fsync), and a plain PostgreSQL row-lock auction under pgbench;
 #   5. stops every server it started, and prints one summary table.
 #
-#   load-tests/auction-bench.sh                   everything (about 5 minutes after the build)
+#   load-tests/auction-bench.sh                   everything (about 10 minutes after the build)
 #   ONLY="redis script" load-tests/auction-bench.sh     only some runs (sqlite_memory,
 #                                                 postgres_memory, postgres_redis, script,
 #                                                 redis_benchmark, pgbench)
 #   AUCTIONS=1000 CONNECTIONS=64 DURATION=15 WARMUP=2 PARTICIPANTS=2 DB_POOL=10
 #   SKIP_BUILD=1 KEEP=1 (keep the temporary folder and its logs)
+#   PROFILE=1 (a flat `perf` profile of the service while it takes bids, kept in the folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -128,6 +129,53 @@ for line in open(sys.argv[1]):
         print(f"{v:.2f}" if isinstance(v, float) else v)' "$1" "$2"
 }
 
+# cpu_snapshot SERVICE_PID GENERATOR_PID: CPU time used so far (clock ticks) by the
+# service, the generator, Redis and PostgreSQL (all their processes), and the machine.
+cpu_snapshot() {
+  python3 - "$@" <<'PY'
+import glob, json, sys, time
+def ticks(path):
+    try:
+        f = open(path).read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])
+    except (OSError, IndexError):
+        return 0
+def comm(path):
+    try:
+        return open(path).read().strip()
+    except OSError:
+        return ""
+by = {"service": ticks(f"/proc/{sys.argv[1]}/stat"), "generator": ticks(f"/proc/{sys.argv[2]}/stat"),
+      "redis": 0, "postgres": 0}
+for d in glob.glob("/proc/[0-9]*"):
+    c = comm(d + "/comm")
+    if c.startswith("redis-server"):
+        by["redis"] += ticks(d + "/stat")
+    elif c.startswith("postgres"):
+        by["postgres"] += ticks(d + "/stat")
+cpu = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+by["machine_busy"] = sum(cpu) - cpu[3] - cpu[4]
+by["wall"] = time.time()
+print(json.dumps(by))
+PY
+}
+
+# cpu_report BEFORE AFTER ACCEPTED: cores each used in between, and CPU µs per accepted bid.
+cpu_report() {
+  python3 - "$@" <<'PY'
+import json, os, sys
+a, b, accepted = json.loads(sys.argv[1]), json.loads(sys.argv[2]), max(1, int(sys.argv[3] or 0))
+hz, wall = os.sysconf("SC_CLK_TCK"), b["wall"] - a["wall"]
+parts = ["service", "generator", "redis", "postgres"]
+used = {k: (b[k] - a[k]) / hz / wall for k in parts + ["machine_busy"]}
+used["other"] = max(0.0, used["machine_busy"] - sum(used[k] for k in parts))
+line = "  ".join(f"{k} {used[k]:.2f}" for k in parts + ["other", "machine_busy"])
+per_bid = "  ".join(f"{k} {used[k] * 1e6 * wall / accepted:.0f}" for k in parts)
+print(f"cpu cores      {line} (of {os.cpu_count()}, over {wall:.0f} s)")
+print(f"cpu µs/bid     {per_bid}")
+PY
+}
+
 # run_engine NAME DATABASE_URL REDIS_URL: the service on that engine, then the scenario.
 run_engine() {
   local name=$1 database_url=$2 redis_url=$3 port
@@ -148,7 +196,32 @@ run_engine() {
   log "$name: $AUCTIONS auctions, $CONNECTIONS connections, ${DURATION}s"
   LICITA_JWT_SECRET="$SECRET" "$BIN/licita-load" auction --base-url "http://127.0.0.1:$port" \
     --auctions "$AUCTIONS" --participants "$PARTICIPANTS" --connections "$CONNECTIONS" \
-    --duration-s "$DURATION" --warmup-s "$WARMUP" | tee "$WORK/$name.txt"
+    --duration-s "$DURATION" --warmup-s "$WARMUP" >"$WORK/$name.txt" &
+  local generator=$! before after profiler=""
+  # The generator prints its setup line when the bidding starts: measure CPU from there.
+  while kill -0 "$generator" 2>/dev/null && ! grep -q '^setup ' "$WORK/$name.txt"; do sleep 0.2; done
+  before=$(cpu_snapshot "$SERVICE_PID" "$generator")
+  after=$before
+  if [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
+    # Where the service's CPU goes while it bids (a flat profile: release builds carry
+    # symbols, not frame pointers).
+    perf record -q -F 499 -p "$SERVICE_PID" -o "$WORK/$name.perf.data" -- sleep "$((WARMUP + DURATION - 1))" >/dev/null 2>&1 &
+    profiler=$!
+  fi
+  # Once a second (the probe costs a little CPU itself); the last one before the end counts.
+  while kill -0 "$generator" 2>/dev/null; do
+    after=$(cpu_snapshot "$SERVICE_PID" "$generator")
+    sleep 1
+  done
+  wait "$generator"
+  if [ -n "$profiler" ]; then wait "$profiler" || true; fi
+  cat "$WORK/$name.txt"
+  cpu_report "$before" "$after" "$(summary_field "$WORK/$name.txt" accepted)" | tee -a "$WORK/$name.txt"
+  if [ -f "$WORK/$name.perf.data" ]; then
+    perf report -i "$WORK/$name.perf.data" --stdio --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' |
+      sed 's/  *-  *-  *$//' | head -40 >"$WORK/$name.perf.txt" || true
+    echo "profile        $WORK/$name.perf.txt (top 40 symbols)"
+  fi
   local note="setup $(summary_field "$WORK/$name.txt" setup_s) s; statuses $(summary_field "$WORK/$name.txt" statuses)"
   if [ -n "$redis_url" ]; then
     # A 201 from the Redis engine means "in Redis's AOF"; SQL follows through the persister.

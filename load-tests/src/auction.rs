@@ -41,6 +41,8 @@ const TOKEN_TTL_S: u64 = 2 * 3600;
 /// first sealed price, in centavos.
 const MAX_UNIT_PRICE: i64 = 100_000_000;
 const FIRST_SEALED: i64 = 90_000_000;
+/// How long an idle connection is kept for reuse.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
 /// One centavo: the least decrement of every auction, and what each bid takes off.
 const STEP: i64 = 1;
 
@@ -203,6 +205,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let api = Api {
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(args.setup_concurrency)
+            // Below the service's keep-alive (5 s): a worker waiting for its deadline must
+            // not reuse a connection the service is closing.
+            .pool_idle_timeout(IDLE_TIMEOUT)
             .timeout(Duration::from_secs(60))
             .build()?,
         base: base.clone(),
@@ -278,7 +283,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let setup_s = began.elapsed().as_secs_f64();
     println!(
-        "setup          {} auctions × {} participants in {setup_s:.1} s ({retries} tenders set up again after a missed deadline)",
+        "setup          {} auctions × {} participants in {setup_s:.1} s ({retries} tenders set up again after a missed deadline or a lost connection)",
         args.auctions, args.participants
     );
 
@@ -290,6 +295,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
+        .pool_idle_timeout(IDLE_TIMEOUT)
         .timeout(Duration::from_secs(10))
         .build()?;
     let run_id = Utc::now().timestamp_micros();
@@ -357,13 +363,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 /// One tender taken to a live auction; returns its participants' seats and how many
 /// times it had to start again.
 async fn set_up_auction(setup: &Setup, i: usize) -> anyhow::Result<(Vec<Pair>, u32)> {
+    let mut last = anyhow::anyhow!("its deadline passed before its bids were in");
     for attempt in 0..SETUP_TRIES {
         let lead = setup.lead * 2u32.pow(attempt);
-        if let Some(pairs) = try_set_up(setup, i, lead).await? {
-            return Ok((pairs, attempt));
+        match try_set_up(setup, i, lead).await {
+            Ok(Some(pairs)) => return Ok((pairs, attempt)),
+            Ok(None) => {}
+            // A lost connection or a slow answer: start this one again with a new tender.
+            Err(e) => last = e,
         }
     }
-    bail!("tender {i}: its deadline passed before its bids were in, {SETUP_TRIES} times")
+    Err(last.context(format!("setting up tender {i}, {SETUP_TRIES} times")))
 }
 
 /// `Ok(None)`: too slow for `lead` (the deadline passed first); try again with more.
