@@ -119,6 +119,9 @@ pub struct Auction {
     /// Each participant's current price and when it was given (kept as bids apply).
     current: Vec<Money>,
     priced_at: Vec<DateTime<Utc>>,
+    /// Rounds: the latest round in which a bid was applied, and the prices as it began
+    /// (which set its turn order), so a bid is checked without walking the history.
+    round_open: Option<(i64, Vec<Money>)>,
 }
 
 impl Auction {
@@ -135,6 +138,7 @@ impl Auction {
             bids: Vec::new(),
             extensions: 0,
             ends_at,
+            round_open: None,
         }
     }
 
@@ -274,7 +278,7 @@ impl Auction {
             return Err(Refusal::Closed);
         }
         if let Format::Rounds { .. } = self.rules.format
-            && self.turn(now).map(|t| t.participant) != Some(participant)
+            && !self.holds_turn(participant, now)
         {
             return Err(Refusal::NotYourTurn);
         }
@@ -303,15 +307,22 @@ impl Auction {
         {
             ends_at = ends_at.max(now + Duration::seconds(extension_s));
         }
-        let mut prices = self.current.clone();
-        let mut priced_at = self.priced_at.clone();
-        prices[participant] = amount;
-        priced_at[participant] = now;
+        // Its place on the ladder after the bid, as `ladder` orders it (price, then the
+        // time it was given, then position), counted without copying or sorting.
+        let ahead = self
+            .current
+            .iter()
+            .zip(&self.priced_at)
+            .enumerate()
+            .filter(|&(p, (price, at))| {
+                p != participant && (*price, *at, p) < (amount, now, participant)
+            })
+            .count();
         Ok(Accepted {
             participant,
             amount,
             at: now,
-            rank: rank_in(&ladder(&prices, &priced_at), participant),
+            rank: ahead + 1,
             best: amount.min(best),
             extended: ends_at != self.ends_at,
             ends_at,
@@ -320,6 +331,12 @@ impl Auction {
 
     /// Applies a bid that [`Auction::decide`] accepted (or one read back from storage).
     pub fn apply(&mut self, accepted: Accepted) {
+        if let Some(round) = self.round_index(accepted.at)
+            && self.round_open.as_ref().is_none_or(|(r, _)| *r != round)
+        {
+            // Every bid applied so far came before this round began.
+            self.round_open = Some((round, self.current.clone()));
+        }
         if let (Some(price), Some(at)) = (
             self.current.get_mut(accepted.participant),
             self.priced_at.get_mut(accepted.participant),
@@ -344,6 +361,47 @@ impl Auction {
         let accepted = self.decide(participant_id, amount, now)?;
         self.apply(accepted.clone());
         Ok(accepted)
+    }
+
+    /// Rounds: the round (0-based) under way at `at`, from the start on.
+    fn round_index(&self, at: DateTime<Utc>) -> Option<i64> {
+        let Format::Rounds { turn_s, .. } = self.rules.format else {
+            return None;
+        };
+        let n = self.participants.len() as i64;
+        if n == 0 || turn_s <= 0 || at < self.rules.starts_at {
+            return None;
+        }
+        Some((at - self.rules.starts_at).num_seconds() / turn_s / n)
+    }
+
+    /// Rounds, while open: whether `now` is `participant`'s turn — what [`Auction::turn`]
+    /// says, without copying the prices or sorting them.
+    fn holds_turn(&self, participant: usize, now: DateTime<Utc>) -> bool {
+        let Format::Rounds { turn_s, .. } = self.rules.format else {
+            return false;
+        };
+        let (Some(round), true) = (self.round_index(now), self.is_open(now)) else {
+            return false;
+        };
+        let prices = match &self.round_open {
+            Some((r, prices)) if *r == round => prices,
+            // No bid yet in this round: every bid came before it began.
+            Some((r, _)) if *r < round => &self.current,
+            None => &self.current,
+            // A time before the latest bid's round: take the long way.
+            Some(_) => return self.turn(now).map(|t| t.participant) == Some(participant),
+        };
+        let n = self.participants.len() as i64;
+        let slot = (now - self.rules.starts_at).num_seconds() / turn_s % n;
+        // Turns go from the highest price down, the earlier position first on a tie.
+        let mine = prices[participant];
+        let ahead = prices
+            .iter()
+            .enumerate()
+            .filter(|&(q, price)| *price > mine || (*price == mine && q < participant))
+            .count();
+        ahead as i64 == slot
     }
 }
 
@@ -595,6 +653,35 @@ mod tests {
     }
 
     proptest! {
+        /// The quick checks of `decide` (the turn, the rank) say what `turn` and `ladder`
+        /// say, whatever the history, in both formats.
+        #[test]
+        fn quick_checks_agree_with_the_turn_order_and_the_ladder(
+            attempts in proptest::collection::vec((0usize..3, 0i64..100_000, 0i64..800), 0..60),
+            in_rounds: bool,
+        ) {
+            let mut a = continuous(false);
+            if in_rounds {
+                a = Auction::new(
+                    Rules { format: Format::Rounds { rounds: 4, turn_s: 60 }, ..a.rules.clone() },
+                    vec![("A".into(), m(90_000)), ("B".into(), m(95_000)), ("C".into(), m(99_000))],
+                );
+            }
+            let mut attempts = attempts;
+            attempts.sort_by_key(|(_, _, at)| *at);
+            for (who, amount, at) in attempts {
+                for p in 0..3 {
+                    prop_assert_eq!(
+                        a.holds_turn(p, t(at)),
+                        a.turn(t(at)).map(|turn| turn.participant) == Some(p)
+                    );
+                }
+                if let Ok(accepted) = a.place(["A", "B", "C"][who], m(amount), t(at)) {
+                    prop_assert_eq!(accepted.rank, a.rank_of(accepted.participant));
+                }
+            }
+        }
+
         /// Whatever is attempted, the state keeps its invariants: every accepted bid lowers
         /// its bidder's price by at least the decrement and stays under the ceiling, the end
         /// never moves back, and extensions never pass the limit.

@@ -354,6 +354,54 @@ pub async fn insert_bid(conn: &impl ConnectionTrait, bid: &NewAuctionBid) -> any
     Ok(written > 0)
 }
 
+/// Writes a batch of accepted bids of one auction in one statement (a persister's pass);
+/// those already there are skipped. Returns how many rows were written.
+pub async fn insert_bids(
+    conn: &impl ConnectionTrait,
+    bids: &[NewAuctionBid],
+) -> anyhow::Result<u64> {
+    let Some(first) = bids.first() else {
+        return Ok(0);
+    };
+    let written =
+        auction_bid::Entity::insert_many(bids.iter().map(|bid| auction_bid::ActiveModel {
+            id: Set(bid.id),
+            auction_id: Set(bid.auction_id),
+            seq: Set(bid.seq),
+            rfc: Set(bid.rfc.clone()),
+            amount_centavos: Set(bid.accepted.amount.centavos()),
+            placed_at: Set(bid.accepted.at),
+            rank: Set(i32::try_from(bid.accepted.rank).unwrap_or(i32::MAX)),
+            best_centavos: Set(bid.accepted.best.centavos()),
+            ends_at: Set(bid.accepted.ends_at),
+            idempotency_key: Set(bid.idempotency_key.clone()),
+            request_sha256: Set(bid.request_sha256.clone()),
+        }))
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await
+        .context("writing auction bids")?;
+    if let Some(end) = bids
+        .iter()
+        .filter(|b| b.accepted.extended)
+        .map(|b| b.accepted.ends_at)
+        .max()
+    {
+        auction::Entity::update_many()
+            .col_expr(
+                auction::Column::EndsAt,
+                sea_orm::sea_query::Expr::value(end),
+            )
+            .filter(auction::Column::Id.eq(first.auction_id))
+            .filter(auction::Column::Status.eq(SCHEDULED))
+            .filter(auction::Column::EndsAt.lt(end))
+            .exec(conn)
+            .await
+            .context("moving the auction's end")?;
+    }
+    Ok(written)
+}
+
 /// Auctions still open in SQL whose (last known) end has passed.
 pub async fn due(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> anyhow::Result<Vec<Uuid>> {
     auction::Entity::find()

@@ -24,13 +24,15 @@ use crate::error::ApiError;
 
 /// Registers every route.
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.configure(health::config)
+    // Routes are matched in order: the auction routes (the hot path, one request per bid)
+    // come first.
+    cfg.configure(auctions::config)
+        .configure(health::config)
         .configure(me::config)
         .configure(agencies::config)
         .configure(classifier::config)
         .configure(suppliers::config)
         .configure(tenders::config)
-        .configure(auctions::config)
         .configure(savings::config)
         .configure(ocds::config)
         .configure(awards::config)
