@@ -34,8 +34,11 @@ const SCRIPT: &str = include_str!("auction.lua");
 const GROUP: &str = "persisters";
 /// A pending stream entry idle this long belongs to a dead persister: claim it.
 pub const CLAIM_IDLE_MS: u64 = 5_000;
-/// How often persisters look at every open auction's stream (besides being woken).
+/// How often a persister writes the bids this instance accepted (besides being woken).
 const PERSIST_INTERVAL: Duration = Duration::from_millis(250);
+/// How often a persister sweeps every open auction's stream: bids accepted by instances
+/// that died, and entries they left pending.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(2);
 /// Entries read per stream per pass.
 const BATCH: usize = 500;
 const EVENT_BUFFER: usize = 256;
@@ -153,6 +156,8 @@ pub struct RedisEngine {
     events: Mutex<HashMap<Uuid, broadcast::Sender<i64>>>,
     consumer: String,
     wake: Notify,
+    /// Auctions with bids this instance accepted and has not persisted yet.
+    dirty: Mutex<std::collections::HashSet<Uuid>>,
 }
 
 impl RedisEngine {
@@ -166,6 +171,7 @@ impl RedisEngine {
             events: Mutex::new(HashMap::new()),
             consumer: format!("licita-{}", Uuid::new_v4().simple()),
             wake: Notify::new(),
+            dirty: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -426,6 +432,10 @@ impl RedisEngine {
             }
         };
         if !replayed {
+            self.dirty
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(bid.auction_id);
             self.wake.notify_one();
             let _ = self.sender(bid.auction_id).send(answer.seq);
         }
@@ -584,18 +594,42 @@ impl RedisEngine {
     /// The persister: writes accepted bids from every open auction's stream to SQL until
     /// the process ends. Every instance runs one; the consumer group shares the work.
     pub async fn persist_forever(self: Arc<Self>) {
+        let mut last_sweep = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(PERSIST_INTERVAL) => {}
             }
-            if let Err(e) = self.persist_pass().await {
-                tracing::warn!(error = %format!("{e:#}"), "the auction persister failed; retrying");
+            // The auctions this instance took bids for, at once; every open one now and then.
+            let dirty: Vec<Uuid> =
+                std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|p| p.into_inner()))
+                    .into_iter()
+                    .collect();
+            for id in dirty {
+                let again = match self.persist_auction(id, false).await {
+                    Ok(read) => read >= BATCH,
+                    Err(e) => {
+                        tracing::warn!(auction_id = %id, error = %format!("{e:#}"), "persisting an auction's bids failed; retrying");
+                        true
+                    }
+                };
+                if again {
+                    self.dirty
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(id);
+                }
+            }
+            if last_sweep.elapsed() >= SWEEP_INTERVAL {
+                last_sweep = tokio::time::Instant::now();
+                if let Err(e) = self.persist_pass().await {
+                    tracing::warn!(error = %format!("{e:#}"), "the auction persister failed; retrying");
+                }
             }
         }
     }
 
-    /// One pass over the open auctions; returns how many bids it wrote.
+    /// One pass over the open auctions; returns how many stream entries it persisted.
     pub async fn persist_pass(&self) -> anyhow::Result<usize> {
         let open: Vec<Uuid> = auction::Entity::find()
             .select_only()
@@ -608,7 +642,7 @@ impl RedisEngine {
         let mut written = 0;
         for id in open {
             // One auction's trouble never holds back the others.
-            match self.persist_auction(id).await {
+            match self.persist_auction(id, true).await {
                 Ok(n) => written += n,
                 Err(e) => tracing::warn!(
                     auction_id = %id,
@@ -620,20 +654,27 @@ impl RedisEngine {
         Ok(written)
     }
 
-    async fn persist_auction(&self, id: Uuid) -> anyhow::Result<usize> {
+    /// Persists one auction's new entries (and, with `claim`, those a dead persister left
+    /// pending); returns how many entries it read.
+    async fn persist_auction(&self, id: Uuid, claim: bool) -> anyhow::Result<usize> {
         let stream = self.keys(id)[5].clone();
         let mut conn = self.link.connection();
-        // Entries a dead persister left pending, then new ones.
-        let claimed: redis::RedisResult<StreamAutoClaimReply> = redis::cmd("XAUTOCLAIM")
-            .arg(&stream)
-            .arg(GROUP)
-            .arg(&self.consumer)
-            .arg(CLAIM_IDLE_MS)
-            .arg("0-0")
-            .arg("COUNT")
-            .arg(BATCH)
-            .query_async(&mut conn)
-            .await;
+        let claimed: Option<redis::RedisResult<StreamAutoClaimReply>> = if claim {
+            Some(
+                redis::cmd("XAUTOCLAIM")
+                    .arg(&stream)
+                    .arg(GROUP)
+                    .arg(&self.consumer)
+                    .arg(CLAIM_IDLE_MS)
+                    .arg("0-0")
+                    .arg("COUNT")
+                    .arg(BATCH)
+                    .query_async(&mut conn)
+                    .await,
+            )
+        } else {
+            None
+        };
         let fresh: redis::RedisResult<Option<StreamReadReply>> = redis::cmd("XREADGROUP")
             .arg("GROUP")
             .arg(GROUP)
@@ -647,7 +688,7 @@ impl RedisEngine {
             .await;
         let mut entries: Vec<StreamId> = Vec::new();
         // NOGROUP: the auction is not in Redis (yet, or any more); nothing to persist.
-        if let Ok(reply) = claimed {
+        if let Some(Ok(reply)) = claimed {
             entries.extend(reply.claimed);
         }
         if let Ok(Some(reply)) = fresh {
@@ -662,8 +703,7 @@ impl RedisEngine {
             .iter()
             .map(|entry| entry_answer(entry)?.new_bid(&record))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let written =
-            usize::try_from(auctions::insert_bids(&self.db, &batch).await?).unwrap_or(usize::MAX);
+        auctions::insert_bids(&self.db, &batch).await?;
         let acked: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
         let _: i64 = redis::cmd("XACK")
             .arg(&stream)
@@ -672,7 +712,7 @@ impl RedisEngine {
             .query_async(&mut conn)
             .await
             .context("acknowledging persisted bids")?;
-        Ok(written)
+        Ok(entries.len())
     }
 
     /// Drops an auction's live state from Redis, as a Redis restarted empty would; the next
