@@ -392,7 +392,7 @@ impl Settings {
 
     /// The OCDS identifier of a tender's contracting process: `{prefix}-{tender id}`.
     pub fn ocid(&self, tender_id: uuid::Uuid) -> String {
-        format!("{}-{tender_id}", self.ocid_prefix)
+        crate::ocds::ocid(&self.ocid_prefix, tender_id)
     }
 
     /// The SQLite URL used when `DATABASE_URL` is unset.

@@ -15,9 +15,6 @@ use crate::domain::auction::Auction;
 use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid};
 use crate::persistence::tenders::TenderError;
 
-/// Changes a slow subscriber may fall behind before it skips to the latest.
-const EVENT_BUFFER: usize = 256;
-
 struct Live {
     record: AuctionRecord,
     state: Auction,
@@ -75,7 +72,7 @@ pub struct MemoryEngine {
     db: DatabaseConnection,
     clock: Arc<dyn Clock>,
     slots: Mutex<HashMap<Uuid, Slot>>,
-    events: Mutex<HashMap<Uuid, broadcast::Sender<i64>>>,
+    changes: super::Changes,
 }
 
 impl MemoryEngine {
@@ -84,7 +81,7 @@ impl MemoryEngine {
             db,
             clock,
             slots: Mutex::new(HashMap::new()),
-            events: Mutex::new(HashMap::new()),
+            changes: super::Changes::default(),
         }
     }
 
@@ -93,16 +90,8 @@ impl MemoryEngine {
         slots.entry(id).or_default().clone()
     }
 
-    fn sender(&self, id: Uuid) -> broadcast::Sender<i64> {
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        events
-            .entry(id)
-            .or_insert_with(|| broadcast::channel(EVENT_BUFFER).0)
-            .clone()
-    }
-
     pub fn subscribe(&self, id: Uuid) -> broadcast::Receiver<i64> {
-        self.sender(id).subscribe()
+        self.changes.subscribe(id)
     }
 
     pub fn forget(&self, id: Uuid) {
@@ -174,7 +163,7 @@ impl MemoryEngine {
         let placed = live.placed(index, false).ok_or_else(|| {
             EngineError::Unexpected(anyhow::anyhow!("an accepted bid is missing"))
         })?;
-        let _ = self.sender(new.auction_id).send(placed.seq);
+        self.changes.notify(new.auction_id, placed.seq);
         Ok(placed)
     }
 
@@ -225,15 +214,11 @@ impl MemoryEngine {
         if let Some(record) = auctions::get(&self.db, id).await? {
             *live = Live::load(record);
         }
-        let _ = self
-            .sender(id)
-            .send(i64::try_from(live.state.bids.len()).unwrap_or(i64::MAX));
+        self.changes
+            .notify(id, i64::try_from(live.state.bids.len()).unwrap_or(i64::MAX));
         // A closed auction is read from SQL from now on: free its slot and its channel.
         self.forget(id);
-        self.events
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        self.changes.remove(id);
         Ok(())
     }
 

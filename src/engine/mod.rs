@@ -74,6 +74,37 @@ pub struct Snapshot {
     pub now: DateTime<Utc>,
 }
 
+/// Changes per auction (the sequence number after each bid, or the close), for
+/// live streams. A channel exists only while someone listens or until the close.
+#[derive(Default)]
+pub struct Changes(
+    std::sync::Mutex<std::collections::HashMap<Uuid, tokio::sync::broadcast::Sender<i64>>>,
+);
+
+/// Changes a slow listener may fall behind before it skips to the latest.
+const CHANGES_BUFFER: usize = 256;
+
+impl Changes {
+    pub fn subscribe(&self, id: Uuid) -> tokio::sync::broadcast::Receiver<i64> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(id)
+            .or_insert_with(|| tokio::sync::broadcast::channel(CHANGES_BUFFER).0)
+            .subscribe()
+    }
+
+    /// Tells the auction's listeners, if it has any.
+    pub fn notify(&self, id: Uuid, seq: i64) {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(sender) = map.get(&id) {
+            let _ = sender.send(seq);
+        }
+    }
+
+    pub fn remove(&self, id: Uuid) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+    }
+}
+
 /// The engine in use.
 pub enum Engine {
     Memory(memory::MemoryEngine),

@@ -41,7 +41,6 @@ const PERSIST_INTERVAL: Duration = Duration::from_millis(250);
 const SWEEP_INTERVAL: Duration = Duration::from_secs(2);
 /// Entries read per stream per pass.
 const BATCH: usize = 500;
-const EVENT_BUFFER: usize = 256;
 
 /// One accepted bid as the script writes it: `seq|bid id|amount|at µs|rank|best|ends µs|
 /// extended|rfc|idempotency key|request hash`.
@@ -153,7 +152,7 @@ pub struct RedisEngine {
     /// The unchanging part of each auction (settings, participants), read once from SQL;
     /// the whole record once it is closed.
     records: Mutex<HashMap<Uuid, Arc<AuctionRecord>>>,
-    events: Mutex<HashMap<Uuid, broadcast::Sender<i64>>>,
+    changes: super::Changes,
     consumer: String,
     wake: Notify,
     /// Auctions with bids this instance accepted and has not persisted yet.
@@ -168,7 +167,7 @@ impl RedisEngine {
             clock,
             sha: hex::encode(sha1_of(SCRIPT)),
             records: Mutex::new(HashMap::new()),
-            events: Mutex::new(HashMap::new()),
+            changes: super::Changes::default(),
             consumer: format!("licita-{}", Uuid::new_v4().simple()),
             wake: Notify::new(),
             dirty: Mutex::new(std::collections::HashSet::new()),
@@ -237,16 +236,8 @@ impl RedisEngine {
         records.insert(record.auction.id, record);
     }
 
-    fn sender(&self, id: Uuid) -> broadcast::Sender<i64> {
-        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-        events
-            .entry(id)
-            .or_insert_with(|| broadcast::channel(EVENT_BUFFER).0)
-            .clone()
-    }
-
     pub fn subscribe(&self, id: Uuid) -> broadcast::Receiver<i64> {
-        self.sender(id).subscribe()
+        self.changes.subscribe(id)
     }
 
     pub fn forget(&self, id: Uuid) {
@@ -437,7 +428,7 @@ impl RedisEngine {
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(bid.auction_id);
             self.wake.notify_one();
-            let _ = self.sender(bid.auction_id).send(answer.seq);
+            self.changes.notify(bid.auction_id, answer.seq);
         }
         Ok(Placed {
             bid_id: answer.bid_id,
@@ -537,7 +528,7 @@ impl RedisEngine {
                 }
                 Err(other) => return Err(EngineError::Unexpected(anyhow::Error::new(other))),
             }
-            let _ = self.sender(id).send(i64::MAX);
+            self.changes.notify(id, i64::MAX);
         }
         let record = Arc::new(
             auctions::get(&self.db, id)
@@ -546,10 +537,7 @@ impl RedisEngine {
         );
         if record.is_closed() {
             self.forget(id);
-            self.events
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
+            self.changes.remove(id);
         }
         sql_snapshot(record, now)
     }

@@ -146,6 +146,11 @@ fn value(m: Money) -> Value {
     json!({"amount": amount(m), "currency": CURRENCY})
 }
 
+/// The ocid of a tender's contracting process: the configured prefix and the tender id.
+pub fn ocid(prefix: &str, tender_id: impl std::fmt::Display) -> String {
+    format!("{prefix}-{tender_id}")
+}
+
 /// The party id of an organisation identified by its RFC.
 pub fn party_id(rfc: &str) -> String {
     format!("{RFC_SCHEME}-{rfc}")

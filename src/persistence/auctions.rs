@@ -315,43 +315,10 @@ pub async fn of_tender(
     }
 }
 
-/// Writes an accepted bid. Writing the same sequence number again is a no-op, so a
-/// persister may retry freely; returns whether a row was written.
+/// Writes an accepted bid. Writing the same bid again is a no-op, so a persister may
+/// retry freely; returns whether a row was written.
 pub async fn insert_bid(conn: &impl ConnectionTrait, bid: &NewAuctionBid) -> anyhow::Result<bool> {
-    let model = auction_bid::ActiveModel {
-        id: Set(bid.id),
-        auction_id: Set(bid.auction_id),
-        seq: Set(bid.seq),
-        rfc: Set(bid.rfc.clone()),
-        amount_centavos: Set(bid.accepted.amount.centavos()),
-        placed_at: Set(bid.accepted.at),
-        rank: Set(i32::try_from(bid.accepted.rank).unwrap_or(i32::MAX)),
-        best_centavos: Set(bid.accepted.best.centavos()),
-        ends_at: Set(bid.accepted.ends_at),
-        idempotency_key: Set(bid.idempotency_key.clone()),
-        request_sha256: Set(bid.request_sha256.clone()),
-    };
-    let written = auction_bid::Entity::insert(model)
-        // Any conflict (the same bid by id, or its sequence number) means it is there already:
-        // two persisters, or a persister and a close, may write it at once.
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .exec_without_returning(conn)
-        .await
-        .context("writing an auction bid")?;
-    if bid.accepted.extended {
-        auction::Entity::update_many()
-            .col_expr(
-                auction::Column::EndsAt,
-                sea_orm::sea_query::Expr::value(bid.accepted.ends_at),
-            )
-            .filter(auction::Column::Id.eq(bid.auction_id))
-            .filter(auction::Column::Status.eq(SCHEDULED))
-            .filter(auction::Column::EndsAt.lt(bid.accepted.ends_at))
-            .exec(conn)
-            .await
-            .context("moving the auction's end")?;
-    }
-    Ok(written > 0)
+    Ok(insert_bids(conn, std::slice::from_ref(bid)).await? > 0)
 }
 
 /// Writes a batch of accepted bids of one auction in one statement (a persister's pass);

@@ -24,11 +24,6 @@ use crate::ocds::{
     self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, Event, ItemFacts, TenderFacts,
 };
 
-/// The ocid of a tender: the configured prefix and the tender's id.
-pub fn ocid(prefix: &str, tender_id: Uuid) -> String {
-    format!("{prefix}-{tender_id}")
-}
-
 /// Gathers what is public about a tender now.
 pub async fn facts(
     conn: &impl ConnectionTrait,
@@ -70,7 +65,7 @@ pub async fn facts(
     };
     let mut names: HashMap<String, String> = HashMap::new();
     let mut bids = Vec::new();
-    if let Some(award) = &record.award {
+    if record.award.is_some() {
         let rows: Vec<bid::Model> = super::tenders::bids(conn, tender_id)
             .await?
             .into_iter()
@@ -100,10 +95,9 @@ pub async fn facts(
                 qualified: b.qualified == Some(true),
             });
         }
-        let _ = award;
     }
     Ok(TenderFacts {
-        ocid: ocid(prefix, tender_id),
+        ocid: ocds::ocid(prefix, tender_id),
         tender_id: tender_id.to_string(),
         agency_code: t.agency.clone(),
         agency_name,

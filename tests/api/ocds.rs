@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::auctions::{EngineKind, bid, continuous, scheduled, spawn};
-use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_problem, json_of, spawn_app};
 use crate::on_both_databases;
 use crate::tenders::{at, body, create, officer, publish, published, supplier};
 
@@ -505,5 +505,4 @@ async fn bad_cursors_limits_and_ocids_are_refused(backend: Backend) {
     .await;
     assert_eq!(tail["releases"], json!([]));
     assert_eq!(tail["links"]["next"], page["links"]["next"]);
-    let _ = rfc("ACM010101AB");
 }
