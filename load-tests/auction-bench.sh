@@ -20,7 +20,7 @@
 #                                                 redis_benchmark, pgbench)
 #   AUCTIONS=1000 CONNECTIONS=64 DURATION=15 WARMUP=2 PARTICIPANTS=2 DB_POOL=10
 #   SKIP_BUILD=1 KEEP=1 (keep the temporary folder and its logs)
-#   PROFILE=1 (a flat `perf` profile of the service while it takes bids, kept in the folder)
+#   PROFILE=1 (flat `perf` profiles of the service, and of Redis, while bids go in; kept in the folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -207,6 +207,10 @@ run_engine() {
     # symbols, not frame pointers).
     perf record -q -F 499 -p "$SERVICE_PID" -o "$WORK/$name.perf.data" -- sleep "$((WARMUP + DURATION - 1))" >/dev/null 2>&1 &
     profiler=$!
+    if [ -n "$redis_url" ]; then
+      perf record -q -F 499 -p "$(cat "$REDIS_DIR/redis.pid")" -o "$WORK/$name.redis.perf.data" -- sleep "$((WARMUP + DURATION - 1))" >/dev/null 2>&1 &
+      profiler="$profiler $!"
+    fi
   fi
   # Once a second (the probe costs a little CPU itself); the last one before the end counts.
   while kill -0 "$generator" 2>/dev/null; do
@@ -214,13 +218,24 @@ run_engine() {
     sleep 1
   done
   wait "$generator"
-  if [ -n "$profiler" ]; then wait "$profiler" || true; fi
+  if [ -n "$profiler" ]; then wait $profiler || true; fi
   cat "$WORK/$name.txt"
   cpu_report "$before" "$after" "$(summary_field "$WORK/$name.txt" accepted)" | tee -a "$WORK/$name.txt"
   if [ -f "$WORK/$name.perf.data" ]; then
     perf report -i "$WORK/$name.perf.data" --stdio --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' |
       sed 's/  *-  *-  *$//' | head -40 >"$WORK/$name.perf.txt" || true
     echo "profile        $WORK/$name.perf.txt (top 40 symbols)"
+  fi
+  if [ -n "$redis_url" ]; then
+    # Where Redis's main thread spent its time, by command (usec and calls since startup).
+    redis-cli -p "$REDIS_PORT" INFO commandstats | tr -d '\r' | grep '^cmdstat_' >"$WORK/$name.redis-commands.txt" || true
+    redis-cli -p "$REDIS_PORT" INFO persistence | tr -d '\r' | grep -E '^aof_(rewrites|current_size|base_size)|^aof_last_cow' >>"$WORK/$name.redis-commands.txt" || true
+    echo "redis          $WORK/$name.redis-commands.txt (time by command)"
+  fi
+  if [ -f "$WORK/$name.redis.perf.data" ]; then
+    perf report -i "$WORK/$name.redis.perf.data" --stdio --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' |
+      sed 's/  *-  *-  *$//' | head -40 >"$WORK/$name.redis.perf.txt" || true
+    echo "profile        $WORK/$name.redis.perf.txt (Redis: top 40 symbols)"
   fi
   local note="setup $(summary_field "$WORK/$name.txt" setup_s) s; statuses $(summary_field "$WORK/$name.txt" statuses)"
   if [ -n "$redis_url" ]; then

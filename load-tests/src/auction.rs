@@ -25,6 +25,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::stats::Tally;
+use crate::wire::Connection;
 use crate::{MAX_CONNECTIONS, bounded, require_loopback};
 
 /// The most auctions one run sets up.
@@ -43,6 +44,8 @@ const MAX_UNIT_PRICE: i64 = 100_000_000;
 const FIRST_SEALED: i64 = 90_000_000;
 /// How long an idle connection is kept for reuse.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a bid may wait for its answer before it is sent again (same key).
+const BID_TIMEOUT: Duration = Duration::from_secs(10);
 /// One centavo: the least decrement of every auction, and what each bid takes off.
 const STEP: i64 = 1;
 
@@ -172,7 +175,8 @@ struct Setup {
 struct Pair {
     /// `/api/v1/auctions/{id}/bids`
     path: String,
-    token: Arc<str>,
+    /// `Bearer <its participant's token>`
+    authorization: Arc<str>,
     /// Its current price, centavos.
     price: i64,
 }
@@ -293,21 +297,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     for (k, pair) in pairs.into_iter().enumerate() {
         owned[k % connections].push(pair);
     }
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .pool_idle_timeout(IDLE_TIMEOUT)
-        .timeout(Duration::from_secs(10))
-        .build()?;
     let run_id = Utc::now().timestamp_micros();
     let warmup_end = Instant::now() + Duration::from_secs(args.warmup_s);
     let end = warmup_end + Duration::from_secs(args.duration_s);
     let mut tasks = Vec::with_capacity(connections);
     for (conn, pairs) in owned.into_iter().enumerate() {
-        let client = client.clone();
-        let base = base.clone();
+        let connection = Connection::new(&base, BID_TIMEOUT)?;
         tasks.push(tokio::spawn(drive(
-            client,
-            base,
+            connection,
             pairs,
             format!("load-{run_id}-{conn}"),
             warmup_end,
@@ -486,7 +483,7 @@ async fn try_set_up(setup: &Setup, i: usize, lead: Duration) -> anyhow::Result<O
             .context("a participant we did not register")?;
         pairs.push(Pair {
             path: format!("/api/v1/auctions/{auction}/bids"),
-            token: Arc::from(*token),
+            authorization: Arc::from(format!("Bearer {token}")),
             price,
         });
     }
@@ -501,8 +498,7 @@ async fn try_set_up(setup: &Setup, i: usize, lead: Duration) -> anyhow::Result<O
 
 /// One connection: its pairs in turn, one bid at a time, until `end`.
 async fn drive(
-    client: reqwest::Client,
-    base: String,
+    mut connection: Connection,
     mut pairs: Vec<Pair>,
     key_prefix: String,
     warmup_end: Instant,
@@ -513,6 +509,7 @@ async fn drive(
     // A bid whose answer was lost: (pair, key, amount), retried as it was.
     let mut retry: Option<(usize, String, i64)> = None;
     let mut turn = 0usize;
+    let mut body = String::with_capacity(32);
     while Instant::now() < end && !pairs.is_empty() {
         let (index, key, amount) = match retry.take() {
             Some(again) => again,
@@ -528,24 +525,29 @@ async fn drive(
             }
         };
         let pair = &mut pairs[index];
+        body.clear();
+        body.push_str("{\"amount\":\"");
+        body.push_str(&money(amount));
+        body.push_str("\"}");
         let started = Instant::now();
-        let outcome = client
-            .post(format!("{base}{}", pair.path))
-            .bearer_auth(&*pair.token)
-            .header("Idempotency-Key", &key)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(format!("{{\"amount\":\"{}\"}}", money(amount)))
-            .send()
+        let outcome = connection
+            .post_json(
+                &pair.path,
+                &[
+                    ("Authorization", &pair.authorization),
+                    ("Idempotency-Key", &key),
+                ],
+                &body,
+            )
             .await;
         let measuring = started >= warmup_end;
         match outcome {
             Ok(response) => {
-                let status = response.status().as_u16();
-                let body = response.bytes().await.unwrap_or_default();
+                let status = response.status;
                 if status == 201 {
                     pair.price = amount;
                 } else if measuring {
-                    let code = serde_json::from_slice::<Value>(&body)
+                    let code = serde_json::from_slice::<Value>(&response.body)
                         .ok()
                         .and_then(|v| v["code"].as_str().map(str::to_owned))
                         .unwrap_or_else(|| format!("http_{status}"));

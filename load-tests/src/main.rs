@@ -1,3 +1,4 @@
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 //! `licita-load`: a small closed-loop load generator for licita.
 //!
 //! N connections each send requests back to back for a fixed time (bounded in count and
@@ -17,6 +18,7 @@ mod http;
 mod resp;
 mod script;
 mod stats;
+mod wire;
 
 use clap::{Parser, Subcommand};
 
