@@ -90,13 +90,18 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let response = next.call(req).await?;
     if let Some(state) = state {
+        // Asked after routing, the request knows which resource it reached: reading the
+        // pattern is then a walk down the resource tree by index. Asked before, it would
+        // match the path against every route's pattern again.
+        let request = response.request();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".into());
         state.metrics.observe(
-            &method,
+            request.method().as_str(),
             &route,
             response.status().as_u16(),
             started.elapsed().as_secs_f64(),

@@ -170,7 +170,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(web::PayloadConfig::new(max_body))
             .wrap(from_fn(crate::metrics::record))
             .wrap(from_fn(request_id_header))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .configure(routes::config)
             .default_service(web::to(routes::not_found))
     })
@@ -190,10 +190,10 @@ async fn request_id_header(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = req.extensions().get::<RequestId>().copied();
     let started = std::time::Instant::now();
-    let method = req.method().clone();
-    let path = req.path().to_owned();
     let mut response = next.call(req).await?;
     let status = response.status().as_u16();
+    let request = response.request();
+    let (method, path) = (request.method(), request.path());
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if response.status().is_server_error() {
         tracing::warn!(target: "licita::http", %method, %path, status, latency_ms, "request failed");

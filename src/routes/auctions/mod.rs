@@ -27,10 +27,11 @@ use crate::engine::{EngineError, Snapshot};
 use crate::error::{ApiError, Code};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/api/v1/tenders/{id}/auction").route(web::post().to(schedule_auction)))
+    // The bid route first: routes are tried in order, and it takes one request per bid.
+    cfg.service(resource("/api/v1/auctions/{id}/bids").route(web::post().to(place_bid)))
         .service(resource("/api/v1/auctions/{id}").route(web::get().to(get_auction)))
-        .service(resource("/api/v1/auctions/{id}/bids").route(web::post().to(place_bid)))
-        .service(resource("/api/v1/auctions/{id}/events").route(web::get().to(auction_events)));
+        .service(resource("/api/v1/auctions/{id}/events").route(web::get().to(auction_events)))
+        .service(resource("/api/v1/tenders/{id}/auction").route(web::post().to(schedule_auction)));
 }
 
 /// Where an auction stands at the moment of the request.
