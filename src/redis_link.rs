@@ -3,6 +3,9 @@
 //! (a comma-separated list of node URLs). It is created lazily, so the service starts (and
 //! reports not-ready) while Redis is down.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -49,9 +52,37 @@ impl ConnectionLike for RedisConnection {
     }
 }
 
+/// What the connections are opened to.
+enum Target {
+    Single(redis::Client, ConnectionManagerConfig),
+    Cluster(ClusterClient, redis::cluster::ClusterConfig),
+}
+
+impl Target {
+    /// A new lazy connection: it connects (and spawns its driver task on the runtime of
+    /// the caller) on first use, and reconnects by itself.
+    fn open(&self) -> anyhow::Result<RedisConnection> {
+        Ok(match self {
+            Target::Single(client, config) => RedisConnection::Single(
+                ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
+                    .context("setting up the Redis connection")?,
+            ),
+            Target::Cluster(client, config) => RedisConnection::Cluster(
+                client.get_pending_async_connection_with_config(config.clone()),
+            ),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct RedisLink {
-    connection: RedisConnection,
+    target: Arc<Target>,
+    /// One connection per thread that uses the link: each actix worker (a runtime on one
+    /// thread) talks to Redis on a connection whose driver runs on its own thread, so a
+    /// command never waits for another thread to be scheduled to write or read it.
+    by_thread: Arc<Mutex<HashMap<ThreadId, RedisConnection>>>,
+    /// The connection opened at startup (that thread's, and the fallback).
+    first: RedisConnection,
     prefix: String,
 }
 
@@ -63,14 +94,14 @@ impl RedisLink {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .collect();
-        let connection = if nodes.len() > 1 {
+        let target = if nodes.len() > 1 {
             let client = ClusterClient::builder(nodes)
                 .build()
                 .context("REDIS_URL is not a valid list of Redis Cluster nodes")?;
             let config = redis::cluster::ClusterConfig::new()
                 .set_connection_timeout(REDIS_TIMEOUT)
                 .set_response_timeout(REDIS_TIMEOUT);
-            RedisConnection::Cluster(client.get_pending_async_connection_with_config(config))
+            Target::Cluster(client, config)
         } else {
             let client =
                 redis::Client::open(url.trim()).context("REDIS_URL is not a valid Redis URL")?;
@@ -78,24 +109,41 @@ impl RedisLink {
                 .set_connection_timeout(Some(REDIS_TIMEOUT))
                 .set_response_timeout(Some(REDIS_TIMEOUT))
                 .set_number_of_retries(2);
-            RedisConnection::Single(
-                ConnectionManager::new_lazy_with_config(client, config)
-                    .context("setting up the Redis connection")?,
-            )
+            Target::Single(client, config)
         };
+        // The first connection now: a setting it refuses is an error at startup.
+        let first = target.open()?;
+        let by_thread = HashMap::from([(std::thread::current().id(), first.clone())]);
         Ok(Self {
-            connection,
+            target: Arc::new(target),
+            by_thread: Arc::new(Mutex::new(by_thread)),
+            first,
             prefix: prefix.to_owned(),
         })
     }
 
-    /// A handle to send commands on (cheap to clone).
+    /// A handle to send commands on (cheap to clone): this thread's connection.
     pub fn connection(&self) -> RedisConnection {
-        self.connection.clone()
+        let mut by_thread = self.by_thread.lock().unwrap_or_else(|p| p.into_inner());
+        let thread = std::thread::current().id();
+        if let Some(connection) = by_thread.get(&thread) {
+            return connection.clone();
+        }
+        // Opening a lazy connection with settings accepted at startup does not fail; if it
+        // ever did, any existing connection still works.
+        let connection = match self.target.open() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "opening a Redis connection for this thread failed");
+                return self.first.clone();
+            }
+        };
+        by_thread.insert(thread, connection.clone());
+        connection
     }
 
     pub fn is_cluster(&self) -> bool {
-        matches!(self.connection, RedisConnection::Cluster(_))
+        matches!(*self.target, Target::Cluster(..))
     }
 
     /// The key for `name` under this instance's prefix.
