@@ -9,7 +9,7 @@
 --   2 price  hash: position -> current price (centavos)
 --   3 at     hash: position -> when that price was given (µs)
 --   4 rfc    hash: RFC -> position
---   5 idem   hash: RFC \n key -> request hash | the first answer
+--   5 idem   hash: RFC \n key -> request hash | the sequence number of the first answer
 --   6 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
 --   7 snap   hash: round -> the round whose start prices follow; position -> price then
 -- ARGV[1] operation: place | close | now ; ARGV[2] now in µs, or "" for Redis server time
@@ -61,12 +61,12 @@ if op == 'init' then
   return {'ok'}
 end
 
-if redis.call('EXISTS', KEYS[1]) == 0 then
+local m = redis.call('HGETALL', KEYS[1])
+if #m == 0 then
   return {'load'}
 end
 
 local now = now_us()
-local m = redis.call('HGETALL', KEYS[1])
 local meta = {}
 for i = 1, #m, 2 do meta[m[i]] = m[i + 1] end
 local start = tonumber(meta.start)
@@ -95,7 +95,12 @@ if key ~= '' then
   if seen then
     local sep = string.find(seen, '|', 1, true)
     if string.sub(seen, 1, sep - 1) ~= hash then return {'no', 'idempotency_conflict', '0'} end
-    return {'replay', string.sub(seen, sep + 1)}
+    -- The first answer is the bid's stream entry (the stream keeps every bid of the
+    -- auction, and is rebuilt from SQL with the rest).
+    local id = string.sub(seen, sep + 1) .. '-1'
+    local entry = redis.call('XRANGE', KEYS[6], id, id)
+    if #entry == 0 then return redis.error_reply('idempotency entry without its bid ' .. id) end
+    return {'replay', entry[1][2][2]}
   end
 end
 
@@ -186,13 +191,14 @@ local seq = tonumber(meta.seq) + 1
 local answer = table.concat({s(seq), bid_id, s(amount), s(now), s(rank),
   s(best), s(new_ends), (new_ends ~= ends) and '1' or '0', rfc, key, hash}, '|')
 redis.call('XADD', KEYS[6], s(seq) .. '-1', 'bid', answer)
-redis.call('HSET', KEYS[1], 'seq', s(seq))
+if new_ends ~= ends then
+  redis.call('HSET', KEYS[1], 'seq', s(seq), 'ends', s(new_ends), 'extn', s(extn + 1))
+else
+  redis.call('HSET', KEYS[1], 'seq', s(seq))
+end
 redis.call('HSET', KEYS[2], s(me), s(amount))
 redis.call('HSET', KEYS[3], s(me), s(now))
-if new_ends ~= ends then
-  redis.call('HSET', KEYS[1], 'ends', s(new_ends), 'extn', s(extn + 1))
-end
 if key ~= '' then
-  redis.call('HSET', KEYS[5], rfc .. '\n' .. key, hash .. '|' .. answer)
+  redis.call('HSET', KEYS[5], rfc .. '\n' .. key, hash .. '|' .. s(seq))
 end
 return {'ok', answer}

@@ -324,7 +324,7 @@ impl RedisEngine {
             .map(|a| {
                 (
                     format!("{}\n{}", a.rfc, a.key),
-                    json!(format!("{}|{}", a.hash, a.format())),
+                    json!(format!("{}|{}", a.hash, a.seq)),
                 )
             })
             .collect();
