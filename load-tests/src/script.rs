@@ -1,6 +1,6 @@
 //! The script scenario: the Redis engine's Lua script (`src/engine/auction.lua`) alone,
 //! called on Redis the way the service calls it for each bid — `EVALSHA` of `place` on
-//! the auction's seven keys, with a bid id, an idempotency key and a request hash — but
+//! the auction's five keys, with a bid id, an idempotency key and a request hash — but
 //! without HTTP, JSON, JWT or the service in between. Every bid is valid (each
 //! connection owns its (auction, participant) pairs and lowers its own price by one
 //! centavo), so each call takes the accepting path: the reads, the writes, the stream
@@ -50,7 +50,7 @@ pub struct Args {
 /// What each auction's keys are, as the service names them.
 fn keys(prefix: &str, auction: usize) -> Vec<String> {
     let tag = format!("{{{prefix}:a:{auction}}}");
-    ["meta", "price", "at", "rfc", "idem", "bids", "snap"]
+    ["meta", "rfc", "idem", "bids", "snap"]
         .iter()
         .map(|k| format!("{tag}:{k}"))
         .collect()
@@ -202,8 +202,9 @@ async fn drive(
         let bid_id = format!("00000000-0000-7000-8000-{:04x}{sent:08x}", c);
         let key = format!("script-{c}-{sent}");
         let hash = format!("{:064x}", u128::from(sent as u32) << 64 | c as u128);
-        let mut args = vec!["EVALSHA".to_owned(), sha.clone(), "7".to_owned()];
-        args.extend(keys(&prefix, a));
+        let keys = keys(&prefix, a);
+        let mut args = vec!["EVALSHA".to_owned(), sha.clone(), keys.len().to_string()];
+        args.extend(keys);
         args.extend([
             "place".to_owned(),
             String::new(),

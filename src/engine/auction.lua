@@ -5,13 +5,13 @@
 -- KEYS (one hash tag per auction, so the script runs unchanged on Redis Cluster):
 --   1 meta   hash: fmt (c|r), start, ends (µs), soft, ext (µs), maxext, extn, rounds,
 --                  turn (µs), dk (a|p), dv (centavos or basis points), mbb (0|1), ceil, n,
---                  seq, closed (0|1)
---   2 price  hash: position -> current price (centavos)
---   3 at     hash: position -> when that price was given (µs)
---   4 rfc    hash: RFC -> position
---   5 idem   hash: RFC \n key -> request hash | the sequence number of the first answer
---   6 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
---   7 snap   hash: round -> the round whose start prices follow; position -> price then
+--                  seq, closed (0|1); and per position (0-based) p<pos> its current price
+--                  (centavos) and t<pos> when it gave it (µs). One hash, so a bid reads the
+--                  whole state with one command and writes it with another.
+--   2 rfc    hash: RFC -> position
+--   3 idem   hash: RFC \n key -> request hash | the sequence number of the first answer
+--   4 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
+--   5 snap   hash: round -> the round whose start prices follow; position -> price then
 -- ARGV[1] operation: place | close | now ; ARGV[2] now in µs, or "" for Redis server time
 
 local op = ARGV[1]
@@ -33,27 +33,33 @@ if op == 'init' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
   local state = cjson.decode(ARGV[3])
   local args = {}
-  for k, v in pairs(state.meta) do table.insert(args, k); table.insert(args, v) end
+  local function put(k, v) table.insert(args, k); table.insert(args, v) end
+  for k, v in pairs(state.meta) do put(k, v) end
+  for pos, v in ipairs(state.prices) do put('p' .. s(pos - 1), v) end
+  for pos, v in ipairs(state.ats) do put('t' .. s(pos - 1), v) end
   redis.call('HSET', KEYS[1], unpack(args))
-  for pos, v in ipairs(state.prices) do redis.call('HSET', KEYS[2], s(pos - 1), v) end
-  for pos, v in ipairs(state.ats) do redis.call('HSET', KEYS[3], s(pos - 1), v) end
-  for pos, v in ipairs(state.rfcs) do redis.call('HSET', KEYS[4], v, s(pos - 1)) end
-  for k, v in pairs(state.idem) do redis.call('HSET', KEYS[5], k, v) end
+  args = {}
+  for pos, v in ipairs(state.rfcs) do put(v, s(pos - 1)) end
+  redis.call('HSET', KEYS[2], unpack(args))
+  args = {}
+  for k, v in pairs(state.idem) do put(k, v) end
+  if #args > 0 then redis.call('HSET', KEYS[3], unpack(args)) end
   if type(state.snap) == 'table' and state.snap.round then
-    redis.call('HSET', KEYS[7], 'round', state.snap.round)
-    for pos, v in ipairs(state.snap.prices) do redis.call('HSET', KEYS[7], s(pos - 1), v) end
+    args = {'round', state.snap.round}
+    for pos, v in ipairs(state.snap.prices) do put(s(pos - 1), v) end
+    redis.call('HSET', KEYS[5], unpack(args))
   end
-  if redis.call('EXISTS', KEYS[6]) == 0 then
+  if redis.call('EXISTS', KEYS[4]) == 0 then
     -- The stream holds every bid of the auction: put back those SQL has (persisted
     -- already, so persisters start after them).
     for _, answer in ipairs(state.bids) do
       local seq = string.sub(answer, 1, string.find(answer, '|', 1, true) - 1)
-      redis.call('XADD', KEYS[6], seq .. '-1', 'bid', answer)
+      redis.call('XADD', KEYS[4], seq .. '-1', 'bid', answer)
     end
-    redis.call('XGROUP', 'CREATE', KEYS[6], 'persisters', '$', 'MKSTREAM')
+    redis.call('XGROUP', 'CREATE', KEYS[4], 'persisters', '$', 'MKSTREAM')
   else
     -- Entries still there may never have been persisted: persisters read them all.
-    pcall(redis.call, 'XGROUP', 'CREATE', KEYS[6], 'persisters', '0')
+    pcall(redis.call, 'XGROUP', 'CREATE', KEYS[4], 'persisters', '0')
   end
   if state.meta.closed == '1' then
     for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], 86400000) end
@@ -91,30 +97,30 @@ end
 local rfc, amount, bid_id, key, hash = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 
 if key ~= '' then
-  local seen = redis.call('HGET', KEYS[5], rfc .. '\n' .. key)
+  local seen = redis.call('HGET', KEYS[3], rfc .. '\n' .. key)
   if seen then
     local sep = string.find(seen, '|', 1, true)
     if string.sub(seen, 1, sep - 1) ~= hash then return {'no', 'idempotency_conflict', '0'} end
     -- The first answer is the bid's stream entry (the stream keeps every bid of the
     -- auction, and is rebuilt from SQL with the rest).
     local id = string.sub(seen, sep + 1) .. '-1'
-    local entry = redis.call('XRANGE', KEYS[6], id, id)
+    local entry = redis.call('XRANGE', KEYS[4], id, id)
     if #entry == 0 then return redis.error_reply('idempotency entry without its bid ' .. id) end
     return {'replay', entry[1][2][2]}
   end
 end
 
-local me = redis.call('HGET', KEYS[4], rfc)
+local me = redis.call('HGET', KEYS[2], rfc)
 if not me then return {'no', 'not_a_participant', '0'} end
 me = tonumber(me)
 if now < start then return {'no', 'auction_not_open', '0'} end
 if meta.closed == '1' or now >= ends then return {'no', 'auction_closed', '0'} end
 
 local prices, ats = {}, {}
-local p = redis.call('HGETALL', KEYS[2])
-for i = 1, #p, 2 do prices[tonumber(p[i])] = tonumber(p[i + 1]) end
-local a = redis.call('HGETALL', KEYS[3])
-for i = 1, #a, 2 do ats[tonumber(a[i])] = tonumber(a[i + 1]) end
+for pos = 0, n - 1 do
+  prices[pos] = tonumber(meta['p' .. pos])
+  ats[pos] = tonumber(meta['t' .. pos])
+end
 
 if meta.fmt == 'r' then
   local turn = tonumber(meta.turn)
@@ -124,15 +130,18 @@ if meta.fmt == 'r' then
   -- The turn order follows the prices as the round began: snapshot them at the round's
   -- first call (every earlier bid came before the round started).
   local snap = {}
-  if redis.call('HGET', KEYS[7], 'round') ~= s(round) then
+  local saved = {}
+  local sn = redis.call('HGETALL', KEYS[5])
+  for i = 1, #sn, 2 do saved[sn[i]] = sn[i + 1] end
+  if saved.round ~= s(round) then
     local args = {'round', s(round)}
     for pos = 0, n - 1 do
       snap[pos] = prices[pos]
       table.insert(args, s(pos)); table.insert(args, s(prices[pos]))
     end
-    redis.call('HSET', KEYS[7], unpack(args))
+    redis.call('HSET', KEYS[5], unpack(args))
   else
-    for pos = 0, n - 1 do snap[pos] = tonumber(redis.call('HGET', KEYS[7], s(pos))) end
+    for pos = 0, n - 1 do snap[pos] = tonumber(saved[s(pos)]) end
   end
   local order = {}
   for pos = 0, n - 1 do order[pos + 1] = pos end
@@ -190,15 +199,14 @@ if amount < best then best = amount end
 local seq = tonumber(meta.seq) + 1
 local answer = table.concat({s(seq), bid_id, s(amount), s(now), s(rank),
   s(best), s(new_ends), (new_ends ~= ends) and '1' or '0', rfc, key, hash}, '|')
-redis.call('XADD', KEYS[6], s(seq) .. '-1', 'bid', answer)
+redis.call('XADD', KEYS[4], s(seq) .. '-1', 'bid', answer)
 if new_ends ~= ends then
-  redis.call('HSET', KEYS[1], 'seq', s(seq), 'ends', s(new_ends), 'extn', s(extn + 1))
+  redis.call('HSET', KEYS[1], 'seq', s(seq), 'p' .. me, s(amount), 't' .. me, s(now),
+    'ends', s(new_ends), 'extn', s(extn + 1))
 else
-  redis.call('HSET', KEYS[1], 'seq', s(seq))
+  redis.call('HSET', KEYS[1], 'seq', s(seq), 'p' .. me, s(amount), 't' .. me, s(now))
 end
-redis.call('HSET', KEYS[2], s(me), s(amount))
-redis.call('HSET', KEYS[3], s(me), s(now))
 if key ~= '' then
-  redis.call('HSET', KEYS[5], rfc .. '\n' .. key, hash .. '|' .. s(seq))
+  redis.call('HSET', KEYS[3], rfc .. '\n' .. key, hash .. '|' .. s(seq))
 end
 return {'ok', answer}

@@ -17,7 +17,9 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamRangeReply, StreamReadReply};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
+};
 use serde_json::json;
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
@@ -41,6 +43,16 @@ const PERSIST_INTERVAL: Duration = Duration::from_millis(250);
 const SWEEP_INTERVAL: Duration = Duration::from_secs(2);
 /// Entries read per stream per pass.
 const BATCH: usize = 500;
+/// Bids a persister writes in one transaction (read from as many auctions as it takes).
+const WRITE_BATCH: usize = 5_000;
+
+/// What a persister's pass did: entries written and acknowledged, and the auctions to
+/// read again soon (more entries waiting, or a failure).
+#[derive(Debug, Default)]
+struct Persisted {
+    written: usize,
+    again: Vec<Uuid>,
+}
 
 /// One accepted bid as the script writes it: `seq|bid id|amount|at µs|rank|best|ends µs|
 /// extended|rfc|idempotency key|request hash`.
@@ -174,9 +186,16 @@ impl RedisEngine {
         }
     }
 
-    fn keys(&self, id: Uuid) -> [String; 7] {
+    /// The auction's keys, in the order the script takes them (`auction.lua`).
+    fn keys(&self, id: Uuid) -> [String; 5] {
         let tag = format!("{{{}}}", self.link.key(&format!("a:{id}")));
-        ["meta", "price", "at", "rfc", "idem", "bids", "snap"].map(|k| format!("{tag}:{k}"))
+        ["meta", "rfc", "idem", "bids", "snap"].map(|k| format!("{tag}:{k}"))
+    }
+
+    /// The auction's stream of accepted bids.
+    fn stream_key(&self, id: Uuid) -> String {
+        let [_, _, _, bids, _] = self.keys(id);
+        bids
     }
 
     fn now_arg(&self) -> String {
@@ -443,7 +462,7 @@ impl RedisEngine {
     async fn stream(&self, id: Uuid) -> anyhow::Result<Vec<Answer>> {
         let mut conn = self.link.connection();
         let reply: StreamRangeReply = redis::cmd("XRANGE")
-            .arg(&self.keys(id)[5])
+            .arg(self.stream_key(id))
             .arg("-")
             .arg("+")
             .query_async(&mut conn)
@@ -550,14 +569,12 @@ impl RedisEngine {
             .iter()
             .map(|a| a.new_bid(&record))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        for chunk in batch.chunks(BATCH) {
-            auctions::insert_bids(&self.db, chunk).await?;
-        }
+        auctions::insert_bids(&self.db, &batch).await?;
         if !answers.is_empty() {
             let ids: Vec<String> = answers.iter().map(|a| format!("{}-1", a.seq)).collect();
             let mut conn = self.link.connection();
             let _: redis::RedisResult<i64> = redis::cmd("XACK")
-                .arg(&self.keys(id)[5])
+                .arg(self.stream_key(id))
                 .arg(GROUP)
                 .arg(&ids)
                 .query_async(&mut conn)
@@ -593,20 +610,12 @@ impl RedisEngine {
                 std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|p| p.into_inner()))
                     .into_iter()
                     .collect();
-            for id in dirty {
-                let again = match self.persist_auction(id, false).await {
-                    Ok(read) => read >= BATCH,
-                    Err(e) => {
-                        tracing::warn!(auction_id = %id, error = %format!("{e:#}"), "persisting an auction's bids failed; retrying");
-                        true
-                    }
-                };
-                if again {
-                    self.dirty
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(id);
-                }
+            let again = self.persist(dirty, false).await.again;
+            if !again.is_empty() {
+                self.dirty
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(again);
             }
             if last_sweep.elapsed() >= SWEEP_INTERVAL {
                 last_sweep = tokio::time::Instant::now();
@@ -627,25 +636,51 @@ impl RedisEngine {
             .all(&self.db)
             .await
             .context("listing open auctions")?;
-        let mut written = 0;
-        for id in open {
-            // One auction's trouble never holds back the others.
-            match self.persist_auction(id, true).await {
-                Ok(n) => written += n,
-                Err(e) => tracing::warn!(
-                    auction_id = %id,
-                    error = %format!("{e:#}"),
-                    "persisting an auction's bids failed; retrying"
-                ),
-            }
-        }
-        Ok(written)
+        Ok(self.persist(open, true).await.written)
     }
 
-    /// Persists one auction's new entries (and, with `claim`, those a dead persister left
-    /// pending); returns how many entries it read.
-    async fn persist_auction(&self, id: Uuid, claim: bool) -> anyhow::Result<usize> {
-        let stream = self.keys(id)[5].clone();
+    /// Persists the new entries of these auctions' streams (and, with `claim`, those a
+    /// dead persister left pending): reads each stream, writes the bids of many auctions
+    /// in one transaction (one commit, not one per auction), then acknowledges them. One
+    /// auction's trouble never holds back the others; a failed write leaves its entries
+    /// pending, for the sweep to claim again.
+    async fn persist(&self, ids: Vec<Uuid>, claim: bool) -> Persisted {
+        let mut done = Persisted::default();
+        let mut batch: Vec<(Uuid, Vec<String>, Vec<NewAuctionBid>)> = Vec::new();
+        let mut rows = 0;
+        for id in ids {
+            match self.read_entries(id, claim).await {
+                Ok((entry_ids, bids)) if !entry_ids.is_empty() => {
+                    if entry_ids.len() >= BATCH {
+                        done.again.push(id);
+                    }
+                    rows += bids.len();
+                    batch.push((id, entry_ids, bids));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(auction_id = %id, error = %format!("{e:#}"), "reading an auction's bids failed; retrying");
+                    done.again.push(id);
+                }
+            }
+            if rows >= WRITE_BATCH {
+                self.write_and_ack(std::mem::take(&mut batch), &mut done)
+                    .await;
+                rows = 0;
+            }
+        }
+        self.write_and_ack(batch, &mut done).await;
+        done
+    }
+
+    /// Reads an auction's new stream entries (and, with `claim`, entries idle for
+    /// [`CLAIM_IDLE_MS`] in any persister's hands): their ids and the bids they carry.
+    async fn read_entries(
+        &self,
+        id: Uuid,
+        claim: bool,
+    ) -> anyhow::Result<(Vec<String>, Vec<NewAuctionBid>)> {
+        let stream = self.stream_key(id);
         let mut conn = self.link.connection();
         let claimed: Option<redis::RedisResult<StreamAutoClaimReply>> = if claim {
             Some(
@@ -683,24 +718,56 @@ impl RedisEngine {
             entries.extend(reply.keys.into_iter().flat_map(|k| k.ids));
         }
         if entries.is_empty() {
-            return Ok(0);
+            return Ok((Vec::new(), Vec::new()));
         }
         let record = self.record(id).await.map_err(anyhow::Error::new)?;
-        // One statement per batch: a persister keeps up with thousands of bids a second.
-        let batch = entries
+        let bids = entries
             .iter()
             .map(|entry| entry_answer(entry)?.new_bid(&record))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        auctions::insert_bids(&self.db, &batch).await?;
-        let acked: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
-        let _: i64 = redis::cmd("XACK")
-            .arg(&stream)
-            .arg(GROUP)
-            .arg(&acked)
-            .query_async(&mut conn)
-            .await
-            .context("acknowledging persisted bids")?;
-        Ok(entries.len())
+        Ok((entries.into_iter().map(|e| e.id).collect(), bids))
+    }
+
+    /// Writes the bids read from several auctions in one transaction, then acknowledges
+    /// each auction's entries.
+    async fn write_and_ack(
+        &self,
+        mut batch: Vec<(Uuid, Vec<String>, Vec<NewAuctionBid>)>,
+        done: &mut Persisted,
+    ) {
+        if batch.is_empty() {
+            return;
+        }
+        let bids: Vec<NewAuctionBid> = batch
+            .iter_mut()
+            .flat_map(|(_, _, b)| std::mem::take(b))
+            .collect();
+        let written = async {
+            let txn = self.db.begin().await?;
+            auctions::insert_bids(&txn, &bids).await?;
+            txn.commit().await?;
+            anyhow::Ok(())
+        }
+        .await;
+        if let Err(e) = written {
+            tracing::warn!(auctions = batch.len(), error = %format!("{e:#}"), "writing auction bids to SQL failed; the sweep claims them again");
+            done.again.extend(batch.iter().map(|(id, _, _)| *id));
+            return;
+        }
+        let mut conn = self.link.connection();
+        for (id, entry_ids, _) in batch {
+            done.written += entry_ids.len();
+            let acked: redis::RedisResult<i64> = redis::cmd("XACK")
+                .arg(self.stream_key(id))
+                .arg(GROUP)
+                .arg(&entry_ids)
+                .query_async(&mut conn)
+                .await;
+            // In SQL already: unacknowledged, they are written again (a no-op) later.
+            if let Err(e) = acked {
+                tracing::warn!(auction_id = %id, error = %e, "acknowledging persisted bids failed");
+            }
+        }
     }
 
     /// Drops an auction's live state from Redis, as a Redis restarted empty would; the next

@@ -2,6 +2,8 @@
 //! accepted auction bid (written once, by its sequence number), and the close, which
 //! records the final prices and ranks that the award reads.
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -321,45 +323,51 @@ pub async fn insert_bid(conn: &impl ConnectionTrait, bid: &NewAuctionBid) -> any
     Ok(insert_bids(conn, std::slice::from_ref(bid)).await? > 0)
 }
 
-/// Writes a batch of accepted bids of one auction in one statement (a persister's pass);
-/// those already there are skipped. Returns how many rows were written.
+/// The most rows one INSERT carries (11 bind parameters each: well inside PostgreSQL's
+/// 65,535 and SQLite's 32,766).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Writes accepted bids (of one auction or of many) in as few statements as the rows
+/// allow; those already there are skipped. An auction whose bids moved its end (soft
+/// close) gets its latest end. Returns how many rows were written. Run it inside a
+/// transaction to write the whole batch at once.
 pub async fn insert_bids(
     conn: &impl ConnectionTrait,
     bids: &[NewAuctionBid],
 ) -> anyhow::Result<u64> {
-    let Some(first) = bids.first() else {
-        return Ok(0);
-    };
-    let written =
-        auction_bid::Entity::insert_many(bids.iter().map(|bid| auction_bid::ActiveModel {
-            id: Set(bid.id),
-            auction_id: Set(bid.auction_id),
-            seq: Set(bid.seq),
-            rfc: Set(bid.rfc.clone()),
-            amount_centavos: Set(bid.accepted.amount.centavos()),
-            placed_at: Set(bid.accepted.at),
-            rank: Set(i32::try_from(bid.accepted.rank).unwrap_or(i32::MAX)),
-            best_centavos: Set(bid.accepted.best.centavos()),
-            ends_at: Set(bid.accepted.ends_at),
-            idempotency_key: Set(bid.idempotency_key.clone()),
-            request_sha256: Set(bid.request_sha256.clone()),
-        }))
-        .on_conflict(OnConflict::new().do_nothing().to_owned())
-        .exec_without_returning(conn)
-        .await
-        .context("writing auction bids")?;
-    if let Some(end) = bids
-        .iter()
-        .filter(|b| b.accepted.extended)
-        .map(|b| b.accepted.ends_at)
-        .max()
-    {
+    let mut written = 0;
+    for chunk in bids.chunks(ROWS_PER_INSERT) {
+        written +=
+            auction_bid::Entity::insert_many(chunk.iter().map(|bid| auction_bid::ActiveModel {
+                id: Set(bid.id),
+                auction_id: Set(bid.auction_id),
+                seq: Set(bid.seq),
+                rfc: Set(bid.rfc.clone()),
+                amount_centavos: Set(bid.accepted.amount.centavos()),
+                placed_at: Set(bid.accepted.at),
+                rank: Set(i32::try_from(bid.accepted.rank).unwrap_or(i32::MAX)),
+                best_centavos: Set(bid.accepted.best.centavos()),
+                ends_at: Set(bid.accepted.ends_at),
+                idempotency_key: Set(bid.idempotency_key.clone()),
+                request_sha256: Set(bid.request_sha256.clone()),
+            }))
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .exec_without_returning(conn)
+            .await
+            .context("writing auction bids")?;
+    }
+    let mut ends: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+    for bid in bids.iter().filter(|b| b.accepted.extended) {
+        let end = ends.entry(bid.auction_id).or_insert(bid.accepted.ends_at);
+        *end = (*end).max(bid.accepted.ends_at);
+    }
+    for (auction_id, end) in ends {
         auction::Entity::update_many()
             .col_expr(
                 auction::Column::EndsAt,
                 sea_orm::sea_query::Expr::value(end),
             )
-            .filter(auction::Column::Id.eq(first.auction_id))
+            .filter(auction::Column::Id.eq(auction_id))
             .filter(auction::Column::Status.eq(SCHEDULED))
             .filter(auction::Column::EndsAt.lt(end))
             .exec(conn)
