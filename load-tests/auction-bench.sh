@@ -284,7 +284,7 @@ if wanted redis_benchmark; then
   log "baseline: redis-benchmark, EVALSHA of the script's place on one loaded auction"
   SHA=$(redis-cli -p "$REDIS_PORT" SCRIPT LOAD "$(cat src/engine/auction.lua)")
   KEYS=()
-  for k in meta rfc idem bids snap; do KEYS+=("{bench-rb:a:1}:$k"); done
+  for k in meta idem bids snap; do KEYS+=("{bench-rb:a:1}:$k"); done
   redis-cli -p "$REDIS_PORT" DEL "${KEYS[@]}" >/dev/null
   NOW_US=$(python3 -c 'import time; print(int(time.time() * 1e6))')
   PAYLOAD=$(python3 -c 'import json,sys; now=int(sys.argv[1]); print(json.dumps({
@@ -293,11 +293,11 @@ if wanted redis_benchmark; then
              "ceil": "100000000", "n": "2", "seq": "0", "closed": "0"},
     "prices": ["90000000", "90100000"], "ats": [str(now - 2 * 10**6)] * 2,
     "rfcs": ["LCA000101A1A", "LCA000102A1B"], "idem": {}, "snap": None, "bids": []}))' "$NOW_US")
-  redis-cli -p "$REDIS_PORT" EVALSHA "$SHA" 5 "${KEYS[@]}" init "" "$PAYLOAD" >/dev/null
+  redis-cli -p "$REDIS_PORT" EVALSHA "$SHA" 4 "${KEYS[@]}" init "" "$PAYLOAD" >/dev/null
   # A fixed amount: the first call is accepted; every later one is refused
   # (decrement_too_small) after the same reads, without writing.
   redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONNECTIONS" -n "$RB_REQUESTS" \
-    EVALSHA "$SHA" 5 "${KEYS[@]}" place "" LCA000101A1A 89999999 \
+    EVALSHA "$SHA" 4 "${KEYS[@]}" place "" LCA000101A1A 89999999 \
     00000000-0000-7000-8000-000000000001 bench-key 0000000000000000000000000000000000000000000000000000000000000000 \
     2>&1 | tr '\r' '\n' | grep -v '^EVALSHA.*rps=' | tee "$WORK/redis-benchmark.txt"
   RB_ACCEPTED=$(redis-cli -p "$REDIS_PORT" HGET "{bench-rb:a:1}:meta" seq)

@@ -1,6 +1,6 @@
 //! The script scenario: the Redis engine's Lua script (`src/engine/auction.lua`) alone,
 //! called on Redis the way the service calls it for each bid — `EVALSHA` of `place` on
-//! the auction's five keys, with a bid id, an idempotency key and a request hash — but
+//! the auction's four keys, with a bid id, an idempotency key and a request hash — but
 //! without HTTP, JSON, JWT or the service in between. Every bid is valid (each
 //! connection owns its (auction, participant) pairs and lowers its own price by one
 //! centavo), so each call takes the accepting path: the reads, the writes, the stream
@@ -50,7 +50,7 @@ pub struct Args {
 /// What each auction's keys are, as the service names them.
 fn keys(prefix: &str, auction: usize) -> Vec<String> {
     let tag = format!("{{{prefix}:a:{auction}}}");
-    ["meta", "rfc", "idem", "bids", "snap"]
+    ["meta", "idem", "bids", "snap"]
         .iter()
         .map(|k| format!("{tag}:{k}"))
         .collect()

@@ -5,13 +5,14 @@
 -- KEYS (one hash tag per auction, so the script runs unchanged on Redis Cluster):
 --   1 meta   hash: fmt (c|r), start, ends (µs), soft, ext (µs), maxext, extn, rounds,
 --                  turn (µs), dk (a|p), dv (centavos or basis points), mbb (0|1), ceil, n,
---                  seq, closed (0|1); and per position (0-based) p<pos> its current price
---                  (centavos) and t<pos> when it gave it (µs). One hash, so a bid reads the
---                  whole state with one command and writes it with another.
---   2 rfc    hash: RFC -> position
---   3 idem   hash: RFC \n key -> request hash | the sequence number of the first answer
---   4 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
---   5 snap   hash: round -> the round whose start prices follow; position -> price then
+--                  seq, closed (0|1); per position (0-based) p<pos> its current price
+--                  (centavos) and t<pos> when it gave it (µs); per participant r<RFC> its
+--                  position. One hash, so a bid reads the whole state with one command and
+--                  writes it with another.
+--   2 idem   hash: RFC \n key -> the sequence number of the bid it answered (the stream
+--                  entry holds the answer and the request hash)
+--   3 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
+--   4 snap   hash: round -> the round whose start prices follow; position -> price then
 -- ARGV[1] operation: place | close | now ; ARGV[2] now in µs, or "" for Redis server time
 
 local op = ARGV[1]
@@ -37,29 +38,27 @@ if op == 'init' then
   for k, v in pairs(state.meta) do put(k, v) end
   for pos, v in ipairs(state.prices) do put('p' .. s(pos - 1), v) end
   for pos, v in ipairs(state.ats) do put('t' .. s(pos - 1), v) end
+  for pos, v in ipairs(state.rfcs) do put('r' .. v, s(pos - 1)) end
   redis.call('HSET', KEYS[1], unpack(args))
   args = {}
-  for pos, v in ipairs(state.rfcs) do put(v, s(pos - 1)) end
-  redis.call('HSET', KEYS[2], unpack(args))
-  args = {}
   for k, v in pairs(state.idem) do put(k, v) end
-  if #args > 0 then redis.call('HSET', KEYS[3], unpack(args)) end
+  if #args > 0 then redis.call('HSET', KEYS[2], unpack(args)) end
   if type(state.snap) == 'table' and state.snap.round then
     args = {'round', state.snap.round}
     for pos, v in ipairs(state.snap.prices) do put(s(pos - 1), v) end
-    redis.call('HSET', KEYS[5], unpack(args))
+    redis.call('HSET', KEYS[4], unpack(args))
   end
-  if redis.call('EXISTS', KEYS[4]) == 0 then
+  if redis.call('EXISTS', KEYS[3]) == 0 then
     -- The stream holds every bid of the auction: put back those SQL has (persisted
     -- already, so persisters start after them).
     for _, answer in ipairs(state.bids) do
       local seq = string.sub(answer, 1, string.find(answer, '|', 1, true) - 1)
-      redis.call('XADD', KEYS[4], seq .. '-1', 'bid', answer)
+      redis.call('XADD', KEYS[3], seq .. '-1', 'bid', answer)
     end
-    redis.call('XGROUP', 'CREATE', KEYS[4], 'persisters', '$', 'MKSTREAM')
+    redis.call('XGROUP', 'CREATE', KEYS[3], 'persisters', '$', 'MKSTREAM')
   else
     -- Entries still there may never have been persisted: persisters read them all.
-    pcall(redis.call, 'XGROUP', 'CREATE', KEYS[4], 'persisters', '0')
+    pcall(redis.call, 'XGROUP', 'CREATE', KEYS[3], 'persisters', '0')
   end
   if state.meta.closed == '1' then
     for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], 86400000) end
@@ -97,20 +96,20 @@ end
 local rfc, amount, bid_id, key, hash = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 
 if key ~= '' then
-  local seen = redis.call('HGET', KEYS[3], rfc .. '\n' .. key)
+  local seen = redis.call('HGET', KEYS[2], rfc .. '\n' .. key)
   if seen then
-    local sep = string.find(seen, '|', 1, true)
-    if string.sub(seen, 1, sep - 1) ~= hash then return {'no', 'idempotency_conflict', '0'} end
     -- The first answer is the bid's stream entry (the stream keeps every bid of the
-    -- auction, and is rebuilt from SQL with the rest).
-    local id = string.sub(seen, sep + 1) .. '-1'
-    local entry = redis.call('XRANGE', KEYS[4], id, id)
+    -- auction, and is rebuilt from SQL with the rest); its last field is the request hash.
+    local id = seen .. '-1'
+    local entry = redis.call('XRANGE', KEYS[3], id, id)
     if #entry == 0 then return redis.error_reply('idempotency entry without its bid ' .. id) end
-    return {'replay', entry[1][2][2]}
+    local first = entry[1][2][2]
+    if string.match(first, '|([^|]*)$') ~= hash then return {'no', 'idempotency_conflict', '0'} end
+    return {'replay', first}
   end
 end
 
-local me = redis.call('HGET', KEYS[2], rfc)
+local me = meta['r' .. rfc]
 if not me then return {'no', 'not_a_participant', '0'} end
 me = tonumber(me)
 if now < start then return {'no', 'auction_not_open', '0'} end
@@ -131,7 +130,7 @@ if meta.fmt == 'r' then
   -- first call (every earlier bid came before the round started).
   local snap = {}
   local saved = {}
-  local sn = redis.call('HGETALL', KEYS[5])
+  local sn = redis.call('HGETALL', KEYS[4])
   for i = 1, #sn, 2 do saved[sn[i]] = sn[i + 1] end
   if saved.round ~= s(round) then
     local args = {'round', s(round)}
@@ -139,7 +138,7 @@ if meta.fmt == 'r' then
       snap[pos] = prices[pos]
       table.insert(args, s(pos)); table.insert(args, s(prices[pos]))
     end
-    redis.call('HSET', KEYS[5], unpack(args))
+    redis.call('HSET', KEYS[4], unpack(args))
   else
     for pos = 0, n - 1 do snap[pos] = tonumber(saved[s(pos)]) end
   end
@@ -196,17 +195,18 @@ end
 if amount < best then best = amount end
 
 -- The stream entry first: if it fails (say, an id out of order), nothing else was written.
-local seq = tonumber(meta.seq) + 1
-local answer = table.concat({s(seq), bid_id, s(amount), s(now), s(rank),
+local seq = s(tonumber(meta.seq) + 1)
+local amount_s, now_s = s(amount), s(now)
+local answer = table.concat({seq, bid_id, amount_s, now_s, s(rank),
   s(best), s(new_ends), (new_ends ~= ends) and '1' or '0', rfc, key, hash}, '|')
-redis.call('XADD', KEYS[4], s(seq) .. '-1', 'bid', answer)
+redis.call('XADD', KEYS[3], seq .. '-1', 'bid', answer)
 if new_ends ~= ends then
-  redis.call('HSET', KEYS[1], 'seq', s(seq), 'p' .. me, s(amount), 't' .. me, s(now),
+  redis.call('HSET', KEYS[1], 'seq', seq, 'p' .. me, amount_s, 't' .. me, now_s,
     'ends', s(new_ends), 'extn', s(extn + 1))
 else
-  redis.call('HSET', KEYS[1], 'seq', s(seq), 'p' .. me, s(amount), 't' .. me, s(now))
+  redis.call('HSET', KEYS[1], 'seq', seq, 'p' .. me, amount_s, 't' .. me, now_s)
 end
 if key ~= '' then
-  redis.call('HSET', KEYS[3], rfc .. '\n' .. key, hash .. '|' .. s(seq))
+  redis.call('HSET', KEYS[2], rfc .. '\n' .. key, seq)
 end
 return {'ok', answer}

@@ -187,14 +187,14 @@ impl RedisEngine {
     }
 
     /// The auction's keys, in the order the script takes them (`auction.lua`).
-    fn keys(&self, id: Uuid) -> [String; 5] {
+    fn keys(&self, id: Uuid) -> [String; 4] {
         let tag = format!("{{{}}}", self.link.key(&format!("a:{id}")));
-        ["meta", "rfc", "idem", "bids", "snap"].map(|k| format!("{tag}:{k}"))
+        ["meta", "idem", "bids", "snap"].map(|k| format!("{tag}:{k}"))
     }
 
     /// The auction's stream of accepted bids.
     fn stream_key(&self, id: Uuid) -> String {
-        let [_, _, _, bids, _] = self.keys(id);
+        let [_, _, bids, _] = self.keys(id);
         bids
     }
 
@@ -340,12 +340,7 @@ impl RedisEngine {
         let idem: serde_json::Map<String, serde_json::Value> = answers
             .iter()
             .filter(|a| !a.key.is_empty())
-            .map(|a| {
-                (
-                    format!("{}\n{}", a.rfc, a.key),
-                    json!(format!("{}|{}", a.hash, a.seq)),
-                )
-            })
+            .map(|a| (format!("{}\n{}", a.rfc, a.key), json!(a.seq.to_string())))
             .collect();
         let payload = json!({
             "meta": meta,
