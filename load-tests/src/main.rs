@@ -74,7 +74,9 @@ pub fn require_loopback(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::main]
+/// One thread: the generator shares the machine with what it measures, and a second
+/// thread would only add context switches (it needs a fraction of one core).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.scenario {
