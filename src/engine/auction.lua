@@ -6,7 +6,7 @@
 --   1 meta   hash: fmt (c|r), start, ends (µs), soft, ext (µs), maxext, extn, rounds,
 --                  turn (µs), dk (a|p), dv (centavos or basis points), mbb (0|1), ceil, n,
 --                  seq, closed (0|1); per position (0-based) p<pos> its current price
---                  (centavos) and t<pos> when it gave it (µs); per participant r<RFC> its
+--                  (centavos) and t<pos> when it gave it (µs); per participant r:<RFC> its
 --                  position. One hash, so a bid reads the whole state with one command and
 --                  writes it with another.
 --   2 idem   hash: RFC \n key -> the sequence number of the bid it answered (the stream
@@ -38,7 +38,7 @@ if op == 'init' then
   for k, v in pairs(state.meta) do put(k, v) end
   for pos, v in ipairs(state.prices) do put('p' .. s(pos - 1), v) end
   for pos, v in ipairs(state.ats) do put('t' .. s(pos - 1), v) end
-  for pos, v in ipairs(state.rfcs) do put('r' .. v, s(pos - 1)) end
+  for pos, v in ipairs(state.rfcs) do put('r:' .. v, s(pos - 1)) end
   redis.call('HSET', KEYS[1], unpack(args))
   args = {}
   for k, v in pairs(state.idem) do put(k, v) end
@@ -109,7 +109,7 @@ if key ~= '' then
   end
 end
 
-local me = meta['r' .. rfc]
+local me = meta['r:' .. rfc]
 if not me then return {'no', 'not_a_participant', '0'} end
 me = tonumber(me)
 if now < start then return {'no', 'auction_not_open', '0'} end
