@@ -564,17 +564,8 @@ impl RedisEngine {
             .iter()
             .map(|a| a.new_bid(&record))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        auctions::insert_bids(&self.db, &batch).await?;
-        if !answers.is_empty() {
-            let ids: Vec<String> = answers.iter().map(|a| format!("{}-1", a.seq)).collect();
-            let mut conn = self.link.connection();
-            let _: redis::RedisResult<i64> = redis::cmd("XACK")
-                .arg(self.stream_key(id))
-                .arg(GROUP)
-                .arg(&ids)
-                .query_async(&mut conn)
-                .await;
-        }
+        let ids: Vec<String> = answers.iter().map(|a| format!("{}-1", a.seq)).collect();
+        self.write_and_ack(vec![(id, ids, batch)]).await?;
         Ok(())
     }
 
@@ -659,13 +650,30 @@ impl RedisEngine {
                 }
             }
             if rows >= WRITE_BATCH {
-                self.write_and_ack(std::mem::take(&mut batch), &mut done)
+                self.write_batch(std::mem::take(&mut batch), &mut done)
                     .await;
                 rows = 0;
             }
         }
-        self.write_and_ack(batch, &mut done).await;
+        self.write_batch(batch, &mut done).await;
         done
+    }
+
+    /// [`Self::write_and_ack`] for a persister's pass: a failed write is logged and its
+    /// auctions read again (their entries stay pending, for the sweep to claim).
+    async fn write_batch(
+        &self,
+        batch: Vec<(Uuid, Vec<String>, Vec<NewAuctionBid>)>,
+        done: &mut Persisted,
+    ) {
+        let ids: Vec<Uuid> = batch.iter().map(|(id, _, _)| *id).collect();
+        match self.write_and_ack(batch).await {
+            Ok(written) => done.written += written,
+            Err(e) => {
+                tracing::warn!(auctions = ids.len(), error = %format!("{e:#}"), "writing auction bids to SQL failed; the sweep claims them again");
+                done.again.extend(ids);
+            }
+        }
     }
 
     /// Reads an auction's new stream entries (and, with `claim`, entries idle for
@@ -723,46 +731,42 @@ impl RedisEngine {
         Ok((entries.into_iter().map(|e| e.id).collect(), bids))
     }
 
-    /// Writes the bids read from several auctions in one transaction, then acknowledges
-    /// each auction's entries.
+    /// Writes the bids read from one or several auctions in one transaction, then
+    /// acknowledges each auction's stream entries; returns how many entries it wrote.
+    /// An acknowledgement that fails is only logged: the entries are in SQL, and writing
+    /// them again later is a no-op.
     async fn write_and_ack(
         &self,
         mut batch: Vec<(Uuid, Vec<String>, Vec<NewAuctionBid>)>,
-        done: &mut Persisted,
-    ) {
+    ) -> anyhow::Result<usize> {
         if batch.is_empty() {
-            return;
+            return Ok(0);
         }
         let bids: Vec<NewAuctionBid> = batch
             .iter_mut()
             .flat_map(|(_, _, b)| std::mem::take(b))
             .collect();
-        let written = async {
-            let txn = self.db.begin().await?;
-            auctions::insert_bids(&txn, &bids).await?;
-            txn.commit().await?;
-            anyhow::Ok(())
-        }
-        .await;
-        if let Err(e) = written {
-            tracing::warn!(auctions = batch.len(), error = %format!("{e:#}"), "writing auction bids to SQL failed; the sweep claims them again");
-            done.again.extend(batch.iter().map(|(id, _, _)| *id));
-            return;
-        }
+        let txn = self.db.begin().await?;
+        auctions::insert_bids(&txn, &bids).await?;
+        txn.commit().await?;
         let mut conn = self.link.connection();
+        let mut written = 0;
         for (id, entry_ids, _) in batch {
-            done.written += entry_ids.len();
+            if entry_ids.is_empty() {
+                continue;
+            }
+            written += entry_ids.len();
             let acked: redis::RedisResult<i64> = redis::cmd("XACK")
                 .arg(self.stream_key(id))
                 .arg(GROUP)
                 .arg(&entry_ids)
                 .query_async(&mut conn)
                 .await;
-            // In SQL already: unacknowledged, they are written again (a no-op) later.
             if let Err(e) = acked {
                 tracing::warn!(auction_id = %id, error = %e, "acknowledging persisted bids failed");
             }
         }
+        Ok(written)
     }
 
     /// Drops an auction's live state from Redis, as a Redis restarted empty would; the next
