@@ -71,9 +71,16 @@ pub enum Refusal {
     Closed,
     NotYourTurn,
     NotAParticipant,
-    DecrementTooSmall { limit: i64 },
-    AboveCeiling,
-    MustBeatBest { best: i64 },
+    DecrementTooSmall {
+        limit: i64,
+    },
+    AboveCeiling {
+        ceiling: i64,
+    },
+    /// `best` is the price to beat; `None` where the auction's visibility hides it.
+    MustBeatBest {
+        best: Option<i64>,
+    },
 }
 
 impl Refusal {
@@ -84,8 +91,17 @@ impl Refusal {
             Refusal::NotYourTurn => "not_your_turn",
             Refusal::NotAParticipant => "not_a_participant",
             Refusal::DecrementTooSmall { .. } => "decrement_too_small",
-            Refusal::AboveCeiling => "above_ceiling",
+            Refusal::AboveCeiling { .. } => "above_ceiling",
             Refusal::MustBeatBest { .. } => "must_beat_best",
+        }
+    }
+
+    /// The refusal as a bidder may be told it: the best price only where the auction's
+    /// visibility shows it.
+    pub fn as_seen(self, shows_best: bool) -> Self {
+        match self {
+            Refusal::MustBeatBest { .. } if !shows_best => Refusal::MustBeatBest { best: None },
+            other => other,
         }
     }
 }
@@ -261,6 +277,40 @@ impl Auction {
         (rank_in(&ladder(&prices, &priced_at), viewer), best)
     }
 
+    /// The highest amount `participant` could bid at `now` and have accepted: at most its
+    /// own price minus the least decrement, the ceiling and (when it must beat the best)
+    /// one centavo under the best price. `None` when no bid of its own would be accepted
+    /// now (not open, closed, not its turn, nothing left to lower), or when the amount
+    /// would reveal a best price that `best_visible` says the bidder may not see.
+    pub fn max_next_bid(
+        &self,
+        participant: usize,
+        now: DateTime<Utc>,
+        best_visible: bool,
+    ) -> Option<Money> {
+        let id = self.participants.get(participant)?;
+        let own = self.current.get(participant)?;
+        let mut max = self
+            .rules
+            .decrement
+            .limit(*own)
+            .min(self.rules.ceiling.centavos());
+        if self.rules.must_beat_best {
+            // Whether the best price is below its own limit would itself say something
+            // about a hidden best price: nothing is stated then.
+            if !best_visible {
+                return None;
+            }
+            if let Some(best) = self.best() {
+                max = max.min(best.centavos() - 1);
+            }
+        }
+        let amount = Money::from_centavos(max)
+            .ok()
+            .filter(|m| *m > Money::ZERO)?;
+        self.decide(id, amount, now).ok().map(|a| a.amount)
+    }
+
     /// Checks one bid at `now` without changing anything: the bid as it would be accepted.
     pub fn decide(
         &self,
@@ -283,7 +333,9 @@ impl Auction {
             return Err(Refusal::NotYourTurn);
         }
         if amount > self.rules.ceiling {
-            return Err(Refusal::AboveCeiling);
+            return Err(Refusal::AboveCeiling {
+                ceiling: self.rules.ceiling.centavos(),
+            });
         }
         let limit = self.rules.decrement.limit(self.current[participant]);
         if amount.centavos() > limit {
@@ -292,7 +344,7 @@ impl Auction {
         let best = self.best().unwrap_or(amount);
         if self.rules.must_beat_best && amount >= best {
             return Err(Refusal::MustBeatBest {
-                best: best.centavos(),
+                best: Some(best.centavos()),
             });
         }
         let mut ends_at = self.ends_at;
@@ -511,6 +563,44 @@ mod tests {
     }
 
     #[test]
+    fn the_max_next_bid_is_always_accepted_and_never_states_a_hidden_best() {
+        // A at 90,000, B at 95,000, C at 99,000; the best is A's.
+        let a = continuous(true);
+        // B must beat 90,000: 89,999.99 is the most it may bid, though its own limit is
+        // 94,999.
+        assert_eq!(a.max_next_bid(1, t(10), true), Some(m(89_999)));
+        assert!(a.decide("B", m(89_999), t(10)).is_ok());
+        assert_eq!(
+            a.decide("B", m(90_000), t(10)).map_err(Refusal::code),
+            Err("must_beat_best")
+        );
+        // A holds the best: its own decrement is the limit.
+        assert_eq!(a.max_next_bid(0, t(10), true), Some(m(89_900)));
+        // Hidden best: nothing stated.
+        assert_eq!(a.max_next_bid(1, t(10), false), None);
+        assert_eq!(a.max_next_bid(0, t(10), false), None);
+        // Without must_beat_best the own decrement (and the ceiling) decide.
+        let free = continuous(false);
+        assert_eq!(free.max_next_bid(2, t(10), false), Some(m(98_900)));
+        let mut low = continuous(false);
+        low.rules.ceiling = m(97_000);
+        assert_eq!(low.max_next_bid(2, t(10), false), Some(m(97_000)));
+        // Nothing is accepted before the start or after the end.
+        assert_eq!(free.max_next_bid(0, t(-1), true), None);
+        assert_eq!(free.max_next_bid(0, t(600), true), None);
+        assert_eq!(free.max_next_bid(9, t(10), true), None);
+    }
+
+    #[test]
+    fn refusals_as_seen_hide_a_best_price_the_visibility_hides() {
+        let refusal = Refusal::MustBeatBest { best: Some(9) };
+        assert_eq!(refusal.as_seen(true), refusal);
+        assert_eq!(refusal.as_seen(false), Refusal::MustBeatBest { best: None });
+        let ceiling = Refusal::AboveCeiling { ceiling: 5 };
+        assert_eq!(ceiling.as_seen(false), ceiling);
+    }
+
+    #[test]
     fn ranks_follow_prices_and_the_earlier_price_wins_a_tie() {
         let mut a = continuous(false);
         let first = a.place("B", m(89_000), t(10)).unwrap();
@@ -678,6 +768,37 @@ mod tests {
                 }
                 if let Ok(accepted) = a.place(["A", "B", "C"][who], m(amount), t(at)) {
                     prop_assert_eq!(accepted.rank, a.rank_of(accepted.participant));
+                }
+            }
+        }
+
+        /// Whatever the history, the advertised max_next_bid is accepted, and a centavo more
+        /// is refused (or passes the ceiling).
+        #[test]
+        fn the_max_next_bid_is_the_highest_bid_accepted(
+            attempts in proptest::collection::vec((0usize..3, 0i64..100_000, 0i64..800), 0..40),
+            must_beat_best: bool,
+            in_rounds: bool,
+            probe_at in 0i64..800,
+        ) {
+            let mut a = continuous(must_beat_best);
+            if in_rounds {
+                a = Auction::new(
+                    Rules { format: Format::Rounds { rounds: 4, turn_s: 60 }, ..a.rules.clone() },
+                    vec![("A".into(), m(90_000)), ("B".into(), m(95_000)), ("C".into(), m(99_000))],
+                );
+            }
+            let mut attempts = attempts;
+            attempts.sort_by_key(|(_, _, at)| *at);
+            for (who, amount, at) in attempts {
+                let _ = a.place(["A", "B", "C"][who], m(amount), t(at));
+            }
+            let now = t(probe_at.max(a.bids.last().map_or(0, |b| (b.at - t(0)).num_seconds())));
+            for p in 0..3 {
+                let id = ["A", "B", "C"][p];
+                if let Some(max) = a.max_next_bid(p, now, true) {
+                    prop_assert!(a.decide(id, max, now).is_ok());
+                    prop_assert!(a.decide(id, m(max.centavos() + 1), now).is_err());
                 }
             }
         }

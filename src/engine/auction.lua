@@ -5,7 +5,7 @@
 -- KEYS (one hash tag per auction, so the script runs unchanged on Redis Cluster):
 --   1 meta   hash: fmt (c|r), start, ends (µs), soft, ext (µs), maxext, extn, rounds,
 --                  turn (µs), dk (a|p), dv (centavos or basis points), mbb (0|1), ceil, n,
---                  seq, closed (0|1); per position (0-based) p<pos> its current price
+--                  seq, closed (0|1), halt (1 while a cancellation commits); per position (0-based) p<pos> its current price
 --                  (centavos) and t<pos> when it gave it (µs); per participant r:<RFC> its
 --                  position. One hash, so a bid reads the whole state with one command and
 --                  writes it with another.
@@ -13,7 +13,7 @@
 --                  entry holds the answer and the request hash)
 --   3 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
 --   4 snap   hash: round -> the round whose start prices follow; position -> price then
--- ARGV[1] operation: place | close | now ; ARGV[2] now in µs, or "" for Redis server time
+-- ARGV[1] operation: place | close | now | halt | resume ; ARGV[2] now in µs, or "" for Redis server time
 
 local op = ARGV[1]
 
@@ -82,8 +82,20 @@ if op == 'now' then
   return {'now', s(now), meta.closed, s(ends)}
 end
 
+-- halt: no bid passes from now on (the tender is being cancelled); resume undoes it when
+-- the cancellation did not commit.
+if op == 'halt' then
+  redis.call('HSET', KEYS[1], 'halt', '1')
+  return {'halted', meta.seq}
+end
+if op == 'resume' then
+  redis.call('HDEL', KEYS[1], 'halt')
+  return {'resumed', meta.seq}
+end
+
+-- close: ARGV[3] 'force' closes before the end (the cancellation has committed).
 if op == 'close' then
-  if meta.closed == '1' or now >= ends then
+  if meta.closed == '1' or now >= ends or ARGV[3] == 'force' then
     redis.call('HSET', KEYS[1], 'closed', '1')
     -- SQL holds the final state once persisted; the live keys go after a day.
     for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], 86400000) end
@@ -113,7 +125,7 @@ local me = meta['r:' .. rfc]
 if not me then return {'no', 'not_a_participant', '0'} end
 me = tonumber(me)
 if now < start then return {'no', 'auction_not_open', '0'} end
-if meta.closed == '1' or now >= ends then return {'no', 'auction_closed', '0'} end
+if meta.closed == '1' or meta.halt == '1' or now >= ends then return {'no', 'auction_closed', '0'} end
 
 local prices, ats = {}, {}
 for pos = 0, n - 1 do
@@ -151,7 +163,7 @@ if meta.fmt == 'r' then
   if order[slot + 1] ~= me then return {'no', 'not_your_turn', '0'} end
 end
 
-if amount > tonumber(meta.ceil) then return {'no', 'above_ceiling', '0'} end
+if amount > tonumber(meta.ceil) then return {'no', 'above_ceiling', meta.ceil} end
 
 local current = prices[me]
 local step

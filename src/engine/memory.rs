@@ -129,11 +129,16 @@ impl MemoryEngine {
                 EngineError::Unexpected(anyhow::anyhow!("a replayed bid is missing"))
             });
         }
+        if live.record.is_closed() {
+            // Closed in SQL: at its end, or early with its tender's cancellation.
+            return Err(EngineError::Refused(
+                crate::domain::auction::Refusal::Closed,
+            ));
+        }
         let now = self.clock.now();
-        let accepted = live
-            .state
-            .decide(&bid.rfc, bid.amount, now)
-            .map_err(EngineError::Refused)?;
+        let accepted = live.state.decide(&bid.rfc, bid.amount, now).map_err(|r| {
+            EngineError::Refused(r.as_seen(live.record.settings.visibility.shows_best()))
+        })?;
         let index = live.state.bids.len();
         let new = NewAuctionBid {
             id: Uuid::now_v7(),
@@ -220,6 +225,27 @@ impl MemoryEngine {
         self.forget(id);
         self.changes.remove(id);
         Ok(())
+    }
+
+    /// Closes `id` before its end, for its tender's cancellation: holds the auction's lock
+    /// (no bid is decided meanwhile) while `commit` records the cancellation and the close,
+    /// then reads the auction again from SQL on its next use.
+    pub async fn close_early<T, E: From<EngineError>>(
+        &self,
+        id: Uuid,
+        commit: impl AsyncFnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let slot = self.slot(id);
+        let mut guard = slot.lock().await;
+        let outcome = commit().await;
+        *guard = None;
+        drop(guard);
+        if outcome.is_ok() {
+            self.forget(id);
+            self.changes.notify(id, i64::MAX);
+            self.changes.remove(id);
+        }
+        outcome
     }
 
     pub async fn close_due(&self) -> anyhow::Result<usize> {

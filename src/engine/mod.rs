@@ -154,6 +154,21 @@ impl Engine {
         }
     }
 
+    /// Closes `id` before its end because its tender is cancelled: no bid is accepted
+    /// from the moment this starts; bids accepted before are in SQL before `commit` runs
+    /// (the cancellation, which records the close in the same transaction). If `commit`
+    /// fails the auction goes on as before.
+    pub async fn close_early<T, E: From<EngineError>>(
+        &self,
+        id: Uuid,
+        commit: impl AsyncFnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self {
+            Engine::Memory(m) => m.close_early(id, commit).await,
+            Engine::Redis(r) => r.close_early(id, commit).await,
+        }
+    }
+
     /// Closes every auction whose end has passed; returns how many it closed.
     pub async fn close_due(&self) -> anyhow::Result<usize> {
         match self {

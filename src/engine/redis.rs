@@ -418,13 +418,16 @@ impl RedisEngine {
                     "auction_not_open" => EngineError::Refused(Refusal::NotOpen),
                     "auction_closed" => EngineError::Refused(Refusal::Closed),
                     "not_your_turn" => EngineError::Refused(Refusal::NotYourTurn),
-                    "above_ceiling" => EngineError::Refused(Refusal::AboveCeiling),
+                    "above_ceiling" => {
+                        EngineError::Refused(Refusal::AboveCeiling { ceiling: detail })
+                    }
                     "decrement_too_small" => {
                         EngineError::Refused(Refusal::DecrementTooSmall { limit: detail })
                     }
-                    "must_beat_best" => {
-                        EngineError::Refused(Refusal::MustBeatBest { best: detail })
-                    }
+                    "must_beat_best" => EngineError::Refused(
+                        Refusal::MustBeatBest { best: Some(detail) }
+                            .as_seen(record.settings.visibility.shows_best()),
+                    ),
                     other => EngineError::Unexpected(anyhow::anyhow!(
                         "the auction script refused with {other:?}"
                     )),
@@ -554,6 +557,41 @@ impl RedisEngine {
             self.changes.remove(id);
         }
         sql_snapshot(record, now)
+    }
+
+    /// Closes `id` before its end, for its tender's cancellation: halts it in Redis (no bid
+    /// passes after), writes every accepted bid to SQL, runs `commit` (the cancellation,
+    /// which records the close in SQL), then marks it closed in Redis. When `commit` fails
+    /// the auction takes bids again.
+    pub async fn close_early<T, E: From<EngineError>>(
+        &self,
+        id: Uuid,
+        commit: impl AsyncFnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        let now_arg = self.now_arg();
+        self.run(id, &["halt", &now_arg]).await?;
+        let outcome = match self.drain(id).await {
+            Ok(()) => commit().await,
+            Err(e) => Err(E::from(e)),
+        };
+        match outcome {
+            Ok(value) => {
+                if let Err(e) = self.run(id, &["close", &now_arg, "force"]).await {
+                    // Halted stays halted; SQL says closed, and Redis's keys expire.
+                    tracing::warn!(auction_id = %id, error = %e, "marking a cancelled auction closed in Redis");
+                }
+                self.forget(id);
+                self.changes.notify(id, i64::MAX);
+                self.changes.remove(id);
+                Ok(value)
+            }
+            Err(e) => {
+                if let Err(resume) = self.run(id, &["resume", &now_arg]).await {
+                    tracing::error!(auction_id = %id, error = %resume, "an auction halted for a cancellation that failed could not resume");
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Writes every entry of the auction's stream to SQL and acknowledges it.

@@ -431,9 +431,32 @@ pub async fn close(
     now: DateTime<Utc>,
 ) -> Result<bool, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
+    if !close_in(&txn, id, now, When::Due).await? {
+        return Ok(false);
+    }
+    txn.commit().await.context("committing the close")?;
+    Ok(true)
+}
+
+/// When [`close_in`] closes an auction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Only once its end has passed.
+    Due,
+    /// Now, its end brought forward: its tender was cancelled.
+    Cancelled,
+}
+
+/// Closes an auction inside the caller's transaction (see [`close`]).
+pub async fn close_in(
+    txn: &sea_orm::DatabaseTransaction,
+    id: Uuid,
+    now: DateTime<Utc>,
+    when: When,
+) -> Result<bool, TenderError> {
     let Some(model) = auction::Entity::find_by_id(id)
         .lock_exclusive()
-        .one(&txn)
+        .one(txn)
         .await
         .context("locking the auction")?
     else {
@@ -442,9 +465,12 @@ pub async fn close(
     if model.status == CLOSED {
         return Ok(false);
     }
-    let tender = tenders::lock_for_update(&txn, model.tender_id, None).await?;
-    let record = complete(&txn, model).await?;
-    let state = record.state();
+    let tender = tenders::lock_for_update(txn, model.tender_id, None).await?;
+    let record = complete(txn, model).await?;
+    let mut state = record.state();
+    if when == When::Cancelled && state.ends_at > now {
+        state.ends_at = now;
+    }
     if !state.is_closed(now) {
         return Ok(false);
     }
@@ -466,7 +492,7 @@ pub async fn close(
             )
             .filter(auction_participant::Column::AuctionId.eq(id))
             .filter(auction_participant::Column::Position.eq(participant.position))
-            .exec(&txn)
+            .exec(txn)
             .await
             .context("recording a final price")?;
     }
@@ -474,15 +500,16 @@ pub async fn close(
     active.status = Set(CLOSED.to_owned());
     active.ends_at = Set(state.ends_at);
     active.closed_at = Set(Some(now));
-    active.update(&txn).await.context("closing the auction")?;
+    active.update(txn).await.context("closing the auction")?;
     tenders::record_event(
-        &txn,
+        txn,
         now,
         &Actor::system(),
         "tender.auction_closed",
         tender.tender.id,
         json!({
             "auction_id": id.to_string(),
+            "cause": match when { When::Due => "ended", When::Cancelled => "tender_cancelled" },
             "ended_at": state.ends_at,
             "bids": record.bids.len(),
             "bids_sha256": bids_digest(&record.bids),
@@ -493,7 +520,6 @@ pub async fn close(
         }),
     )
     .await?;
-    txn.commit().await.context("committing the close")?;
-    tracing::info!(auction_id = %id, bids = record.bids.len(), "auction closed");
+    tracing::info!(auction_id = %id, bids = record.bids.len(), ?when, "auction closed");
     Ok(true)
 }

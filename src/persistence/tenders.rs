@@ -1142,6 +1142,10 @@ pub async fn cancel(
         a.closed_at = Set(Some(now));
     })
     .await?;
+    // Its auction, if one runs, closes in the same step (the engine has stopped it).
+    if let Some(auction_id) = super::auctions::id_of_tender(&txn, id).await? {
+        super::auctions::close_in(&txn, auction_id, now, super::auctions::When::Cancelled).await?;
+    }
     record_event(
         &txn,
         now,

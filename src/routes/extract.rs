@@ -128,9 +128,10 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
+                let field = field_name(&path, &message);
                 ApiError::InvalidBody {
-                    field: field_name(&path, &message),
-                    message,
+                    message: explain_time(&field, message),
+                    field,
                 }
             }
             _ => ApiError::MalformedJson(format!("the body is not valid JSON: {inner}")),
@@ -140,6 +141,31 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ApiError::MalformedJson(format!("trailing characters after the JSON value: {e}"))
     })?;
     Ok(value)
+}
+
+/// chrono's parse errors say what went wrong, not what was expected.
+const CHRONO_PARSE_ERRORS: [&str; 7] = [
+    "input is out of range",
+    "no possible date and time matching input",
+    "input is not enough for unique date and time",
+    "input contains invalid characters",
+    "premature end of input",
+    "trailing input",
+    "bad or unsupported format string",
+];
+
+/// A date or time that failed to parse names the expected format: calendar days
+/// (`…_on`, `valid_…`) are `YYYY-MM-DD`, instants RFC 3339.
+fn explain_time(field: &str, message: String) -> String {
+    if !CHRONO_PARSE_ERRORS.iter().any(|e| message.starts_with(e)) {
+        return message;
+    }
+    let name = field.rsplit('.').next().unwrap_or(field);
+    if name.ends_with("_on") || name.starts_with("valid_") {
+        format!("{message}: expected a calendar date, YYYY-MM-DD (e.g. 2026-12-01)")
+    } else {
+        format!("{message}: expected an RFC 3339 date-time (e.g. 2026-12-01T17:00:00Z)")
+    }
 }
 
 /// serde_json appends " at line L column C"; the field path says more to a client.
@@ -230,6 +256,32 @@ mod tests {
             field_of(r#"{"name": "a", "items": [], "extra": 1}"#).as_deref(),
             Some("extra")
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Times {
+        starts_at: chrono::DateTime<chrono::Utc>,
+        ends_on: Option<chrono::NaiveDate>,
+    }
+
+    fn message_of(body: &str) -> String {
+        match parse_json::<Times>(body.as_bytes()) {
+            Err(ApiError::InvalidBody { message, .. }) => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_time_that_fails_to_parse_names_the_expected_format() {
+        for bad in ["2026-12-01 17:00", "tomorrow", "2026-13-01T00:00:00Z"] {
+            let message = message_of(&format!(r#"{{"starts_at": "{bad}"}}"#));
+            assert!(message.contains("RFC 3339"), "{bad}: {message}");
+            assert!(message.contains("2026-12-01T17:00:00Z"), "{message}");
+        }
+        let message =
+            message_of(r#"{"starts_at": "2026-12-01T17:00:00Z", "ends_on": "01/12/2026"}"#);
+        assert!(message.contains("YYYY-MM-DD"), "{message}");
     }
 
     #[test]

@@ -114,6 +114,8 @@ on_every_engine!(
     participants_get_live_updates_filtered_for_them,
     the_sandbox_time_factor_runs_auctions_faster,
     a_refusal_never_states_a_hidden_best_price,
+    the_advertised_max_next_bid_is_accepted_and_refusals_state_visible_limits,
+    cancelling_the_tender_closes_its_auction_at_once,
     a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices,
 );
 
@@ -1271,6 +1273,146 @@ async fn a_refusal_never_states_a_hidden_best_price(kind: Kind) {
         !text.contains("2043200"),
         "the best price stays hidden: {text}"
     );
+}
+
+async fn the_advertised_max_next_bid_is_accepted_and_refusals_state_visible_limits(kind: Kind) {
+    let app = spawn(kind).await;
+    let mut settings = continuous();
+    settings["must_beat_best"] = json!(true);
+    let s = scheduled(&app, settings).await;
+    app.clock.advance(Duration::seconds(10));
+    // C's own limit is 2,102,200.00, but it must beat A's 2,043,200.00.
+    let c_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.c))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(c_view["you"]["max_next_bid"], "2043199.99");
+    // The refusals say the limit the bidder may see.
+    let problem = assert_problem(
+        bid(&app, &s.auction, &s.c, "2043200.00").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "must_beat_best",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("2043200.00"),
+        "{problem}"
+    );
+    let problem = assert_problem(
+        bid(&app, &s.auction, &s.c, "2223420.01").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "above_ceiling",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("2223420.00"),
+        "{problem}"
+    );
+    // The advertised amount is accepted.
+    json_of(
+        bid(&app, &s.auction, &s.c, "2043199.99").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let a_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(a_view["you"]["max_next_bid"], "2042200.00");
+    json_of(
+        bid(&app, &s.auction, &s.a, "2042200.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+
+    // With the best price hidden, no amount that would reveal it is advertised.
+    let app = spawn(kind).await;
+    let mut hidden = continuous();
+    hidden["must_beat_best"] = json!(true);
+    hidden["visibility"] = json!("rank");
+    let s = scheduled(&app, hidden).await;
+    app.clock.advance(Duration::seconds(10));
+    let c_view = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.c))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(c_view["you"]["max_next_bid"], Value::Null, "{c_view}");
+}
+
+async fn cancelling_the_tender_closes_its_auction_at_once(kind: Kind) {
+    let app = spawn(kind).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.c, "2090000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Someone else's officer can't cancel, and that leaves the auction running.
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/cancel", s.tender),
+            Some(&officer(&app, "SSA")),
+            &json!({"reason": "no"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not_your_agency",
+    )
+    .await;
+    json_of(
+        bid(&app, &s.auction, &s.b, "2060000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let cancelled = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/cancel", s.tender),
+            Some(&officer(&app, "SEP")),
+            &json!({"reason": "La necesidad desapareció"}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(cancelled["phase"], "cancelled");
+    // No bid passes after the cancellation, on any instance's engine state.
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CONFLICT,
+        "auction_closed",
+    )
+    .await;
+    let view = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view["status"], "closed", "{view}");
+    assert_eq!(view["history"].as_array().unwrap().len(), 2);
+    let stored = persisted(&app, 2).await;
+    assert_eq!(
+        stored.len(),
+        2,
+        "the bids taken before the cancellation are kept"
+    );
+    let row = auction::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(row.status, "closed");
+    assert!(row.closed_at.is_some());
+    // Still closed after the engine forgets it and reads it again.
+    app.engine
+        .evict(uuid::Uuid::parse_str(&s.auction).unwrap())
+        .await
+        .unwrap();
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "1990000.00").await,
+        StatusCode::CONFLICT,
+        "auction_closed",
+    )
+    .await;
 }
 
 async fn a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices(kind: Kind) {

@@ -71,10 +71,12 @@ pub struct OwnView {
     /// The best price (never who holds it); shown when the visibility includes it.
     #[schema(value_type = Option<String>)]
     pub best_price: Option<Money>,
-    /// The highest amount its next bid may have (own price − least decrement, within the
-    /// ceiling).
-    #[schema(value_type = String)]
-    pub max_next_bid: Money,
+    /// The highest amount a bid of its own would be accepted with now: its price minus the
+    /// least decrement, within the ceiling and, when it must beat the best price, under it.
+    /// `null` when no bid of its own would be accepted now (not started, ended, not its
+    /// turn), and in a `must_beat_best` auction whose visibility hides the best price.
+    #[schema(value_type = Option<String>)]
+    pub max_next_bid: Option<Money>,
     pub bids: Vec<OwnBid>,
 }
 
@@ -268,9 +270,9 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
                 .enumerate()
                 .map(|(r, p)| Rung {
                     rank: r + 1,
-                    rfc: state.participants[p].clone(),
-                    price: prices[p],
-                    sealed_total: state.start_prices[p],
+                    rfc: state.participants.get(p).cloned().unwrap_or_default(),
+                    price: prices.get(p).copied().unwrap_or_default(),
+                    sealed_total: state.start_prices.get(p).copied().unwrap_or_default(),
                     bids: state.bids.iter().filter(|b| b.participant == p).count(),
                 })
                 .collect();
@@ -279,15 +281,12 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
         Viewer::Participant(p) => {
             let (rank, best) = state.view_of(*p, now);
             let visibility = record.settings.visibility;
-            let price = state.prices()[*p];
-            let limit = state.rules.decrement.limit(price).max(0);
+            let price = state.prices().get(*p).copied().unwrap_or_default();
             let you = OwnView {
                 price,
                 rank: visibility.shows_rank().then_some(rank),
                 best_price: visibility.shows_best().then_some(best),
-                max_next_bid: Money::from_centavos(limit)
-                    .unwrap_or_default()
-                    .min(state.rules.ceiling),
+                max_next_bid: state.max_next_bid(*p, now, visibility.shows_best()),
                 bids: state
                     .bids
                     .iter()
@@ -338,6 +337,12 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
     }
 }
 
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        engine_error(error)
+    }
+}
+
 /// Maps an engine refusal to the API's.
 pub fn engine_error(error: EngineError) -> ApiError {
     use crate::domain::auction::Refusal;
@@ -367,12 +372,22 @@ pub fn engine_error(error: EngineError) -> ApiError {
                     Money::from_centavos(limit.max(0)).unwrap_or_default()
                 ),
             ),
-            Refusal::AboveCeiling => (
+            Refusal::AboveCeiling { ceiling } => (
                 Code::AboveCeiling,
-                "the bid is above the auction's ceiling".into(),
+                format!(
+                    "the bid is above the auction's ceiling of {}",
+                    Money::from_centavos(ceiling.max(0)).unwrap_or_default()
+                ),
             ),
-            // The best price is not stated: the auction's visibility may hide it.
-            Refusal::MustBeatBest { .. } => (
+            // The best price is stated only where the auction's visibility shows it.
+            Refusal::MustBeatBest { best: Some(best) } => (
+                Code::MustBeatBest,
+                format!(
+                    "your bid must be below the best price, {}",
+                    Money::from_centavos(best.max(0)).unwrap_or_default()
+                ),
+            ),
+            Refusal::MustBeatBest { best: None } => (
                 Code::MustBeatBest,
                 "your bid must be below the best price".into(),
             ),

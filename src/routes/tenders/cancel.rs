@@ -8,7 +8,7 @@ use crate::domain::tender::LONG_TEXT_LEN;
 use crate::domain::text::bounded;
 use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
-use crate::persistence::tenders;
+use crate::persistence::{auctions, tenders};
 use crate::routes::extract::ApiJson;
 use crate::startup::AppState;
 
@@ -52,16 +52,35 @@ pub async fn cancel_tender(
     );
     errors.finish()?;
     let reason = reason.unwrap_or_default();
-    let record = tenders::cancel(
-        &state.db,
-        id,
-        officer.agency.as_str(),
-        &reason,
-        &officer.identity.actor(),
-        state.clock.now(),
-        &state.settings.ocid_prefix,
-    )
-    .await
-    .map_err(tender_error)?;
+    let cancel = async || {
+        tenders::cancel(
+            &state.db,
+            id,
+            officer.agency.as_str(),
+            &reason,
+            &officer.identity.actor(),
+            state.clock.now(),
+            &state.settings.ocid_prefix,
+        )
+        .await
+        .map_err(tender_error)
+    };
+    // A live auction stops taking bids before the cancellation commits, and closes with it.
+    // Only for a cancellation that can go through (the officer's own, cancellable tender),
+    // so that nobody else can pause an auction.
+    let cancellable = tenders::get(&state.db, id)
+        .await?
+        .is_some_and(|t| t.tender.agency == officer.agency.as_str() && t.status().cancellable());
+    let auction = if cancellable {
+        auctions::of_tender(&state.db, id)
+            .await?
+            .filter(|a| !a.is_closed())
+    } else {
+        None
+    };
+    let record = match auction {
+        Some(a) => state.engine.close_early(a.auction.id, cancel).await?,
+        None => cancel().await?,
+    };
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
 }
