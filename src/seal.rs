@@ -1,23 +1,42 @@
 //! Sealing bids at rest: ChaCha20-Poly1305 with a key from the settings. The associated
-//! data binds each ciphertext to its row (tender, supplier, bid), so a sealed bid cannot
-//! be moved to another row unnoticed. Without the key, a database reader sees only noise.
+//! data binds each ciphertext to its row (tender and bid), so a sealed bid cannot be moved
+//! to another row unnoticed. Without the key, a database reader sees only noise: not the
+//! prices, the offer, the document hashes, the receipt's nonce, nor who bid. A supplier's
+//! bids are found by their bidder tag, an HMAC of tender and RFC under a key derived from
+//! the seal key, so nobody without it can tell whose a bid is.
 
 use anyhow::Context;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
 
 const NONCE_BYTES: usize = 12;
 pub const KEY_BYTES: usize = 32;
 
 pub struct Sealer {
     cipher: ChaCha20Poly1305,
+    /// HMAC key of the bidder tags, derived from the seal key (never stored).
+    tag_key: [u8; 32],
 }
 
 impl Sealer {
     pub fn new(key: &[u8; KEY_BYTES]) -> Self {
         Self {
             cipher: ChaCha20Poly1305::new(&Key::from(*key)),
+            tag_key: hmac_sha256(key, b"licita bidder tags v1"),
         }
+    }
+
+    /// A bidder's tag in a tender: `hex(HMAC-SHA256(tag key, tender ‖ 0 ‖ RFC))`. The same
+    /// supplier gets the same tag in the same tender (so it finds its own bid) and
+    /// unrelated tags across tenders.
+    pub fn bidder_tag(&self, tender_id: Uuid, rfc: &str) -> String {
+        let mut message = tender_id.as_bytes().to_vec();
+        message.push(0);
+        message.extend_from_slice(rfc.as_bytes());
+        hex::encode(hmac_sha256(&self.tag_key, &message))
     }
 
     /// From 64 hex characters.
@@ -67,9 +86,38 @@ impl Sealer {
     }
 }
 
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC takes a key of any length: new_from_slice never fails for it.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// `n` random bytes.
+pub fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidder_tags_need_the_key_and_differ_across_tenders() {
+        let sealer = Sealer::new(&[7u8; KEY_BYTES]);
+        let (t1, t2) = (Uuid::nil(), Uuid::max());
+        let tag = sealer.bidder_tag(t1, "AAA010101AA1");
+        assert_eq!(tag.len(), 64);
+        assert_eq!(tag, sealer.bidder_tag(t1, "AAA010101AA1"));
+        assert_ne!(tag, sealer.bidder_tag(t2, "AAA010101AA1"));
+        assert_ne!(tag, sealer.bidder_tag(t1, "AAA010101AA2"));
+        assert_ne!(
+            tag,
+            Sealer::new(&[8u8; KEY_BYTES]).bidder_tag(t1, "AAA010101AA1")
+        );
+    }
 
     #[test]
     fn sealed_content_opens_only_with_its_key_and_row() {

@@ -16,6 +16,7 @@ mod m20261122_000007_create_ict_assents;
 mod m20261122_000008_create_framework_contracts;
 mod m20261201_000009_create_auctions;
 mod m20261201_000010_create_ocds_releases;
+mod m20261201_000011_seal_bidders;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_create_framework_contracts::Migration),
             Box::new(m20261201_000009_create_auctions::Migration),
             Box::new(m20261201_000010_create_ocds_releases::Migration),
+            Box::new(m20261201_000011_seal_bidders::Migration),
         ]
     }
 }

@@ -115,9 +115,22 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
     })
 }
 
-/// The receipt: SHA-256 over the canonical bid (ids, supplier, prices, offer, document
-/// hash) and the time it was received. The supplier can recompute it from what it sent.
-pub fn receipt(
+/// How many random bytes a receipt's nonce has.
+pub const RECEIPT_NONCE_BYTES: usize = 32;
+
+/// What a version 2 envelope seals: the bid, who sent it, and the receipt's nonce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub rfc: String,
+    /// Hex; the key of the receipt's HMAC.
+    pub receipt_nonce: String,
+    #[serde(flatten)]
+    pub content: SealedContent,
+}
+
+/// The text a receipt commits to: the canonical bid (ids, supplier, prices, offer,
+/// document hash), a line feed, and the time it was received (RFC 3339, microseconds).
+pub fn receipt_message(
     bid_id: Uuid,
     tender_id: Uuid,
     rfc: &str,
@@ -132,11 +145,34 @@ pub fn receipt(
         "technical_offer": content.technical_offer,
         "document_sha256": content.document_sha256,
     }));
-    let mut hasher = Sha256::new();
-    hasher.update(canonical.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(format_time(received_at).as_bytes());
-    hex::encode(hasher.finalize())
+    format!("{canonical}\n{}", format_time(received_at))
+}
+
+/// The receipt (version 2): `hex(HMAC-SHA256(nonce, receipt_message))`. The nonce is
+/// random, sealed with the bid and given only to the supplier, so the receipt commits to
+/// the bid (it can't be opened to another one) but can't be checked against a guessed
+/// price by anyone who holds neither the nonce nor the seal key.
+pub fn receipt_v2(nonce: &[u8], message: &str) -> String {
+    use hmac::{Hmac, Mac};
+    // HMAC takes a key of any length: new_from_slice never fails for it.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(nonce).unwrap_or_else(|_| unreachable!());
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// The receipt of bids sealed before version 2: SHA-256 over the canonical bid (ids,
+/// supplier, prices, offer, document hash) and the time it was received. Kept to verify
+/// those bids; anyone who can guess the bid can check a guess against it.
+pub fn receipt(
+    bid_id: Uuid,
+    tender_id: Uuid,
+    rfc: &str,
+    content: &SealedContent,
+    received_at: DateTime<Utc>,
+) -> String {
+    hex::encode(Sha256::digest(
+        receipt_message(bid_id, tender_id, rfc, content, received_at).as_bytes(),
+    ))
 }
 
 #[cfg(test)]
@@ -223,6 +259,36 @@ mod tests {
             codes(check_bid(&items(), &bad)),
             ["invalid_technical_offer", "invalid_document_hash"]
         );
+    }
+
+    #[test]
+    fn a_v2_receipt_needs_its_nonce_and_covers_the_bid() {
+        let (bid, tender) = (Uuid::nil(), Uuid::max());
+        let c = content(&[(1, "1"), (2, "1")]);
+        let t = DateTime::UNIX_EPOCH;
+        let message = receipt_message(bid, tender, "AAA010101AA1", &c, t);
+        let nonce = [9u8; RECEIPT_NONCE_BYTES];
+        let r = receipt_v2(&nonce, &message);
+        assert_eq!(r.len(), 64);
+        assert_eq!(
+            r,
+            receipt_v2(&nonce, &message),
+            "deterministic for its owner"
+        );
+        assert_ne!(r, receipt_v2(&[8u8; RECEIPT_NONCE_BYTES], &message));
+        assert_ne!(
+            r,
+            receipt(bid, tender, "AAA010101AA1", &c, t),
+            "not the unkeyed hash"
+        );
+        let other = receipt_message(
+            bid,
+            tender,
+            "AAA010101AA1",
+            &content(&[(1, "2"), (2, "1")]),
+            t,
+        );
+        assert_ne!(r, receipt_v2(&nonce, &other));
     }
 
     #[test]

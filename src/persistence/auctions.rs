@@ -177,7 +177,8 @@ pub async fn schedule(
         .map(|(i, (total, _, bid))| auction_participant::Model {
             auction_id: id,
             position: i32::try_from(i).unwrap_or(i32::MAX),
-            rfc: bid.rfc.clone(),
+            // Opened bids carry their RFC in clear.
+            rfc: bid.rfc.clone().unwrap_or_default(),
             bid_id: bid.id,
             start_centavos: *total,
             final_centavos: None,

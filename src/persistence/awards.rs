@@ -97,7 +97,7 @@ pub async fn award(
                 let (total, priced_at) = final_price(b)?;
                 Some(Candidate {
                     bid_id: b.id,
-                    rfc: b.rfc.clone(),
+                    rfc: b.rfc.clone()?,
                     total,
                     priced_at,
                 })
@@ -186,7 +186,7 @@ pub async fn award(
                 .total_centavos
                 .and_then(|c| Money::from_centavos(c).ok())
                 .unwrap_or(winner.total);
-            for line in &content.prices {
+            for line in &content.content.prices {
                 if let Some(slot) = usize::try_from(line.position)
                     .ok()
                     .and_then(|p| p.checked_sub(1))

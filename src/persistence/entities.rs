@@ -265,7 +265,8 @@ pub mod bid {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub tender_id: Uuid,
-        pub rfc: String,
+        /// In clear from the opening on (version 2; always for version 1).
+        pub rfc: Option<String>,
         /// live, replaced or withdrawn.
         pub status: String,
         pub received_at: DateTimeUtc,
@@ -276,6 +277,10 @@ pub mod bid {
         pub qualified: Option<bool>,
         pub evaluation_reason: Option<String>,
         pub evaluated_at: Option<DateTimeUtc>,
+        /// HMAC of tender and RFC under the seal key (version 2).
+        pub bidder_tag: Option<String>,
+        /// 1: RFC in clear, unkeyed receipt; 2: bidder sealed, keyed receipt.
+        pub seal_version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

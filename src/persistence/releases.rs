@@ -66,12 +66,13 @@ pub async fn facts(
     let mut names: HashMap<String, String> = HashMap::new();
     let mut bids = Vec::new();
     if record.award.is_some() {
-        let rows: Vec<bid::Model> = super::tenders::bids(conn, tender_id)
+        let rows: Vec<(String, bid::Model)> = super::tenders::bids(conn, tender_id)
             .await?
             .into_iter()
             .filter(|b| b.status == "live" && b.total_centavos.is_some())
+            .filter_map(|b| Some((b.rfc.clone()?, b)))
             .collect();
-        let rfcs: Vec<String> = rows.iter().map(|b| b.rfc.clone()).collect();
+        let rfcs: Vec<String> = rows.iter().map(|(rfc, _)| rfc.clone()).collect();
         names = supplier::Entity::find()
             .filter(supplier::Column::Rfc.is_in(rfcs))
             .all(conn)
@@ -80,7 +81,7 @@ pub async fn facts(
             .into_iter()
             .map(|s| (s.rfc, s.legal_name))
             .collect();
-        for b in rows {
+        for (rfc, b) in rows {
             let final_price = auction
                 .as_ref()
                 .and_then(|a| a.participants.iter().find(|p| p.bid_id == b.id))
@@ -88,8 +89,8 @@ pub async fn facts(
             let value = final_price.or(b.total_centavos).unwrap_or_default();
             bids.push(BidFacts {
                 id: b.id.to_string(),
-                name: names.get(&b.rfc).cloned().unwrap_or_else(|| b.rfc.clone()),
-                rfc: b.rfc,
+                name: names.get(&rfc).cloned().unwrap_or_else(|| rfc.clone()),
+                rfc,
                 received_at: b.received_at,
                 value: Money::from_centavos(value).unwrap_or_default(),
                 qualified: b.qualified == Some(true),

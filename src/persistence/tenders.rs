@@ -21,7 +21,9 @@ use super::entities::{
     tender_item, tender_question,
 };
 use crate::domain::audit::Actor;
-use crate::domain::bid::{SealedContent, check_bid, receipt};
+use crate::domain::bid::{
+    Envelope, RECEIPT_NONCE_BYTES, SealedContent, check_bid, receipt_message, receipt_v2,
+};
 use crate::domain::money::Money;
 use crate::domain::rfc::Rfc;
 use crate::domain::supplier::in_force;
@@ -770,21 +772,52 @@ async fn require_participant(
     }
 }
 
-fn aad(tender_id: Uuid, rfc: &str, bid_id: Uuid) -> Vec<u8> {
+/// Version 1 bound the ciphertext to the RFC in clear.
+fn aad_v1(tender_id: Uuid, rfc: &str, bid_id: Uuid) -> Vec<u8> {
     format!("licita-bid:{tender_id}:{rfc}:{bid_id}").into_bytes()
 }
 
+/// Version 2 binds it to its row; who bid is inside.
+fn aad_v2(tender_id: Uuid, bid_id: Uuid) -> Vec<u8> {
+    format!("licita-bid:v2:{tender_id}:{bid_id}").into_bytes()
+}
+
+/// The envelope format every new bid is sealed in.
+pub const SEAL_VERSION: i32 = 2;
+
+/// Whether `b` is the bid of the supplier `rfc`, whose tag in the tender is `tag`.
+pub fn owned_by(b: &bid::Model, rfc: &str, tag: &str) -> bool {
+    match b.seal_version {
+        1 => b.rfc.as_deref() == Some(rfc),
+        _ => b.bidder_tag.as_deref() == Some(tag),
+    }
+}
+
+/// Who the audit log names for a sealed bid's events before the opening: the bidder's
+/// tag, never its RFC (the opening's event links bids and RFCs).
+fn sealed_actor(tag: &str) -> Actor {
+    Actor {
+        role: "supplier".into(),
+        sub: format!("bidder:{tag}"),
+    }
+}
+
+/// A submitted bid and, for its supplier only, the receipt's nonce.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub bid: bid::Model,
+    pub receipt_nonce: String,
+}
+
 /// Submits (or replaces) a supplier's sealed bid; returns the new bid.
-#[allow(clippy::too_many_arguments)]
 pub async fn submit_bid(
     db: &DatabaseConnection,
     sealer: &Sealer,
     id: Uuid,
     rfc: &str,
     content: &SealedContent,
-    now: DateTime<Utc>,
-    today: NaiveDate,
-) -> Result<bid::Model, TenderError> {
+    (now, today): (DateTime<Utc>, NaiveDate),
+) -> Result<Submitted, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, None).await?;
     require_participant(&txn, &record, rfc, today).await?;
@@ -802,13 +835,11 @@ pub async fn submit_bid(
         }
     }
     check_bid(&record.domain_items(), content).map_err(TenderError::Invalid)?;
-    let previous = bid::Entity::find()
-        .filter(bid::Column::TenderId.eq(id))
-        .filter(bid::Column::Rfc.eq(rfc))
-        .filter(bid::Column::Status.eq("live"))
-        .one(&txn)
-        .await
-        .context("reading the live bid")?;
+    let tag = sealer.bidder_tag(id, rfc);
+    let previous = bids(&txn, id)
+        .await?
+        .into_iter()
+        .find(|b| b.status == "live" && owned_by(b, rfc, &tag));
     if let Some(previous) = &previous {
         let mut active: bid::ActiveModel = previous.clone().into();
         active.status = Set("replaced".into());
@@ -816,32 +847,37 @@ pub async fn submit_bid(
         active.update(&txn).await.context("replacing the bid")?;
     }
     let bid_id = Uuid::now_v7();
-    let plaintext = serde_json::to_vec(content).context("encoding the bid")?;
+    let nonce = crate::seal::random_bytes::<RECEIPT_NONCE_BYTES>()?;
+    let receipt = receipt_v2(&nonce, &receipt_message(bid_id, id, rfc, content, now));
+    let envelope = Envelope {
+        rfc: rfc.to_owned(),
+        receipt_nonce: hex::encode(nonce),
+        content: content.clone(),
+    };
+    let plaintext = serde_json::to_vec(&envelope).context("encoding the bid")?;
     let model = bid::ActiveModel {
         id: Set(bid_id),
         tender_id: Set(id),
-        rfc: Set(rfc.to_owned()),
+        rfc: Set(None),
         status: Set("live".into()),
         received_at: Set(now),
-        receipt_sha256: Set(receipt(bid_id, id, rfc, content, now)),
-        sealed: Set(sealer.seal(&aad(id, rfc, bid_id), &plaintext)?),
+        receipt_sha256: Set(receipt),
+        sealed: Set(sealer.seal(&aad_v2(id, bid_id), &plaintext)?),
         withdrawn_at: Set(None),
         total_centavos: Set(None),
         qualified: Set(None),
         evaluation_reason: Set(None),
         evaluated_at: Set(None),
+        bidder_tag: Set(Some(tag.clone())),
+        seal_version: Set(SEAL_VERSION),
     }
     .insert(&txn)
     .await
     .context("inserting the bid")?;
-    let actor = Actor {
-        role: "supplier".into(),
-        sub: rfc.to_owned(),
-    };
     record_event(
         &txn,
         now,
-        &actor,
+        &sealed_actor(&tag),
         if previous.is_some() {
             "bid.replaced"
         } else {
@@ -852,24 +888,28 @@ pub async fn submit_bid(
     )
     .await?;
     txn.commit().await.context("committing the bid")?;
-    Ok(model)
+    Ok(Submitted {
+        bid: model,
+        receipt_nonce: envelope.receipt_nonce,
+    })
 }
 
 /// Withdraws a supplier's live bid before the deadline.
 pub async fn withdraw_bid(
     db: &DatabaseConnection,
-    id: Uuid,
-    bid_id: Uuid,
+    sealer: &Sealer,
+    (id, bid_id): (Uuid, Uuid),
     rfc: &str,
     now: DateTime<Utc>,
 ) -> Result<bid::Model, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, None).await?;
+    let tag = sealer.bidder_tag(id, rfc);
     let found = bid::Entity::find_by_id(bid_id)
         .one(&txn)
         .await
         .context("reading the bid")?
-        .filter(|b| b.tender_id == id && b.rfc == rfc)
+        .filter(|b| b.tender_id == id && owned_by(b, rfc, &tag))
         .ok_or_else(|| {
             TenderError::Conflict(
                 "unknown_bid",
@@ -892,14 +932,10 @@ pub async fn withdraw_bid(
     active.status = Set("withdrawn".into());
     active.withdrawn_at = Set(Some(now));
     let model = active.update(&txn).await.context("withdrawing the bid")?;
-    let actor = Actor {
-        role: "supplier".into(),
-        sub: rfc.to_owned(),
-    };
     record_event(
         &txn,
         now,
-        &actor,
+        &sealed_actor(&tag),
         "bid.withdrawn",
         id,
         json!({"bid_id": bid_id.to_string()}),
@@ -918,10 +954,42 @@ pub async fn bids(conn: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<Vec<b
         .context("reading bids")
 }
 
-/// Opens a bid's sealed content.
-pub fn unseal(sealer: &Sealer, model: &bid::Model) -> anyhow::Result<SealedContent> {
-    let plaintext = sealer.open(&aad(model.tender_id, &model.rfc, model.id), &model.sealed)?;
-    serde_json::from_slice(&plaintext).context("decoding a sealed bid")
+/// A bid's envelope, opened.
+#[derive(Debug, Clone)]
+pub struct Unsealed {
+    pub rfc: String,
+    /// Version 2: the key of its receipt (shown to its owner only).
+    pub receipt_nonce: Option<String>,
+    pub content: SealedContent,
+}
+
+/// Opens a bid's envelope, whichever its version.
+pub fn unseal(sealer: &Sealer, model: &bid::Model) -> anyhow::Result<Unsealed> {
+    match model.seal_version {
+        1 => {
+            let rfc = model
+                .rfc
+                .clone()
+                .context("a version 1 bid without its RFC")?;
+            let plaintext = sealer.open(&aad_v1(model.tender_id, &rfc, model.id), &model.sealed)?;
+            Ok(Unsealed {
+                rfc,
+                receipt_nonce: None,
+                content: serde_json::from_slice(&plaintext).context("decoding a sealed bid")?,
+            })
+        }
+        2 => {
+            let plaintext = sealer.open(&aad_v2(model.tender_id, model.id), &model.sealed)?;
+            let envelope: Envelope =
+                serde_json::from_slice(&plaintext).context("decoding a sealed bid")?;
+            Ok(Unsealed {
+                rfc: envelope.rfc,
+                receipt_nonce: Some(envelope.receipt_nonce),
+                content: envelope.content,
+            })
+        }
+        other => anyhow::bail!("bid {} has an unknown seal version {other}", model.id),
+    }
 }
 
 /// The opening: from `opening_at` on, the officer opens the live bids; their totals are
@@ -955,13 +1023,17 @@ pub async fn open(
         .filter(|b| b.status == "live")
         .collect();
     let items = record.domain_items();
+    let mut opened = Vec::with_capacity(live.len());
     for model in &live {
-        let content = unseal(sealer, model)?;
-        let total = check_bid(&items, &content)
+        let unsealed = unseal(sealer, model)?;
+        let total = check_bid(&items, &unsealed.content)
             .map_err(|e| anyhow::anyhow!("a stored bid no longer checks: {e}"))?;
         let mut active: bid::ActiveModel = model.clone().into();
+        // Who bid, and the total, are written in clear from the opening on.
+        active.rfc = Set(Some(unsealed.rfc.clone()));
         active.total_centavos = Set(Some(total.centavos()));
         active.update(&txn).await.context("writing a bid total")?;
+        opened.push(json!({"bid_id": model.id.to_string(), "rfc": unsealed.rfc}));
     }
     let status = if live.is_empty() {
         Status::Deserted
@@ -981,7 +1053,12 @@ pub async fn open(
         actor,
         "tender.opened",
         id,
-        change_data(&record, status, now, json!({"bids": live.len()})),
+        change_data(
+            &record,
+            status,
+            now,
+            json!({"bids": live.len(), "opened": opened}),
+        ),
     )
     .await?;
     if status == Status::Deserted {

@@ -27,5 +27,6 @@ mod migrations;
 mod ocds;
 mod openapi;
 mod public_awards;
+mod sealing;
 mod suppliers;
 mod tenders;

@@ -1,10 +1,14 @@
 use licita_migrations::{Migrator, MigratorTrait};
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, json_of, spawn_app};
+use crate::helpers::{Backend, json_of, rfc, spawn_app};
 use crate::on_both_databases;
+use sea_orm::{ConnectionTrait, EntityTrait};
 
-on_both_databases!(migrations_apply_are_idempotent_and_roll_back_cleanly);
+on_both_databases!(
+    migrations_apply_are_idempotent_and_roll_back_cleanly,
+    sealing_the_bidder_keeps_every_stored_bid,
+);
 
 async fn migrations_apply_are_idempotent_and_roll_back_cleanly(backend: Backend) {
     // The app applied every migration at start.
@@ -29,5 +33,51 @@ async fn migrations_apply_are_idempotent_and_roll_back_cleanly(backend: Backend)
     Migrator::up(&app.db, None).await.unwrap();
     let agencies = app.collect_pages("/public/v1/agencies", None).await;
     assert!(agencies.iter().any(|a| a["code"] == "SHCP"));
+    json_of(app.get("/readyz", None).await, StatusCode::OK).await;
+}
+
+/// The version 2 migration rebuilds `bids` on SQLite: bids stored before it, and the
+/// auction participants that refer to them, come through unchanged as version 1.
+async fn sealing_the_bidder_keeps_every_stored_bid(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let who = app.register_supplier(&rfc("ACM010101AB"), "Acme").await;
+    let tender = crate::tenders::published(&app).await;
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    let bid_id = uuid::Uuid::now_v7();
+    let received = chrono::DateTime::parse_from_rfc3339("2026-03-10T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let insert = sea_orm::sea_query::Query::insert()
+        .into_table("bids")
+        .columns([
+            "id",
+            "tender_id",
+            "rfc",
+            "status",
+            "received_at",
+            "receipt_sha256",
+            "sealed",
+        ])
+        .values_panic([
+            bid_id.into(),
+            uuid::Uuid::parse_str(&tender).unwrap().into(),
+            who.clone().into(),
+            "live".into(),
+            received.into(),
+            "0".repeat(64).into(),
+            "abcd".into(),
+        ])
+        .to_owned();
+    app.db.execute(&insert).await.unwrap();
+    Migrator::up(&app.db, None).await.unwrap();
+    let stored = licita::persistence::entities::bid::Entity::find_by_id(bid_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the bid survives the migration");
+    assert_eq!(stored.rfc.as_deref(), Some(who.as_str()));
+    assert_eq!(stored.seal_version, 1);
+    assert_eq!(stored.bidder_tag, None);
+    assert_eq!(stored.sealed, "abcd");
     json_of(app.get("/readyz", None).await, StatusCode::OK).await;
 }

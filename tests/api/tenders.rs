@@ -835,10 +835,18 @@ async fn sealed_bids_are_unreadable_until_the_opening_then_evaluated(backend: Ba
     for row in &rows {
         let sealed = hex::decode(&row.sealed).unwrap();
         let clear = format!(
-            "{} {} {} {:?}",
-            row.rfc, row.status, row.receipt_sha256, row.evaluation_reason
+            "{:?} {:?} {} {} {:?}",
+            row.rfc, row.bidder_tag, row.status, row.receipt_sha256, row.evaluation_reason
         );
-        for secret in ["17500.00", "18400.00", "Acme", "garant"] {
+        assert_eq!(row.rfc, None, "who bid is sealed too");
+        for secret in [
+            "17500.00",
+            "18400.00",
+            "Acme",
+            "garant",
+            a.as_str(),
+            b.as_str(),
+        ] {
             assert!(
                 !sealed.windows(secret.len()).any(|w| w == secret.as_bytes()),
                 "{secret} readable in the sealed column"

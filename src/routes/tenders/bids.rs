@@ -40,19 +40,31 @@ pub struct BidRequest {
 pub struct BidReceipt {
     pub bid_id: Uuid,
     pub tender_id: Uuid,
-    /// SHA-256 over the canonical bid and the time received.
+    /// The commitment to the bid. Version 2: `hex(HMAC-SHA256(key = the bytes of
+    /// receipt_nonce, message))`, where the message is the canonical JSON of `{bid_id,
+    /// document_sha256, prices, rfc, technical_offer, tender_id}` (keys sorted, no spaces),
+    /// a line feed, and `received_at` as RFC 3339 with microseconds and `Z`. Version 1
+    /// (bids sealed before): SHA-256 of the same message.
     pub receipt_sha256: String,
+    /// Version 2: 64 hex characters, the receipt's key. Keep it: with it, and only with it
+    /// (or the seal key), the receipt can be checked against a bid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_nonce: Option<String>,
+    /// 1 or 2, as above.
+    pub receipt_version: i32,
     pub received_at: DateTime<Utc>,
     /// live, replaced or withdrawn.
     pub status: String,
 }
 
-impl From<&bid::Model> for BidReceipt {
-    fn from(b: &bid::Model) -> Self {
+impl BidReceipt {
+    fn of(b: &bid::Model, receipt_nonce: Option<String>) -> Self {
         Self {
             bid_id: b.id,
             tender_id: b.tender_id,
             receipt_sha256: b.receipt_sha256.clone(),
+            receipt_nonce,
+            receipt_version: b.seal_version,
             received_at: b.received_at,
             status: b.status.clone(),
         }
@@ -70,6 +82,9 @@ pub struct BidView {
     pub rfc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt_sha256: Option<String>,
+    /// Its owner only: the receipt's key (version 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_nonce: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub total: Option<Money>,
@@ -97,20 +112,32 @@ pub fn supplier_rfc(supplier: &Supplier) -> Result<Rfc, ApiError> {
         .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))
 }
 
-/// The full view of a bid (its owner, or staff after the opening).
-pub fn full_view(state: &AppState, b: &bid::Model) -> Result<BidView, ApiError> {
+/// The full view of a bid: its owner's (`rfc` given), or staff's after the opening.
+pub fn full_view(
+    state: &AppState,
+    b: &bid::Model,
+    owner: Option<&Rfc>,
+) -> Result<BidView, ApiError> {
     // Replaced and withdrawn bids stay sealed: only the live one is ever read.
-    let content = if b.status == "live" {
+    let unsealed = if b.status == "live" {
         Some(tenders::unseal(&state.sealer, b)?)
     } else {
         None
     };
+    let receipt_nonce = owner
+        .and(unsealed.as_ref())
+        .and_then(|u| u.receipt_nonce.clone());
+    let content = unsealed.as_ref().map(|u| &u.content);
     Ok(BidView {
         bid_id: b.id,
         status: b.status.clone(),
         received_at: b.received_at,
-        rfc: Some(b.rfc.clone()),
+        rfc: owner
+            .map(|r| r.as_str().to_owned())
+            .or_else(|| unsealed.as_ref().map(|u| u.rfc.clone()))
+            .or_else(|| b.rfc.clone()),
         receipt_sha256: Some(b.receipt_sha256.clone()),
+        receipt_nonce,
         total: b.total_centavos.and_then(|c| Money::from_centavos(c).ok()),
         prices: content.as_ref().map(|c| {
             c.prices
@@ -121,8 +148,8 @@ pub fn full_view(state: &AppState, b: &bid::Model) -> Result<BidView, ApiError> 
                 })
                 .collect()
         }),
-        technical_offer: content.as_ref().map(|c| c.technical_offer.clone()),
-        document_sha256: content.and_then(|c| c.document_sha256),
+        technical_offer: content.map(|c| c.technical_offer.clone()),
+        document_sha256: content.and_then(|c| c.document_sha256.clone()),
         qualified: b.qualified,
         evaluation_reason: b.evaluation_reason.clone(),
     })
@@ -162,18 +189,20 @@ pub async fn submit_bid(
         technical_offer: body.technical_offer.trim().to_owned(),
         document_sha256: body.document_sha256.map(|h| h.trim().to_ascii_lowercase()),
     };
-    let model = tenders::submit_bid(
+    let submitted = tenders::submit_bid(
         &state.db,
         &state.sealer,
         id,
         rfc.as_str(),
         &content,
-        state.clock.now(),
-        state.today(),
+        (state.clock.now(), state.today()),
     )
     .await
     .map_err(tender_error)?;
-    Ok(HttpResponse::Created().json(BidReceipt::from(&model)))
+    Ok(HttpResponse::Created().json(BidReceipt::of(
+        &submitted.bid,
+        Some(submitted.receipt_nonce),
+    )))
 }
 
 /// Withdraw one's live bid before the submission deadline.
@@ -198,10 +227,16 @@ pub async fn withdraw_bid(
     let bid_id =
         Uuid::parse_str(&bid_id).map_err(|_| ApiError::not_found(format!("bid {bid_id}")))?;
     let rfc = supplier_rfc(&supplier)?;
-    let model = tenders::withdraw_bid(&state.db, id, bid_id, rfc.as_str(), state.clock.now())
-        .await
-        .map_err(tender_error)?;
-    Ok(HttpResponse::Ok().json(BidReceipt::from(&model)))
+    let model = tenders::withdraw_bid(
+        &state.db,
+        &state.sealer,
+        (id, bid_id),
+        rfc.as_str(),
+        state.clock.now(),
+    )
+    .await
+    .map_err(tender_error)?;
+    Ok(HttpResponse::Ok().json(BidReceipt::of(&model, None)))
 }
 
 /// The bids of a tender. A supplier sees its own, in full. Before the opening the agency's
@@ -234,9 +269,10 @@ pub async fn list_bids(
         Role::Supplier => {
             let rfc = Rfc::parse_with(&identity.sub, CheckDigit::Override)
                 .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))?;
+            let tag = state.sealer.bidder_tag(id, rfc.as_str());
             all.iter()
-                .filter(|b| b.rfc == rfc.as_str())
-                .map(|b| full_view(&state, b))
+                .filter(|b| tenders::owned_by(b, rfc.as_str(), &tag))
+                .map(|b| full_view(&state, b, Some(&rfc)))
                 .collect::<Result<_, _>>()?
         }
         Role::Officer | Role::Auditor => {
@@ -255,7 +291,7 @@ pub async fn list_bids(
                 && record.tender.opened_at.is_some();
             let live = all.iter().filter(|b| b.status == "live");
             if opened {
-                live.map(|b| full_view(&state, b))
+                live.map(|b| full_view(&state, b, None))
                     .collect::<Result<_, _>>()?
             } else {
                 live.map(|b| BidView {
@@ -264,6 +300,7 @@ pub async fn list_bids(
                     received_at: b.received_at,
                     rfc: None,
                     receipt_sha256: None,
+                    receipt_nonce: None,
                     total: None,
                     prices: None,
                     technical_offer: None,

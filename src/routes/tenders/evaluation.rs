@@ -97,7 +97,7 @@ pub async fn evaluate_tender(
     };
     let bids = bids
         .iter()
-        .map(|b| full_view(&state, b))
+        .map(|b| full_view(&state, b, None))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(EvaluationResult {
         tender: Tender::from_record(record, state.clock.now()),

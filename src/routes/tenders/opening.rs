@@ -50,7 +50,7 @@ pub async fn open_tender(
         .await?
         .iter()
         .filter(|b| b.status == "live")
-        .map(|b| full_view(&state, b))
+        .map(|b| full_view(&state, b, None))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(OpeningResult {
         tender: Tender::from_record(record, state.clock.now()),
