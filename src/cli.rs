@@ -45,9 +45,16 @@ struct TokenArgs {
     /// The officer's agency code (required for officers).
     #[arg(long)]
     agency: Option<String>,
-    /// How long the token lives: 90s, 15m, 8h, 2d (at most 30d).
+    /// How long the token lives: 90s, 15m, 8h (at most LICITA_MAX_TOKEN_TTL, 12h by
+    /// default).
     #[arg(long, default_value = "8h")]
     ttl: String,
+    /// The service's data folder, where its secret is (default: LICITA_DATA_DIR, ./data).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
+    /// Create the secret in the data folder when there is none.
+    #[arg(long)]
+    init_secret: bool,
 }
 
 pub async fn run() -> anyhow::Result<()> {
@@ -70,8 +77,8 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::Token(args) => {
             telemetry::init(&settings.log_filter, settings.log_format);
-            println!("{}", mint(&settings, args)?);
-            Ok(())
+            let token = mint(settings, args)?;
+            write_stdout(&format!("{token}\n"))
         }
         Command::VerifyAudit => {
             telemetry::init(&settings.log_filter, settings.log_format);
@@ -84,15 +91,32 @@ pub async fn run() -> anyhow::Result<()> {
             anyhow::ensure!(!broken, "the audit chain is broken");
             Ok(())
         }
-        Command::Openapi => {
-            print!("{}", crate::openapi::json()?);
-            Ok(())
-        }
+        Command::Openapi => write_stdout(&crate::openapi::json()?),
     }
 }
 
-fn mint(settings: &Settings, args: TokenArgs) -> anyhow::Result<String> {
+/// Writes to standard output; a reader that went away (`licita openapi | head`) ends the
+/// command quietly instead of a panic.
+fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+fn mint(mut settings: Settings, args: TokenArgs) -> anyhow::Result<String> {
+    if let Some(dir) = args.data_dir {
+        settings.data_dir = dir;
+    }
     let ttl = parse_duration(&args.ttl)?;
+    anyhow::ensure!(
+        ttl.as_secs() <= settings.jwt.max_ttl_s,
+        "--ttl {} is longer than LICITA_MAX_TOKEN_TTL ({} s): the service would refuse the token",
+        args.ttl,
+        settings.jwt.max_ttl_s
+    );
     let agency = args.agency.as_deref().map(AgencyCode::parse).transpose()?;
     anyhow::ensure!(
         args.role != Role::Officer || agency.is_some(),
@@ -105,7 +129,7 @@ fn mint(settings: &Settings, args: TokenArgs) -> anyhow::Result<String> {
     let sub = args
         .sub
         .unwrap_or_else(|| format!("{}-cli", args.role.as_str()));
-    keys::issuer(settings)?.mint(
+    keys::issuer(&settings, args.init_secret)?.mint(
         args.role,
         &sub,
         agency.as_ref(),

@@ -141,6 +141,21 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "±HH:MM offset of the legal calendar: the date on which sanctions and deadlines are judged",
     ),
     (
+        "LICITA_PUBLIC_URL",
+        "http://LICITA_ADDR",
+        "the address the public reaches the service at (http or https, no path): every absolute link the service writes starts with it, never with the request's Host or forwarded headers",
+    ),
+    (
+        "LICITA_METRICS_ADDR",
+        "(unset: /metrics on LICITA_ADDR)",
+        "serve /metrics on this address instead, away from the public listener",
+    ),
+    (
+        "LICITA_MAX_TOKEN_TTL",
+        "12h",
+        "the longest lifetime a token may have (exp − iat, or exp − now): a longer-lived token gets 401",
+    ),
+    (
         "LICITA_OCID_PREFIX",
         "ocds-licita",
         "the OCDS ocid prefix (`ocds-` and 1 to 32 lowercase letters or digits): a tender's ocid is `{prefix}-{tender id}`",
@@ -184,6 +199,11 @@ pub struct Settings {
     pub legal_offset: FixedOffset,
     /// The OCDS ocid prefix, registered with the Open Contracting Partnership.
     pub ocid_prefix: String,
+    /// Scheme and authority the public reaches the service at, without a trailing slash;
+    /// `None`: `http://` + the address the service is bound to (set at start).
+    pub public_url: Option<String>,
+    /// Where `/metrics` is served instead of `addr`, if set.
+    pub metrics_addr: Option<String>,
     pub workers: Option<usize>,
     pub shutdown_timeout_s: u64,
     pub log_filter: String,
@@ -199,6 +219,8 @@ pub struct JwtSettings {
     pub issuer: Option<String>,
     pub audience: Option<String>,
     pub leeway_s: u64,
+    /// The longest lifetime a token may have, in seconds.
+    pub max_ttl_s: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,6 +340,16 @@ impl Settings {
                 issuer: get("LICITA_JWT_ISSUER"),
                 audience: get("LICITA_JWT_AUDIENCE"),
                 leeway_s: parse_num(&get, "LICITA_JWT_LEEWAY_S", 30, 0..=600)?,
+                max_ttl_s: match get("LICITA_MAX_TOKEN_TTL") {
+                    None => DEFAULT_MAX_TOKEN_TTL_S,
+                    Some(raw) => crate::domain::duration::parse_duration(&raw)
+                        .map(|d| d.as_secs())
+                        .map_err(|_| SettingsError::Invalid {
+                            name: "LICITA_MAX_TOKEN_TTL",
+                            value: raw.clone(),
+                            reason: "a duration such as 12h, 90m or 1d (at most 30 days)",
+                        })?,
+                },
             },
             max_body_bytes: parse_num(
                 &get,
@@ -352,6 +384,10 @@ impl Settings {
                     });
                 }
             },
+            public_url: get("LICITA_PUBLIC_URL")
+                .map(|raw| public_url(&raw))
+                .transpose()?,
+            metrics_addr: get("LICITA_METRICS_ADDR").map(|a| a.trim().to_owned()),
             workers: get("LICITA_WORKERS")
                 .map(|_| parse_num(&get, "LICITA_WORKERS", 1, 1..=256))
                 .transpose()?,
@@ -416,6 +452,32 @@ fn is_ocid_prefix(raw: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     })
+}
+
+/// The longest token lifetime by default: one working day.
+pub const DEFAULT_MAX_TOKEN_TTL_S: u64 = 12 * 3600;
+
+/// `LICITA_PUBLIC_URL`: an http(s) URL with a host and nothing after it but an optional
+/// slash.
+fn public_url(raw: &str) -> Result<String, SettingsError> {
+    let invalid = || SettingsError::Invalid {
+        name: "LICITA_PUBLIC_URL",
+        value: raw.to_owned(),
+        reason: "use http:// or https:// and a host, with no path, query or fragment, e.g. https://compras.example.gob.mx",
+    };
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(invalid)?;
+    let host_ok = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !host_ok {
+        return Err(invalid());
+    }
+    Ok(url.to_owned())
 }
 
 fn parse_num<T>(

@@ -77,6 +77,11 @@ impl AppState {
 }
 
 impl AppState {
+    /// The address the public reaches the service at: every absolute link starts with it.
+    pub fn public_url(&self) -> &str {
+        self.settings.public_url.as_deref().unwrap_or_default()
+    }
+
     /// Today's date in the legal calendar (`LICITA_LEGAL_UTC_OFFSET`).
     pub fn today(&self) -> chrono::NaiveDate {
         self.clock
@@ -108,15 +113,35 @@ impl Application {
     }
 
     async fn build_inner(
-        settings: Settings,
+        mut settings: Settings,
         clock: Arc<dyn Clock>,
         server_time: bool,
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.addr)
             .with_context(|| format!("binding {}", settings.addr))?;
-        let port = listener.local_addr()?.port();
+        let local = listener.local_addr()?;
+        let port = local.port();
+        if settings.public_url.is_none() {
+            settings.public_url = Some(format!("http://{local}"));
+        }
+        let metrics_listener = settings
+            .metrics_addr
+            .as_deref()
+            .map(|addr| {
+                TcpListener::bind(addr)
+                    .with_context(|| format!("binding LICITA_METRICS_ADDR {addr}"))
+            })
+            .transpose()?;
         let state = AppState::build(settings, clock, server_time).await?;
         let server = serve(listener, state.clone())?;
+        if let Some(listener) = metrics_listener {
+            let metrics_port = listener.local_addr()?.port();
+            tokio::spawn(serve_metrics(listener, state.clone())?);
+            tracing::info!(
+                port = metrics_port,
+                "metrics are served on their own address"
+            );
+        }
         tokio::spawn(close_auctions(state.engine.clone()));
         state.engine.spawn_background();
         tracing::info!(port, engine = state.engine.name(), "licita is listening");
@@ -180,6 +205,26 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         server = server.workers(workers);
     }
     Ok(server.run())
+}
+
+/// Marks the metrics-only listener (`LICITA_METRICS_ADDR`).
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsListener;
+
+/// `/metrics` alone, on its own address, for the monitoring system.
+fn serve_metrics(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let data = web::Data::new(state);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::Data::new(MetricsListener))
+            .service(web::resource("/metrics").route(web::get().to(routes::health::metrics)))
+            .default_service(web::to(routes::not_found))
+    })
+    .listen(listener)?
+    .workers(1)
+    .shutdown_timeout(1)
+    .run())
 }
 
 /// Logs one line per request and echoes the request id of its log span as `x-request-id`,

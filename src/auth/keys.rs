@@ -99,11 +99,30 @@ pub fn verifier(settings: &Settings) -> anyhow::Result<TokenVerifier> {
             Algorithm::HS256,
         ),
         (alg, Some(file)) => {
+            // Tokens from an identity provider are accepted only for this service.
+            anyhow::ensure!(
+                jwt.issuer.is_some() && jwt.audience.is_some(),
+                "with a public key (RS256/EdDSA), set LICITA_JWT_ISSUER and LICITA_JWT_AUDIENCE: \
+                 both claims are then required in every token"
+            );
             let pem = std::fs::read(file).with_context(|| {
                 format!("reading LICITA_JWT_PUBLIC_KEY_FILE {}", file.display())
             })?;
             match alg {
-                JwtAlgorithm::Rs256 => (DecodingKey::from_rsa_pem(&pem)?, Algorithm::RS256),
+                JwtAlgorithm::Rs256 => {
+                    let bits = rsa_bits(&pem).with_context(|| {
+                        format!(
+                            "LICITA_JWT_PUBLIC_KEY_FILE {} is not an RSA public key",
+                            file.display()
+                        )
+                    })?;
+                    anyhow::ensure!(
+                        bits >= MIN_RSA_BITS,
+                        "LICITA_JWT_PUBLIC_KEY_FILE {} is a {bits}-bit RSA key; at least {MIN_RSA_BITS} bits are required",
+                        file.display()
+                    );
+                    (DecodingKey::from_rsa_pem(&pem)?, Algorithm::RS256)
+                }
                 _ => (DecodingKey::from_ed_pem(&pem)?, Algorithm::EdDSA),
             }
         }
@@ -114,17 +133,44 @@ pub fn verifier(settings: &Settings) -> anyhow::Result<TokenVerifier> {
         algorithm,
         jwt.issuer.as_deref(),
         jwt.audience.as_deref(),
-        jwt.leeway_s,
+        (jwt.leeway_s, jwt.max_ttl_s),
     ))
 }
 
-/// The issuer for `licita token`: only possible with the local HS256 secret.
-pub fn issuer(settings: &Settings) -> anyhow::Result<TokenIssuer> {
+/// The smallest RSA key accepted for RS256 (NIST SP 800-131A).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// The modulus size of an RSA public key in PEM (SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC
+/// KEY`).
+fn rsa_bits(pem: &[u8]) -> anyhow::Result<usize> {
+    use rsa::pkcs1::DecodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+    let text = std::str::from_utf8(pem).context("the PEM is not text")?;
+    let key = rsa::RsaPublicKey::from_public_key_pem(text)
+        .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(text))
+        .context("no RSA public key in the PEM")?;
+    Ok(key.size() * 8)
+}
+
+/// The issuer for `licita token`: only possible with the local HS256 secret. Unless
+/// `create_secret`, a secret that is neither set nor in the data folder is an error, not a
+/// new secret the running service would not know.
+pub fn issuer(settings: &Settings, create_secret: bool) -> anyhow::Result<TokenIssuer> {
     anyhow::ensure!(
         settings.jwt.algorithm == JwtAlgorithm::Hs256,
         "tokens can be minted only with the local HS256 secret; with {:?} your identity \
          provider issues them",
         settings.jwt.algorithm
+    );
+    let path = secret_path(&settings.data_dir);
+    anyhow::ensure!(
+        settings.jwt.secret.is_some() || create_secret || path.exists(),
+        "no JWT secret: LICITA_JWT_SECRET is unset and {} does not exist. Run this where \
+         the service keeps its data, or point at it with --data-dir (or LICITA_DATA_DIR); \
+         --init-secret creates a new secret there (a service already running with another \
+         secret will refuse the token)",
+        path.display()
     );
     let secret = hs256_secret(settings)?;
     Ok(TokenIssuer::new(

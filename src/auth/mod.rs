@@ -98,6 +98,8 @@ const MAX_SUB_LEN: usize = 256;
 pub struct TokenVerifier {
     key: DecodingKey,
     validation: Validation,
+    /// The longest lifetime accepted (`exp` − `iat`, or `exp` − now), seconds.
+    max_ttl_s: u64,
 }
 
 impl TokenVerifier {
@@ -106,7 +108,7 @@ impl TokenVerifier {
         algorithm: Algorithm,
         issuer: Option<&str>,
         audience: Option<&str>,
-        leeway_s: u64,
+        (leeway_s, max_ttl_s): (u64, u64),
     ) -> Self {
         let mut validation = Validation::new(algorithm);
         // The algorithm is pinned: a token whose header names another (or `none`) fails.
@@ -127,7 +129,11 @@ impl TokenVerifier {
             None => validation.validate_aud = false,
         }
         validation.set_required_spec_claims(&required);
-        Self { key, validation }
+        Self {
+            key,
+            validation,
+            max_ttl_s,
+        }
     }
 
     pub fn verify(&self, token: &str) -> Result<Identity, TokenError> {
@@ -151,6 +157,16 @@ impl TokenVerifier {
             },
         )?;
         let claims = data.claims;
+        // A token's lifetime counts from when it was issued, or from now if it says
+        // nothing (or claims to be issued later than now).
+        let now = jsonwebtoken::get_current_timestamp();
+        let from = claims.iat.map_or(now, |iat| iat.min(now));
+        if claims.exp.saturating_sub(from) > self.max_ttl_s + self.validation.leeway {
+            return Err(TokenError::Invalid(format!(
+                "the token lives longer than the {} s allowed (LICITA_MAX_TOKEN_TTL)",
+                self.max_ttl_s
+            )));
+        }
         if claims.sub.trim().is_empty() || claims.sub.len() > MAX_SUB_LEN {
             return Err(TokenError::Invalid("sub is empty or too long".into()));
         }
@@ -232,7 +248,7 @@ mod tests {
             Algorithm::HS256,
             None,
             None,
-            0,
+            (0, 12 * 3600),
         )
     }
 
@@ -300,7 +316,7 @@ mod tests {
             Algorithm::HS256,
             Some("idp"),
             Some("licita"),
-            0,
+            (0, 12 * 3600),
         );
         let good = TokenIssuer::new(SECRET, Some("idp".into()), Some("licita".into()))
             .mint(Role::Auditor, "a", None, Duration::from_secs(60), now())

@@ -60,7 +60,9 @@ pub struct AgencyName(String);
 pub enum AgencyNameError {
     #[error("an agency name has 3 to 200 characters")]
     Length,
-    #[error("an agency name may not contain control characters")]
+    #[error(
+        "an agency name may not contain control, invisible or bidirectional-control characters"
+    )]
     Control,
 }
 
@@ -72,14 +74,17 @@ impl ErrorCode for AgencyNameError {
 
 impl AgencyName {
     pub fn parse(raw: &str) -> Result<Self, AgencyNameError> {
-        let name = raw.trim();
+        let name = super::text::normalise(raw);
         if !AGENCY_NAME_LEN.contains(&name.chars().count()) {
             return Err(AgencyNameError::Length);
         }
-        if name.chars().any(char::is_control) {
+        if name
+            .chars()
+            .any(|c| c.is_control() || super::text::is_deceptive(c))
+        {
             return Err(AgencyNameError::Control);
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(name))
     }
 
     pub fn as_str(&self) -> &str {

@@ -49,6 +49,10 @@ pub enum RfcError {
     CheckDigit { expected: char, got: char },
     #[error("{0} is a generic RFC (público en general / extranjeros), not a supplier")]
     Generic(String),
+    #[error(
+        "an RFC is written with A-Z, Ñ, & and 0-9 only (no ligatures, look-alikes or invisible characters)"
+    )]
+    Characters,
 }
 
 impl ErrorCode for RfcError {
@@ -79,6 +83,15 @@ impl Rfc {
     }
 
     pub fn parse_with(raw: &str, check: CheckDigit) -> Result<Self, RfcError> {
+        // Only the RFC's own alphabet, before any case mapping: "ﬀ" would otherwise
+        // upper-case to "FF" and pass as someone else's RFC.
+        if !raw
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii() || matches!(c, 'Ñ' | 'ñ'))
+        {
+            return Err(RfcError::Characters);
+        }
         let rfc: String = raw.trim().chars().flat_map(char::to_uppercase).collect();
         let chars: Vec<char> = rfc.chars().collect();
         let letters = match chars.len() {
@@ -337,6 +350,17 @@ mod tests {
             prop_assert!(
                 matches!(Rfc::parse(&changed), Err(RfcError::CheckDigit { .. })),
                 "{} should fail the check digit", changed
+            );
+        }
+    }
+
+    #[test]
+    fn compatibility_characters_are_refused_not_folded() {
+        for raw in ["ﬀ0101019A1", "ＡＣＭ010101AB1", "AC\u{200B}M010101AB1"] {
+            assert_eq!(
+                Rfc::parse_with(raw, CheckDigit::Override),
+                Err(RfcError::Characters),
+                "{raw}"
             );
         }
     }

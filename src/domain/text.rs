@@ -51,8 +51,30 @@ pub fn match_rank(folded: &str, terms: &[String]) -> Option<usize> {
     Some(partial)
 }
 
+/// Characters that spoof text in public lists: bidirectional controls, zero-width and
+/// other invisible format characters, line and paragraph separators, tags.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Free text as stored: trimmed and in Unicode NFC, so that one spelling is one string.
+pub fn normalise(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.trim().nfc().collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field} must have {min} to {max} characters, without control characters")]
+#[error(
+    "{field} must have {min} to {max} characters, without control, invisible or bidirectional-control characters"
+)]
 pub struct TextError {
     pub field: &'static str,
     pub min: usize,
@@ -66,8 +88,9 @@ impl ErrorCode for TextError {
     }
 }
 
-/// Trims `raw` and checks its length in characters and that it has no control
-/// characters (new lines allowed when `multiline`).
+/// Trims `raw`, normalises it to NFC and checks its length in characters and that it has
+/// no control characters (new lines allowed when `multiline`) and nothing
+/// [deceptive](is_deceptive).
 pub fn bounded(
     raw: &str,
     field: &'static str,
@@ -75,11 +98,12 @@ pub fn bounded(
     len: std::ops::RangeInclusive<usize>,
     multiline: bool,
 ) -> Result<String, TextError> {
-    let text = raw.trim();
+    let normalised = normalise(raw);
+    let text = normalised.as_str();
     let count = text.chars().count();
-    let bad_char = text
-        .chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
+    let bad_char = text.chars().any(|c| {
+        is_deceptive(c) || (c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
+    });
     if !len.contains(&count) || bad_char {
         return Err(TextError {
             field,
@@ -124,5 +148,26 @@ mod tests {
         assert!(bounded("h", "x", "invalid_x", 2..=5, false).is_err());
         assert!(bounded("a\nb", "x", "invalid_x", 2..=5, false).is_err());
         assert!(bounded("a\nb", "x", "invalid_x", 2..=5, true).is_ok());
+    }
+
+    #[test]
+    fn spoofing_characters_are_refused_and_text_is_nfc() {
+        for spoof in [
+            "abc\u{202E}def",
+            "ab\u{200B}cd",
+            "\u{FEFF}abcd",
+            "ab\u{2028}cd",
+            "ab\u{2066}cd",
+        ] {
+            assert!(
+                bounded(spoof, "x", "invalid_x", 2..=20, true).is_err(),
+                "{spoof:?}"
+            );
+        }
+        // "é" written as e + combining acute is stored as the one character.
+        assert_eq!(
+            bounded("Cafe\u{0301}", "x", "invalid_x", 2..=20, false),
+            Ok("Caf\u{e9}".into())
+        );
     }
 }

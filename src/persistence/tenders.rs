@@ -167,6 +167,11 @@ pub async fn lock_for_update(
     if let Some(agency) = agency
         && model.agency != agency
     {
+        // A draft is its agency's alone: to anyone else it does not exist, for a write as
+        // for a read (a 403 would say whose it is).
+        if model.status == Status::Draft.as_str() {
+            return Err(TenderError::NotFound(id));
+        }
         return Err(TenderError::Forbidden(
             "not_your_agency",
             format!(

@@ -275,13 +275,18 @@ async fn eddsa_tokens_from_an_identity_provider_are_verified_with_its_public_key
         &[
             ("LICITA_JWT_ALGORITHM", "EdDSA"),
             ("LICITA_JWT_PUBLIC_KEY_FILE", &public),
+            ("LICITA_JWT_ISSUER", "idp"),
+            ("LICITA_JWT_AUDIENCE", "licita"),
         ],
     )
     .await;
     let private = std::fs::read(format!("{fixtures}/ed25519-private.pem")).unwrap();
+    let mut from_idp = claims(Role::Auditor, now_unix() + 3600);
+    from_idp.iss = Some("idp".into());
+    from_idp.aud = Some(licita::auth::Audience::One("licita".into()));
     let token = jsonwebtoken::encode(
         &Header::new(Algorithm::EdDSA),
-        &claims(Role::Auditor, now_unix() + 3600),
+        &from_idp,
         &EncodingKey::from_ed_pem(&private).unwrap(),
     )
     .unwrap();

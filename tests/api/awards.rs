@@ -16,7 +16,10 @@ on_both_databases!(
 
 /// Publishes a SEP tender, takes the bids (supplier, laptop price, boxes price, day),
 /// opens it and evaluates them (qualified or not). Returns the tender id and bid ids.
-async fn evaluated(app: &TestApp, bids: &[(&str, &str, &str, i64, bool)]) -> (String, Vec<Value>) {
+pub async fn evaluated(
+    app: &TestApp,
+    bids: &[(&str, &str, &str, i64, bool)],
+) -> (String, Vec<Value>) {
     let id = published(app).await;
     for (rfc, laptop, boxes, day, _) in bids {
         app.clock.set(at(*day));
@@ -70,7 +73,7 @@ async fn evaluated(app: &TestApp, bids: &[(&str, &str, &str, i64, bool)]) -> (St
     (id, ids)
 }
 
-async fn award(app: &TestApp, id: &str, body: &Value) -> reqwest::Response {
+pub async fn award(app: &TestApp, id: &str, body: &Value) -> reqwest::Response {
     app.post_json(
         &format!("/api/v1/tenders/{id}/award"),
         Some(&officer(app, "SEP")),

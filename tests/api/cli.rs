@@ -189,6 +189,65 @@ async fn the_token_command_refuses_incomplete_or_invalid_requests() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("HS256"));
 }
 
+#[test]
+fn the_token_command_never_invents_a_secret_the_service_would_not_know() {
+    let service = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    // The service's folder has its secret; the CLI runs in another folder.
+    let secret = service.path().join("jwt-secret");
+    std::fs::write(&secret, TEST_SECRET).unwrap();
+    let out = run(licita(elsewhere.path()).args(["token", "--role", "registrar"]));
+    assert!(!out.status.success(), "minted with a secret of its own");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("data/jwt-secret"),
+        "names the file: {stderr}"
+    );
+    assert!(stderr.contains("--data-dir"), "says how: {stderr}");
+    assert!(!elsewhere.path().join("data/jwt-secret").exists());
+    // Pointed at the service's folder, it signs with the service's secret.
+    let out = run(licita(elsewhere.path())
+        .args(["token", "--role", "registrar", "--data-dir"])
+        .arg(service.path()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Asked to, it creates one.
+    let out = run(licita(elsewhere.path()).args(["token", "--role", "registrar", "--init-secret"]));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(elsewhere.path().join("data/jwt-secret").is_file());
+    // Longer than LICITA_MAX_TOKEN_TTL: refused, since the service would refuse it.
+    let out = run(licita(elsewhere.path()).args(["token", "--role", "registrar", "--ttl", "2d"]));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("LICITA_MAX_TOKEN_TTL"));
+}
+
+#[test]
+fn the_openapi_command_ends_quietly_when_its_reader_goes_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = licita(dir.path())
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte and hang up, as `| head -c 1` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+}
+
 #[tokio::test]
 async fn the_migrate_command_prepares_a_database_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -226,6 +285,9 @@ async fn invalid_settings_stop_the_service_with_a_message_naming_the_variable() 
         ("LICITA_JWT_SECRET", "too-short"),
         ("LICITA_MAX_IMPORT_BYTES", "12"),
         ("LICITA_LEGAL_UTC_OFFSET", "CDMX"),
+        ("LICITA_PUBLIC_URL", "javascript://x"),
+        ("LICITA_PUBLIC_URL", "https://x.example/path"),
+        ("LICITA_MAX_TOKEN_TTL", "forever"),
     ] {
         let out = run(licita(dir.path())
             .env(name, value)

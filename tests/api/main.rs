@@ -27,6 +27,7 @@ mod migrations;
 mod ocds;
 mod openapi;
 mod public_awards;
+mod review;
 mod sealing;
 mod suppliers;
 mod tenders;

@@ -394,8 +394,8 @@ async fn a_draft_is_edited_only_by_its_agency_and_only_while_a_draft(backend: Ba
     assert_problem(
         app.put_json(&path, Some(&officer(&app, "SSA")), &changed)
             .await,
-        StatusCode::FORBIDDEN,
-        "not_your_agency",
+        StatusCode::NOT_FOUND,
+        "not_found",
     )
     .await;
     json_of(
@@ -468,10 +468,11 @@ async fn publishing_checks_the_schedule_the_legal_periods_and_the_invited(backen
     )
     .await;
     app.clock.set(at(0));
+    // Someone else's draft does not exist for them.
     assert_problem(
         publish(&app, "SSA", &id).await,
-        StatusCode::FORBIDDEN,
-        "not_your_agency",
+        StatusCode::NOT_FOUND,
+        "not_found",
     )
     .await;
     let published = json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;

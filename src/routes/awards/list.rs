@@ -382,6 +382,21 @@ pub async fn list_awards(
     }
 }
 
+/// A cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return: OWASP's list) gets a leading `'`, which spreadsheets show as text.
+/// Plain numbers, negative ones included, stay as they are.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = cell
+        .strip_prefix('-')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
+    if risky && !number {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// One CSV document: a header row, then one row per award; RFC 4180 (CRLF, quotes where
 /// needed), money as plain decimals, empty cells for what does not apply.
 fn csv_body(items: &[PublicAward]) -> Result<Vec<u8>, ApiError> {
@@ -390,7 +405,7 @@ fn csv_body(items: &[PublicAward]) -> Result<Vec<u8>, ApiError> {
         .from_writer(Vec::new());
     let write = |writer: &mut csv::Writer<Vec<u8>>, record: &[String]| {
         writer
-            .write_record(record)
+            .write_record(record.iter().map(|cell| neutralise(cell).into_owned()))
             .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("writing CSV")))
     };
     write(

@@ -8,7 +8,20 @@ use crate::startup::AppState;
     get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String))
 )]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    // With LICITA_METRICS_ADDR, the public listener has no metrics.
+    if state.settings.metrics_addr.is_some()
+        && req
+            .app_data::<web::Data<crate::startup::MetricsListener>>()
+            .is_none()
+    {
+        return Err(ApiError::not_found(
+            "/metrics (served on LICITA_METRICS_ADDR)".to_owned(),
+        ));
+    }
     let open = crate::persistence::auctions::open_count(&state.db, state.clock.now()).await?;
     state
         .metrics

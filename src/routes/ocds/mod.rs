@@ -1,7 +1,7 @@
 //! The public Open Contracting feeds: release packages in feed order, and one record
 //! package per contracting process. No token.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -23,11 +23,6 @@ pub struct FeedParams {
     pub cursor: Option<String>,
     /// Releases per package (1 to 200, default 50).
     pub limit: Option<u64>,
-}
-
-fn base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 /// The feed position a cursor names (cursors are opaque: hex of the position).
@@ -57,7 +52,6 @@ fn position(cursor: Option<&str>) -> Result<i64, ApiError> {
 )]
 pub async fn list_releases(
     state: web::Data<AppState>,
-    req: HttpRequest,
     params: web::Query<FeedParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -74,12 +68,20 @@ pub async fn list_releases(
         .map(|r| serde_json::from_str(&r.body))
         .collect::<Result<Vec<serde_json::Value>, _>>()
         .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("a stored release is not JSON: {e}")))?;
-    let base = base(&req);
+    // Links are built from LICITA_PUBLIC_URL and the parsed parameters only: nothing of
+    // the request's Host, forwarded headers or raw query comes back.
+    let base = state.public_url();
     let next = format!(
         "{base}/public/v1/releases?limit={limit}&cursor={}",
         hex::encode(last.to_string())
     );
-    let uri = format!("{base}{}", req.uri());
+    let uri = match &params.cursor {
+        Some(_) => format!(
+            "{base}/public/v1/releases?limit={limit}&cursor={}",
+            hex::encode(after.to_string())
+        ),
+        None => format!("{base}/public/v1/releases?limit={limit}"),
+    };
     Ok(HttpResponse::Ok().json(ocds::release_package(
         &uri,
         bodies,
@@ -100,7 +102,6 @@ pub async fn list_releases(
 )]
 pub async fn get_record(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ocid = path.into_inner();
@@ -113,6 +114,6 @@ pub async fn get_record(
         .map(|r| serde_json::from_str(&r.body))
         .collect::<Result<Vec<serde_json::Value>, _>>()
         .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("a stored release is not JSON: {e}")))?;
-    let uri = format!("{}{}", base(&req), req.uri());
+    let uri = format!("{}/public/v1/records/{ocid}", state.public_url());
     Ok(HttpResponse::Ok().json(ocds::record_package(&uri, &ocid, bodies, state.clock.now())))
 }
