@@ -75,27 +75,38 @@ pub struct DecrementRequest {
 
 /// The settings as sent: any field left out falls back to the tender's planned settings,
 /// then to the defaults.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<FormatName>,
     /// RFC 3339; now or later.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub starts_at: Option<DateTime<Utc>>,
     /// Continuous: the scheduled length, before any extension.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_s: Option<i64>,
     /// Continuous: a bid accepted this close to the end extends it.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub soft_close_s: Option<i64>,
     /// Continuous: the end moves to the bid's time plus this.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension_s: Option<i64>,
     /// Continuous: at most this many extensions.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_extensions: Option<u32>,
     /// Rounds: how many (default 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rounds: Option<u32>,
     /// Rounds: the length of each participant's turn.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub turn_s: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub decrement: Option<DecrementRequest>,
     /// A bid must also beat the current best price.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub must_beat_best: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
 }
 

@@ -566,7 +566,7 @@ pub struct RawDraft<'a> {
     pub framework_contract_id: Option<uuid::Uuid>,
     pub ict_assent_id: Option<uuid::Uuid>,
     pub framework_exception: Option<&'a str>,
-    pub auction_settings: Option<&'a serde_json::Value>,
+    pub auction_settings: Option<&'a super::auction_settings::SettingsRequest>,
 }
 
 #[derive(Debug, Clone)]
@@ -715,13 +715,29 @@ impl TenderDraft {
             justification.as_deref(),
             &mut errors,
         );
-        if raw.auction_settings.is_some_and(|a| !a.is_object()) {
-            errors.push(
-                "auction",
-                "invalid_auction_settings",
-                "auction settings are a JSON object",
+        // The planned auction settings are checked now with the rules of the scheduling:
+        // an auction starts after the opening.
+        let auction_settings = raw.auction_settings.and_then(|planned| {
+            let parsed = super::auction_settings::AuctionSettings::parse(
+                planned.clone(),
+                raw.schedule.opening_at,
+                1,
             );
-        }
+            match parsed {
+                Ok(_) => serde_json::to_value(planned).ok(),
+                Err(found) => {
+                    for e in found.0 {
+                        let message = if e.field == "starts_at" {
+                            format!("{} (and after the opening)", e.message)
+                        } else {
+                            e.message
+                        };
+                        errors.push(&format!("auction.{}", e.field), e.code, message);
+                    }
+                    None
+                }
+            }
+        });
         let scope = raw.scope.unwrap_or_default();
         if raw.procedure != Procedure::Open && scope == Scope::International {
             errors.push(
@@ -744,7 +760,7 @@ impl TenderDraft {
                 framework_contract_id: raw.framework_contract_id,
                 ict_assent_id: raw.ict_assent_id,
                 framework_exception: exception,
-                auction_settings: raw.auction_settings.cloned(),
+                auction_settings,
             })
         })
     }

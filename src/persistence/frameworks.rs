@@ -332,7 +332,9 @@ pub async fn end(
     Ok(record)
 }
 
-/// Contracts, newest first; optionally only those in force on a date, or covering a code.
+/// Contracts, newest first; optionally only those in force on a date, or covering a code:
+/// fixing a price for it or for one of its ancestors in the classifier (its partida, its
+/// family…), the rule publication applies.
 pub async fn list(
     conn: &impl ConnectionTrait,
     active_on: Option<NaiveDate>,
@@ -356,10 +358,14 @@ pub async fn list(
             );
     }
     if let Some(code) = classifier {
+        let mut codes = vec![code.to_owned()];
+        if let Some(item) = find(conn, code).await? {
+            codes.extend(ancestors(conn, &item).await?.into_iter().map(|a| a.code));
+        }
         let ids: Vec<Uuid> = framework_item::Entity::find()
             .select_only()
             .column(framework_item::Column::ContractId)
-            .filter(framework_item::Column::ClassifierCode.eq(code))
+            .filter(framework_item::Column::ClassifierCode.is_in(codes))
             .into_tuple()
             .all(conn)
             .await?;

@@ -134,6 +134,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                     field,
                 }
             }
+            // serde_json reports a wrong type where an enum is expected (a number for a
+            // string) as a syntax error; well-formed JSON is the wrong shape, not malformed.
+            _ if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => {
+                let message = strip_position(&inner.to_string());
+                ApiError::InvalidBody {
+                    field: field_name(&path, &message),
+                    message: format!("{message} (wrong type)"),
+                }
+            }
             _ => ApiError::MalformedJson(format!("the body is not valid JSON: {inner}")),
         }
     })?;
@@ -252,6 +261,21 @@ mod tests {
         assert_eq!(field_of("[]").as_deref(), Some("body"));
         assert_eq!(field_of(r#"["a", []]"#).as_deref(), Some("body"));
         assert_eq!(field_of(" 42").as_deref(), Some("body"));
+        // A number where an enum is expected is the wrong shape, not malformed JSON.
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        enum Kind {
+            A,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct WithEnum {
+            kind: Kind,
+        }
+        assert!(matches!(
+            parse_json::<WithEnum>(br#"{"kind": 1}"#),
+            Err(ApiError::InvalidBody { field, .. }) if field == "kind"
+        ));
         assert_eq!(
             field_of(r#"{"name": "a", "items": [], "extra": 1}"#).as_deref(),
             Some("extra")

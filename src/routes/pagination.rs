@@ -11,12 +11,19 @@ pub const MAX_PAGE_SIZE: u64 = 200;
 
 /// `?cursor=&limit=` of every list.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PageParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
     pub limit: Option<u64>,
 }
+
+/// The query of a list that takes no parameter: any parameter is refused (400
+/// `invalid_query` naming it), rather than silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
 
 /// A validated page request: continue after `after`, at most `limit` items.
 #[derive(Debug, Clone, PartialEq, Eq)]

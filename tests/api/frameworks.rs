@@ -169,6 +169,16 @@ async fn the_registrar_keeps_framework_contracts_and_their_adhesions(backend: Ba
         .len(),
         1
     );
+    // An item covered through its partida is found too, as publication finds it.
+    assert_eq!(
+        app.collect_pages(
+            "/api/v1/framework-contracts?classifier=21101001",
+            Some(&officer_token)
+        )
+        .await
+        .len(),
+        1
+    );
     assert!(
         app.collect_pages(
             "/api/v1/framework-contracts?active_on=2027-06-01",

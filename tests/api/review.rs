@@ -17,10 +17,50 @@ use crate::on_both_databases;
 use crate::tenders::{body, create, officer};
 
 on_both_databases!(
+    every_list_refuses_an_unknown_parameter_naming_it,
     csv_cells_a_spreadsheet_would_run_are_neutralised,
     names_and_titles_that_spoof_text_are_refused_and_stored_in_nfc,
     a_draft_of_another_agency_is_not_found_for_writes_too,
 );
+
+async fn every_list_refuses_an_unknown_parameter_naming_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let tender = crate::tenders::published(&app).await;
+    let auditor = app.token(Role::Auditor, "auditor-1", None);
+    let lists = [
+        "/api/v1/tenders".to_owned(),
+        "/api/v1/suppliers".to_owned(),
+        "/api/v1/classifier".to_owned(),
+        "/api/v1/framework-contracts".to_owned(),
+        "/api/v1/ict-assents".to_owned(),
+        format!("/api/v1/tenders/{tender}/bids"),
+        format!("/api/v1/tenders/{tender}/questions"),
+        "/public/v1/agencies".to_owned(),
+        "/public/v1/releases".to_owned(),
+        "/public/v1/awards".to_owned(),
+        "/public/v1/sanctioned-suppliers".to_owned(),
+        "/public/v1/savings".to_owned(),
+    ];
+    for list in &lists {
+        let problem = assert_problem(
+            app.get(&format!("{list}?phase=awarded"), Some(&auditor))
+                .await,
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        )
+        .await;
+        assert!(
+            problem["detail"].as_str().unwrap().contains("phase"),
+            "{list}: {problem}"
+        );
+        // And the list itself answers without it.
+        assert_eq!(
+            app.get(list, Some(&auditor)).await.status(),
+            StatusCode::OK,
+            "{list}"
+        );
+    }
+}
 
 async fn csv_cells_a_spreadsheet_would_run_are_neutralised(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -337,9 +337,29 @@ async fn every_draft_refusal_has_its_code_and_creates_nothing(backend: Backend) 
             "justification_required",
         ),
         (
-            Box::new(|b| b["auction"] = json!([1, 2])),
-            "auction",
+            Box::new(|b| b["auction"] = json!({"duration_s": 5})),
+            "auction.duration_s",
             "invalid_auction_settings",
+        ),
+        (
+            Box::new(|b| b["auction"] = json!({"format": "continuous", "starts_at": at(1)})),
+            "auction.starts_at",
+            "invalid_auction_settings",
+        ),
+        (
+            Box::new(|b| b["auction"] = json!({"duration": 60})),
+            "auction.duration",
+            "invalid_body",
+        ),
+        (
+            Box::new(|b| b["auction"] = json!([1, 2])),
+            "auction[0]",
+            "invalid_body",
+        ),
+        (
+            Box::new(|b| b["auction"] = json!({"junk": "x".repeat(200_000)})),
+            "auction.junk",
+            "invalid_body",
         ),
     ];
     for (change, field, code) in cases {

@@ -19,6 +19,7 @@ const REQUIRED: [&str; 2] = ["code", "description"];
 const KNOWN: [&str; 6] = ["code", "description", "parent", "partida", "unit", "is_ict"];
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ImportParams {
     /// All or nothing: when any row is refused, nothing is written and the answer is 422
     /// `import_refused` listing the refused rows. Default false: valid rows are applied.

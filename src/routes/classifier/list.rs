@@ -15,6 +15,7 @@ const MAX_QUERY_LEN: usize = 200;
 const MAX_TERMS: usize = 8;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct ClassifierListParams {
     /// Words to find in the code or description: any case, accents ignored ("computo"
     /// finds "Cómputo"); whole-word matches rank first.

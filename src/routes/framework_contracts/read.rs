@@ -35,10 +35,12 @@ pub async fn get_framework_contract(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct FrameworkListParams {
     /// Only contracts in force on this date.
     pub active_on: Option<NaiveDate>,
-    /// Only contracts fixing a price for this classifier code.
+    /// Only contracts covering this classifier code: fixing a price for it or for one of
+    /// its ancestors (its partida, its family), as publication checks.
     pub classifier: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<u64>,

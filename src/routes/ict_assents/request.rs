@@ -131,6 +131,7 @@ pub async fn get_assent(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct AssentListParams {
     pub cursor: Option<String>,
     pub limit: Option<u64>,

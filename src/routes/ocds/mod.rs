@@ -18,6 +18,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct FeedParams {
     /// Resume after the releases already read: the `cursor` of the last `links.next`.
     pub cursor: Option<String>,

@@ -19,6 +19,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SavingsParams {
     pub agency: Option<String>,
     pub procedure: Option<Procedure>,

@@ -16,6 +16,7 @@ use crate::startup::AppState;
 const MAX_QUERY_LEN: usize = 200;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct SupplierListParams {
     /// Words of the legal name (any case, accents ignored), or the start of an RFC.
     pub q: Option<String>,

@@ -257,6 +257,7 @@ pub async fn list_bids(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<String>,
+    _query: web::Query<crate::routes::pagination::NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
     let identity = &principal.0;

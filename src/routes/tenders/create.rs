@@ -47,8 +47,9 @@ pub struct TenderRequest {
     pub ict_assent_id: Option<Uuid>,
     /// Why no framework contract is used although one covers an item.
     pub framework_exception_justification: Option<String>,
-    /// Auction settings (kept for the auction engine).
-    pub auction: Option<serde_json::Value>,
+    /// The planned auction settings, checked now as `POST …/auction` checks them (an
+    /// auction starts after the opening); that call's body may still change any of them.
+    pub auction: Option<crate::domain::auction_settings::SettingsRequest>,
 }
 
 impl TenderRequest {

@@ -103,7 +103,7 @@ pub struct Tender {
     pub framework_exception_justification: Option<String>,
     /// The planned auction settings, as given at creation (the defaults of
     /// `POST /api/v1/tenders/{id}/auction`).
-    pub auction: Option<serde_json::Value>,
+    pub auction: Option<crate::domain::auction_settings::SettingsRequest>,
     /// The auction, once scheduled: `GET /api/v1/auctions/{auction_id}`.
     pub auction_id: Option<Uuid>,
     pub cancel_reason: Option<String>,

@@ -153,6 +153,7 @@ pub async fn list_questions(
     state: web::Data<AppState>,
     MaybePrincipal(identity): MaybePrincipal,
     path: web::Path<String>,
+    _query: web::Query<crate::routes::pagination::NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
     let record = tenders::get(&state.db, id)

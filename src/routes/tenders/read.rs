@@ -37,6 +37,7 @@ pub async fn get_tender(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct TenderListParams {
     pub agency: Option<String>,
     pub procedure: Option<Procedure>,
