@@ -76,6 +76,7 @@ use crate::routes::{
         framework_contracts::adhere_supplier,
         framework_contracts::end_framework_contract,
         audit::verify_audit,
+        audit::list_audit_events,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
@@ -89,6 +90,7 @@ use crate::routes::{
         (name = "auctions", description = "Reverse auctions: live bidding after the evaluation"),
         (name = "ict", description = "ICT assents of the Digital Government Unit"),
         (name = "frameworks", description = "Framework contracts: fixed prices, adhered suppliers"),
+        (name = "audit", description = "The audit log, for auditors"),
         (name = "public", description = "Open data: no token needed"),
     )
 )]

@@ -17,6 +17,7 @@ mod m20261122_000008_create_framework_contracts;
 mod m20261201_000009_create_auctions;
 mod m20261201_000010_create_ocds_releases;
 mod m20261201_000011_seal_bidders;
+mod m20261201_000012_index_audit_time;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_create_auctions::Migration),
             Box::new(m20261201_000010_create_ocds_releases::Migration),
             Box::new(m20261201_000011_seal_bidders::Migration),
+            Box::new(m20261201_000012_index_audit_time::Migration),
         ]
     }
 }

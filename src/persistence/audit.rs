@@ -145,3 +145,42 @@ pub async fn verify(
     }
     Ok(walk)
 }
+
+/// Which events the auditor reads.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only this tender's events.
+    pub tender: Option<uuid::Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Events in chain order after `after_seq`, at most `limit`.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: &EventFilter,
+    after_seq: i64,
+    limit: u64,
+) -> anyhow::Result<Vec<audit_event::Model>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let mut query = audit_event::Entity::find()
+        .filter(audit_event::Column::Seq.gt(after_seq))
+        .order_by_asc(audit_event::Column::Seq);
+    if let Some(tender) = filter.tender {
+        query = query
+            .filter(audit_event::Column::EntityType.eq("tender"))
+            .filter(audit_event::Column::EntityId.eq(tender.to_string()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_event::Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(audit_event::Column::OccurredAt.lt(to));
+    }
+    query
+        .limit(limit)
+        .all(conn)
+        .await
+        .context("listing audit events")
+}

@@ -11,8 +11,13 @@ use crate::error::ApiError;
 use crate::persistence::audit;
 use crate::startup::AppState;
 
+mod events;
+
+pub use events::*;
+
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/public/v1/audit/verify").route(web::get().to(verify_audit)));
+    cfg.service(resource("/public/v1/audit/verify").route(web::get().to(verify_audit)))
+        .service(resource("/api/v1/audit/events").route(web::get().to(list_audit_events)));
 }
 
 /// The result of re-walking the chain.
