@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The one test command: installs PostgreSQL and Redis when missing (apt-get, as root),
 # starts PostgreSQL, a Redis and a 3-master Redis Cluster on free loopback ports in a
-# temporary folder, then runs fmt, clippy and every test against them, and stops the
-# servers on exit. `.ci/run` calls this script.
+# temporary folder, then runs fmt, clippy and every test against them, then schemathesis
+# against the running service, and stops the servers on exit. `.ci/run` calls this script.
 #
 #   scripts/test.sh                          everything
 #   scripts/test.sh -- agencies              only tests whose name contains `agencies`
 #   scripts/test.sh -- suppliers:: cli::     several filters: plain words are test filters
 #   scripts/test.sh -- --test api -- x       anything with an option goes to `cargo test` as is
+#
+# The full run also fuzzes the running service with schemathesis (scripts/schemathesis.sh):
+# SKIP_SCHEMATHESIS=1 leaves it out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -141,6 +144,14 @@ set +e
 cargo test --workspace --locked --no-fail-fast "${args[@]}" 2>&1 | tee "$WORK/test.log"
 status=${PIPESTATUS[0]}
 set -e
+
+# schemathesis against the running service, on the full run only (filters skip it, and so
+# does SKIP_SCHEMATHESIS=1); `cargo test` has built the binary.
+st_status=0
+if [ "$#" = 0 ] && [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
+  bash scripts/schemathesis.sh "${CARGO_TARGET_DIR:-target}/debug/licita" "$WORK" || st_status=$?
+  if [ "$st_status" != 0 ] && [ "$status" = 0 ]; then status=$st_status; fi
+fi
 # cargo prints one result line per test binary; close with the totals.
 echo
 awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

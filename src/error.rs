@@ -244,15 +244,17 @@ impl From<anyhow::Error> for ApiError {
         let busy = error.chain().any(|cause| {
             matches!(
                 cause.downcast_ref::<sea_orm::DbErr>(),
-                Some(sea_orm::DbErr::ConnectionAcquire(_))
+                Some(sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
             )
         });
+        // Unreachable, or there but not serving yet (loading its AOF, failing over).
         let redis_down = error.chain().any(|cause| {
             cause.downcast_ref::<redis::RedisError>().is_some_and(|e| {
                 e.is_io_error()
                     || e.is_connection_refusal()
                     || e.is_timeout()
                     || e.is_connection_dropped()
+                    || matches!(e.retry_method(), redis::RetryMethod::WaitAndRetry)
             })
         });
         if busy {

@@ -117,9 +117,183 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as pretty JSON with a final newline, exactly as committed.
+/// The document as pretty JSON with a final newline, exactly as committed: the handlers'
+/// annotations, with the answers every operation shares added in one place
+/// ([`shared_answers`]).
 pub fn json() -> anyhow::Result<String> {
-    let mut text = ApiDoc::openapi().to_pretty_json()?;
+    let mut doc = serde_json::to_value(ApiDoc::openapi())?;
+    shared_answers(&mut doc);
+    let mut text = serde_json::to_string_pretty(&doc)?;
     text.push('\n');
     Ok(text)
+}
+
+/// Operations that never touch the database or Redis, and so never answer 503 (`/readyz`
+/// documents its own 503, a report rather than a problem).
+const NO_DEPENDENCY: [&str; 3] = ["/healthz", "/readyz", "/api/v1/me"];
+
+/// The statuses that follow from what an operation is rather than from its own rules,
+/// derived from its description so that they can't drift from the code that answers
+/// them: a token (401: required, or optional and sent), a JSON body (400, 413, 415, 422
+/// `invalid_body`, from `routes::extract`), query parameters (400 `invalid_query`: a bad
+/// value or an unknown parameter), and a dependency that is down or starting (503 with
+/// `Retry-After`). Codes are merged into a status the annotation already lists.
+fn shared_answers(doc: &mut serde_json::Value) {
+    use crate::error::Code;
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (_method, operation) in item.iter_mut() {
+            let Some(operation) = operation.as_object_mut() else {
+                continue;
+            };
+            let mut shared: Vec<Code> = Vec::new();
+            if let Some(security) = operation.get("security").and_then(|s| s.as_array()) {
+                let optional = security
+                    .iter()
+                    .any(|r| r.as_object().is_some_and(|o| o.is_empty()));
+                if !optional {
+                    shared.push(Code::MissingToken);
+                }
+                shared.extend([Code::InvalidToken, Code::TokenExpired]);
+            }
+            if let Some(content) = operation
+                .get("requestBody")
+                .and_then(|b| b.get("content"))
+                .and_then(|c| c.as_object())
+            {
+                shared.extend([
+                    Code::MalformedJson,
+                    Code::PayloadTooLarge,
+                    Code::UnsupportedMediaType,
+                ]);
+                if content.contains_key("application/json") {
+                    shared.push(Code::InvalidBody);
+                }
+            }
+            let has_query = operation
+                .get("parameters")
+                .and_then(|p| p.as_array())
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            if has_query {
+                shared.push(Code::InvalidQuery);
+            }
+            if !NO_DEPENDENCY.contains(&path.as_str()) {
+                shared.push(Code::ServiceUnavailable);
+            }
+            let responses = operation
+                .entry("responses")
+                .or_insert_with(|| serde_json::json!({}));
+            let Some(responses) = responses.as_object_mut() else {
+                continue;
+            };
+            for code in shared {
+                add_code(responses, code);
+            }
+        }
+    }
+}
+
+/// Lists `code` under its status: a new problem response, or one more code in the
+/// description of the one there.
+fn add_code(responses: &mut serde_json::Map<String, serde_json::Value>, code: crate::error::Code) {
+    let status = code.status().as_u16().to_string();
+    let named = format!("`{}`", code.as_str());
+    match responses.get_mut(&status) {
+        Some(existing) => {
+            let is_problem = existing
+                .get("content")
+                .is_some_and(|c| c.get("application/problem+json").is_some());
+            if !is_problem {
+                return;
+            }
+            if let Some(description) = existing.get_mut("description")
+                && let Some(text) = description.as_str()
+                && !text.contains(&named)
+            {
+                *description = serde_json::Value::String(format!("{text}; {named}"));
+            }
+        }
+        None => {
+            let mut response = serde_json::json!({
+                "description": named,
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            });
+            let header = match code {
+                crate::error::Code::ServiceUnavailable => Some((
+                    "Retry-After",
+                    "Seconds to wait before retrying (a retried bid with the same Idempotency-Key never makes a second one)",
+                )),
+                crate::error::Code::MissingToken
+                | crate::error::Code::InvalidToken
+                | crate::error::Code::TokenExpired => {
+                    Some(("WWW-Authenticate", "`Bearer`, with the reason"))
+                }
+                _ => None,
+            };
+            if let Some((name, description)) = header {
+                response["headers"] = serde_json::json!({
+                    name: {"description": description, "schema": {"type": "string"}}
+                });
+            }
+            responses.insert(status, response);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+
+    fn doc() -> serde_json::Value {
+        serde_json::from_str(&json().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_code_an_operation_lists_is_under_its_own_status() {
+        let doc = doc();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    let text = response["description"].as_str().unwrap_or_default();
+                    for code in Code::ALL {
+                        if text.contains(&format!("`{}`", code.as_str())) {
+                            assert_eq!(
+                                code.status().as_u16().to_string(),
+                                *status,
+                                "{method} {path}: `{}` is listed under {status}",
+                                code.as_str()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn shared_answers_follow_from_each_operation() {
+        let doc = doc();
+        let op = |path: &str, method: &str| doc["paths"][path][method].clone();
+        let bid = op("/api/v1/auctions/{id}/bids", "post");
+        for status in ["400", "401", "413", "415", "422", "503"] {
+            assert!(bid["responses"][status].is_object(), "place_bid {status}");
+        }
+        let text = bid["responses"]["401"]["description"].as_str().unwrap();
+        assert!(text.contains("`missing_token`") && text.contains("`token_expired`"));
+        let public = op("/public/v1/agencies", "get");
+        assert!(public["responses"]["401"].is_null(), "no token, no 401");
+        assert!(
+            public["responses"]["400"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("`invalid_query`")
+        );
+        assert!(op("/healthz", "get")["responses"]["503"].is_null());
+    }
 }

@@ -97,6 +97,7 @@ pub struct SettingsRequest {
     pub max_extensions: Option<u32>,
     /// Rounds: how many (default 3).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 20)]
     pub rounds: Option<u32>,
     /// Rounds: the length of each participant's turn.
     #[serde(skip_serializing_if = "Option::is_none")]

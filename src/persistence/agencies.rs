@@ -64,10 +64,14 @@ pub async fn create(
 /// One page of agencies in code order, starting after `after`.
 pub async fn list(
     conn: &impl ConnectionTrait,
+    code: Option<&str>,
     after: Option<&str>,
     limit: u64,
 ) -> anyhow::Result<Vec<agency::Model>> {
     let mut query = agency::Entity::find().order_by_asc(agency::Column::Code);
+    if let Some(code) = code {
+        query = query.filter(agency::Column::Code.eq(code));
+    }
     if let Some(after) = after {
         query = query.filter(agency::Column::Code.gt(after));
     }

@@ -68,8 +68,13 @@ async fn a_registrar_registers_an_agency_with_its_code_normalised(backend: Backe
             &json!({"code": " cfe ", "name": "  Comisión Federal de Electricidad "}),
         )
         .await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
     let agency = json_of(response, StatusCode::CREATED).await;
     assert_eq!(agency["code"], "CFE");
+    // Its Location answers with it alone.
+    let there = json_of(app.get(&location, None).await, StatusCode::OK).await;
+    assert_eq!(there["items"].as_array().unwrap().len(), 1, "{there}");
+    assert_eq!(there["items"][0]["code"], "CFE");
     assert_eq!(agency["name"], "Comisión Federal de Electricidad");
     let created_at =
         chrono::DateTime::parse_from_rfc3339(agency["created_at"].as_str().unwrap()).unwrap();

@@ -21,7 +21,42 @@ on_both_databases!(
     csv_cells_a_spreadsheet_would_run_are_neutralised,
     names_and_titles_that_spoof_text_are_refused_and_stored_in_nfc,
     a_draft_of_another_agency_is_not_found_for_writes_too,
+    a_date_that_fails_to_parse_names_the_expected_format,
 );
+
+async fn a_date_that_fails_to_parse_names_the_expected_format(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut tender = body();
+    tender["schedule"]["opening_at"] = json!("2026-12-01 17:00");
+    let problem = assert_problem(
+        app.post_json("/api/v1/tenders", Some(&officer(&app, "SEP")), &tender)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("RFC 3339") && detail.contains("2026-12-01T17:00:00Z"),
+        "{problem}"
+    );
+    assert_eq!(problem["fields"][0]["field"], "schedule.opening_at");
+    let problem = assert_problem(
+        app.post_json(
+            "/api/v1/framework-contracts",
+            Some(&app.registrar()),
+            &json!({"title": "Contrato marco", "valid_from": "01/01/2026", "valid_until": "2026-12-31", "items": [], "suppliers": []}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("YYYY-MM-DD"),
+        "{problem}"
+    );
+}
 
 async fn every_list_refuses_an_unknown_parameter_naming_it(backend: Backend) {
     let app = spawn_app(backend).await;

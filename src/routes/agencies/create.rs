@@ -51,7 +51,7 @@ pub async fn create_agency(
                 code: Code::AgencyExists,
                 detail: format!("an agency with code {code} already exists"),
             },
-            CreateAgencyError::Unexpected(e) => ApiError::Unexpected(e),
+            CreateAgencyError::Unexpected(e) => ApiError::from(e),
         })?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/public/v1/agencies?code={}", model.code)))

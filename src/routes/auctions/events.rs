@@ -29,8 +29,10 @@ const CLIENT_BUFFER: usize = 64;
         ("id" = Uuid, Path, description = "The auction"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this sequence number"),
     ),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "`text/event-stream`: `state`, `bid` and `closed` events", content_type = "text/event-stream", body = String),
+        (status = 401, description = "`invalid_token`, `token_expired`: a token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auction_not_public`, `not_a_participant`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     )

@@ -49,6 +49,7 @@ pub enum AuctionStatus {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TurnView {
     /// 1-based.
+    #[schema(minimum = 1)]
     pub round: u32,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
@@ -67,6 +68,7 @@ pub struct OwnView {
     #[schema(value_type = String, example = "1180000.00")]
     pub price: Money,
     /// 1 = best; shown when the visibility includes the rank.
+    #[schema(minimum = 1)]
     pub rank: Option<usize>,
     /// The best price (never who holds it); shown when the visibility includes it.
     #[schema(value_type = Option<String>)]
@@ -91,6 +93,8 @@ pub struct OwnBid {
 /// A rung of the ladder (officers and auditors).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Rung {
+    /// 1 = best.
+    #[schema(minimum = 1)]
     pub rank: usize,
     pub rfc: String,
     #[schema(value_type = String)]
@@ -114,7 +118,8 @@ pub struct HistoryBid {
     #[schema(value_type = String)]
     pub amount: Money,
     pub placed_at: DateTime<Utc>,
-    /// The bidder's rank right after the bid.
+    /// The bidder's rank right after the bid (1 = best).
+    #[schema(minimum = 1)]
     pub rank: usize,
 }
 

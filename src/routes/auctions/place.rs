@@ -33,7 +33,8 @@ pub struct AuctionBidPlaced {
     pub seq: i64,
     #[schema(value_type = String)]
     pub amount: Money,
-    /// The bidder's rank after it, when the auction's visibility shows ranks.
+    /// The bidder's rank after it (1 = best), when the auction's visibility shows ranks.
+    #[schema(minimum = 1)]
     pub rank: Option<usize>,
     /// The best price after it, when the visibility shows it.
     #[schema(value_type = Option<String>)]

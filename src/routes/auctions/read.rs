@@ -13,9 +13,10 @@ use crate::startup::AppState;
 #[utoipa::path(
     get, path = "/api/v1/auctions/{id}", tag = "auctions",
     params(("id" = Uuid, Path, description = "The auction")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The view for the caller's role", body = AuctionView),
-        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`, `token_expired`: a token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auction_not_public` (before the award), `not_a_participant`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     )

@@ -44,6 +44,7 @@ pub struct ImportReportResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RefusedRowResponse {
     /// The line in the file (the header is line 1).
+    #[schema(minimum = 2)]
     pub line: usize,
     pub code: String,
     pub errors: Vec<ProblemField>,

@@ -27,6 +27,7 @@ pub struct ClassifierListParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -82,7 +83,7 @@ pub async fn list_classifier(
         .await
         .map_err(|e| match e {
             SearchError::TooBroad => ApiError::InvalidQuery(e.to_string()),
-            SearchError::Unexpected(e) => ApiError::Unexpected(e),
+            SearchError::Unexpected(e) => ApiError::from(e),
         })?;
     let mut kept = Vec::new();
     if let Some(q) = &params.q {

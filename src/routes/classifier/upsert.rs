@@ -58,7 +58,7 @@ pub async fn upsert_classifier_item(
             .await
             .map_err(|e| match e {
                 UpsertError::Invalid(errors) => ApiError::Validation(errors),
-                UpsertError::Unexpected(e) => ApiError::Unexpected(e),
+                UpsertError::Unexpected(e) => ApiError::from(e),
             })?;
     let mut response = match outcome {
         Upserted::Created => HttpResponse::Created(),

@@ -47,7 +47,7 @@ pub struct FrameworkRequest {
     responses(
         (status = 201, description = "Created", body = FrameworkContract),
         (status = 403, description = "`forbidden_role`: registrar only", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_title`, `invalid_validity`, `items_required`, `invalid_classifier_code`, `unknown_classifier_code`, `invalid_unit`, `invalid_money`, `invalid_rfc`, `adherent_not_registered`, `adherent_sanctioned`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_title`, `invalid_date`, `invalid_validity`, `items_required`, `invalid_classifier_code`, `unknown_classifier_code`, `invalid_unit`, `invalid_money`, `framework_item_duplicate`, `invalid_rfc`, `adherent_not_registered`, `adherent_sanctioned`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_framework_contract(

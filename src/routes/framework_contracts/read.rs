@@ -43,6 +43,7 @@ pub struct FrameworkListParams {
     /// its ancestors (its partida, its family), as publication checks.
     pub classifier: Option<String>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 

@@ -6,7 +6,10 @@ use crate::startup::AppState;
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain; version=0.0.4", body = String))
+    responses(
+        (status = 200, description = "Prometheus text format (version 0.0.4)", content_type = "text/plain", body = String),
+        (status = 404, description = "`not_found`: with LICITA_METRICS_ADDR set, metrics are served on that listener only", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn metrics(
     state: web::Data<AppState>,

@@ -47,7 +47,7 @@ pub struct DecisionRequest {
         (status = 403, description = "`forbidden_role`: the ICT authority only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_decided`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_decision`, `strategic_limit_reached`, `invalid_money`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_decision`, `strategic_limit_reached`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn decide_assent(

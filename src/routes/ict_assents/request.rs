@@ -40,8 +40,8 @@ pub struct AssentRequest {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Requested", body = IctAssent),
-        (status = 403, description = "`forbidden_role`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_title`, `invalid_justification`, `codes_required`, `invalid_classifier_code`, `unknown_classifier_code`, `invalid_money`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `agency_not_registered` (the token's agency is not in the register)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_title`, `invalid_justification`, `codes_required`, `too_many_classifier_codes`, `invalid_classifier_code`, `unknown_classifier_code`, `invalid_money`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn request_assent(
@@ -134,6 +134,7 @@ pub async fn get_assent(
 #[serde(deny_unknown_fields)]
 pub struct AssentListParams {
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -145,6 +146,7 @@ pub struct AssentListParams {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of assents", body = Page<IctAssent>),
+        (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden_role`", body = Problem, content_type = "application/problem+json"),
     )
 )]

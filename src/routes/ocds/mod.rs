@@ -23,6 +23,7 @@ pub struct FeedParams {
     /// Resume after the releases already read: the `cursor` of the last `links.next`.
     pub cursor: Option<String>,
     /// Releases per package (1 to 200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 

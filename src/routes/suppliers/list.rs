@@ -28,6 +28,7 @@ pub struct SupplierListParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -41,7 +42,7 @@ pub struct SupplierListParams {
         (status = 200, description = "One page of suppliers", body = Page<Supplier>),
         (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "`missing_token`, `invalid_token`, `token_expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `not_your_record` (a supplier token whose sub is not an RFC)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_suppliers(

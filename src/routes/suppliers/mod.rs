@@ -172,6 +172,6 @@ pub fn supplier_error(error: SupplierError) -> ApiError {
             }
             ApiError::Validation(errors)
         }
-        SupplierError::Unexpected(e) => ApiError::Unexpected(e),
+        SupplierError::Unexpected(e) => ApiError::from(e),
     }
 }

@@ -37,7 +37,7 @@ pub struct RecordSanctionRequest {
         (status = 401, description = "`missing_token`, `invalid_token`, `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden_role`: registrar only", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_sanction_period`, `invalid_text`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_sanction_period`, `invalid_text`, `invalid_date`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn record_sanction(

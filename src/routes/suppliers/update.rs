@@ -32,7 +32,7 @@ pub struct UpdateSupplierRequest {
         (status = 401, description = "`missing_token`, `invalid_token`, `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden_role`, `not_your_record`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`empty_update`, `invalid_legal_name`, `invalid_email`, `invalid_classifier_code`, `unknown_classifier_code`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`empty_update`, `invalid_legal_name`, `invalid_email`, `invalid_classifier_code`, `unknown_classifier_code`, `too_many_classifier_codes`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_supplier(

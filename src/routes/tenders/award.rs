@@ -35,7 +35,7 @@ pub struct AwardRequest {
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_awardable`, `auction_not_closed`, `supplier_sanctioned`, `winner_not_registered`, `framework_supplier_not_adhered`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_reason`, `ict_assent_required`, `ict_assent_not_approved`, `ict_assent_expired`, `ict_assent_codes_not_covered`, `ict_assent_insufficient`, `framework_price_exceeded`, `framework_contract_inactive`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_reason`, `ict_assent_required`, `ict_assent_not_approved`, `ict_assent_expired`, `ict_assent_codes_not_covered`, `ict_assent_insufficient`, `framework_price_exceeded`, `framework_contract_inactive`, `invalid_money`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn award_tender(

@@ -20,6 +20,7 @@ use crate::startup::AppState;
 #[serde(deny_unknown_fields)]
 pub struct BidPrice {
     /// The item's position in the tender.
+    #[schema(minimum = 1)]
     pub position: u32,
     #[schema(value_type = String, example = "17990.00")]
     pub unit_price: Money,
@@ -102,6 +103,7 @@ pub struct BidView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BidPriceView {
+    #[schema(minimum = 1)]
     pub position: u32,
     #[schema(value_type = String)]
     pub unit_price: Money,
@@ -163,9 +165,9 @@ pub fn full_view(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Received and sealed", body = BidReceipt),
-        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `not_invited`; 409 `supplier_sanctioned`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `not_invited`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`submission_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`submission_closed`, `supplier_sanctioned`, `framework_supplier_not_adhered`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`bid_items_mismatch`, `above_max_price`, `invalid_money`, `invalid_technical_offer`, `invalid_document_hash`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -248,7 +250,8 @@ pub async fn withdraw_bid(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Bids", body = Vec<BidView>),
-        (status = 401, description = "`missing_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_query`: this list takes no query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`missing_token`, `invalid_token`, `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     )

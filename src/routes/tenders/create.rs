@@ -18,7 +18,7 @@ pub struct TenderItemRequest {
     /// A code of the classifier.
     #[schema(example = "51501003")]
     pub classifier_code: String,
-    #[schema(example = 120)]
+    #[schema(example = 120, minimum = 1, maximum = 1000000000)]
     pub quantity: u64,
     #[schema(example = "pieza")]
     pub unit: String,
@@ -83,8 +83,9 @@ impl TenderRequest {
 
 const DRAFT_ERRORS: &str = "`invalid_title`, `invalid_description`, `items_required`, `too_many_items`, \
     `invalid_classifier_code`, `unknown_classifier_code`, `invalid_quantity`, `invalid_unit`, \
-    `invalid_money`, `schedule_out_of_order`, `invited_not_allowed`, `too_few_invited`, \
-    `direct_award_needs_one_supplier`, `justification_required`, `invalid_rfc`, `invalid_scope`, \
+    `invalid_money`, `invalid_date`, `schedule_out_of_order`, `invited_not_allowed`, \
+    `too_few_invited`, `too_many_invited`, `direct_award_needs_one_supplier`, \
+    `justification_required`, `invalid_justification`, `invalid_rfc`, `invalid_scope`, \
     `invalid_auction_settings`, `invalid_body`";
 
 /// Create a tender of the officer's agency, as a draft.
@@ -95,7 +96,7 @@ const DRAFT_ERRORS: &str = "`invalid_title`, `invalid_description`, `items_requi
     responses(
         (status = 201, description = "The draft", body = Tender),
         (status = 401, description = "`missing_token`, `invalid_token`, `token_expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`forbidden_role`: officers only", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role` (officers only), `agency_not_registered` (the token's agency is not in the register)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = DRAFT_ERRORS, body = Problem, content_type = "application/problem+json"),
     )
 )]

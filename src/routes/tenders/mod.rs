@@ -255,7 +255,7 @@ pub fn tender_error(error: TenderError) -> ApiError {
             None => ApiError::Unexpected(anyhow::anyhow!("unmapped conflict {code}: {detail}")),
         },
         TenderError::Invalid(errors) => ApiError::Validation(errors),
-        TenderError::Unexpected(e) => ApiError::Unexpected(e),
+        TenderError::Unexpected(e) => ApiError::from(e),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::startup::AppState;
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_a_draft`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`schedule_in_past`, `schedule_out_of_order`, `period_too_short`, `invited_supplier_not_registered`, `invited_supplier_sanctioned`, `framework_contract_required`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`schedule_in_past`, `schedule_out_of_order`, `period_too_short`, `invited_supplier_not_registered`, `invited_supplier_sanctioned`, `ict_assent_required`, `ict_assent_not_approved`, `ict_assent_expired`, `ict_assent_codes_not_covered`, `framework_contract_required`, `framework_contract_applies`, `framework_contract_inactive`, `framework_item_not_covered`, `framework_unit_mismatch`, `framework_price_exceeded`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn publish_tender(

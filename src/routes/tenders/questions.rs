@@ -70,9 +70,9 @@ fn text(raw: &str, field: &'static str, code: &'static str) -> Result<String, Ap
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Asked", body = Question),
-        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `not_invited`; 409 `supplier_sanctioned`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `not_invited`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`clarification_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`clarification_closed`, `supplier_sanctioned`, `framework_supplier_not_adhered`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_question`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -144,8 +144,11 @@ pub async fn answer_question(
 #[utoipa::path(
     get, path = "/api/v1/tenders/{id}/questions", tag = "tenders",
     params(("id" = Uuid, Path, description = "The tender")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Questions, oldest first", body = Vec<Question>),
+        (status = 400, description = "`invalid_query`: this list takes no query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`, `token_expired`: a token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -17,9 +17,10 @@ use crate::startup::AppState;
 #[utoipa::path(
     get, path = "/api/v1/tenders/{id}", tag = "tenders",
     params(("id" = Uuid, Path, description = "The tender")),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The tender, with its phase now", body = Tender),
-        (status = 401, description = "A token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`, `token_expired`: a token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -44,6 +45,7 @@ pub struct TenderListParams {
     /// draft, published, opened, evaluated, auction, awarded, contracted, cancelled, deserted.
     pub status: Option<String>,
     pub cursor: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -52,9 +54,11 @@ pub struct TenderListParams {
 #[utoipa::path(
     get, path = "/api/v1/tenders", tag = "tenders",
     params(TenderListParams),
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "One page of tenders", body = Page<Tender>),
         (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_token`, `token_expired`: a token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_tenders(
