@@ -140,6 +140,9 @@ if [ "${1:-}" = "--" ]; then shift; fi
 # filters work. Arguments with an option in them are passed on untouched.
 args=("$@")
 if [ "$#" -gt 0 ] && ! printf '%s\n' "$@" | grep -q '^-'; then args=(-- "$@"); fi
+# Every OCDS package a test validates is also written here, for the community's tools.
+export LICITA_OCDS_DUMP="$WORK/ocds"
+mkdir -p "$LICITA_OCDS_DUMP"
 set +e
 cargo test --workspace --locked --no-fail-fast "${args[@]}" 2>&1 | tee "$WORK/test.log"
 status=${PIPESTATUS[0]}
@@ -151,6 +154,24 @@ st_status=0
 if [ "$#" = 0 ] && [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
   bash scripts/schemathesis.sh "${CARGO_TARGET_DIR:-target}/debug/licita" "$WORK" || st_status=$?
   if [ "$st_status" != 0 ] && [ "$status" = 0 ]; then status=$st_status; fi
+fi
+
+# The feeds the tests validated, checked by the OCDS community's own tools (libcoveocds, the
+# Data Review Tool's library, and ocdskit), offline against ../shared/ocds.
+if [ "$#" = 0 ] && [ "${SKIP_OCDS_TOOLS:-0}" != 1 ] && compgen -G "$LICITA_OCDS_DUMP/*.json" >/dev/null; then
+  log "libcoveocds and ocdskit on $(ls "$LICITA_OCDS_DUMP" | wc -l) packages from the tests"
+  OCDS_VENV="$WORK/ocds-venv"
+  python3 -m venv "$OCDS_VENV"
+  "$OCDS_VENV/bin/pip" install -q --disable-pip-version-check 'libcoveocds==0.17.0' 'ocdskit==1.7.0'
+  ocds_status=0
+  "$OCDS_VENV/bin/python" scripts/ocds_check.py --shared ../shared/ocds --compile --expect-dates \
+    $(ls "$LICITA_OCDS_DUMP"/*.json | sort) >"$WORK/ocds-check.log" 2>&1 || ocds_status=$?
+  grep -v '^   ' "$WORK/ocds-check.log" | tail -n 40
+  if [ "$ocds_status" != 0 ]; then
+    echo "the OCDS tools found problems (whole report above, first lines of each file)" >&2
+    grep -B1 -A8 'failed' "$WORK/ocds-check.log" | head -n 80 >&2
+    if [ "$status" = 0 ]; then status=$ocds_status; fi
+  fi
 fi
 # cargo prints one result line per test binary; close with the totals.
 echo

@@ -82,6 +82,14 @@ impl AppState {
         self.settings.public_url.as_deref().unwrap_or_default()
     }
 
+    /// What the OCDS releases share: the ocid prefix and the legal calendar.
+    pub fn feed(&self) -> crate::ocds::Feed {
+        crate::ocds::Feed {
+            prefix: self.settings.ocid_prefix.clone(),
+            legal_offset: self.settings.legal_offset,
+        }
+    }
+
     /// Today's date in the legal calendar (`LICITA_LEGAL_UTC_OFFSET`).
     pub fn today(&self) -> chrono::NaiveDate {
         self.clock

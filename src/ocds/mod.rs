@@ -13,18 +13,28 @@ use crate::domain::tender::{Procedure, Scope, Status};
 
 /// OCDS version of every package.
 pub const VERSION: &str = "1.1";
-/// The extensions the releases use, as packages declare them.
+/// The extensions the releases use, as packages declare them: exactly those, each with
+/// what it needs (bids: `bids`; techniques: `tender.techniques`).
 pub const EXTENSIONS: &[&str] = &[
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json",
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json",
 ];
+/// Declared by the pages of the feed, which carry `links` (the 1.1 package schema has none).
+pub const PAGINATION_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json";
 /// The organisation identifier scheme of Mexico's RFC (org-id.guide).
 pub const RFC_SCHEME: &str = "MX-RFC";
 /// The item classification scheme: the single classifier (CUCOP).
 pub const CLASSIFICATION_SCHEME: &str = "CUCOP";
 pub const CURRENCY: &str = "MXN";
 pub const LICENSE: &str = "https://creativecommons.org/licenses/by/4.0/";
+
+/// What every release of this service shares: its ocid prefix, and the legal calendar in
+/// which contract dates are days.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    pub prefix: String,
+    pub legal_offset: chrono::FixedOffset,
+}
 
 /// Why a release is published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +81,8 @@ pub struct BidFacts {
     pub received_at: DateTime<Utc>,
     pub value: Money,
     pub qualified: bool,
+    /// Why it did not qualify.
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +116,8 @@ pub struct AuctionFacts {
 #[derive(Debug, Clone)]
 pub struct TenderFacts {
     pub ocid: String,
+    /// The legal calendar's offset: a contract's days start at midnight there.
+    pub legal_offset: chrono::FixedOffset,
     pub tender_id: String,
     pub agency_code: String,
     pub agency_name: String,
@@ -128,12 +142,25 @@ pub struct TenderFacts {
     pub contract: Option<ContractFacts>,
 }
 
+/// An instant, to the microsecond (releases of one process are strictly ordered by it).
 fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-fn date(d: chrono::NaiveDate) -> String {
-    format!("{d}T00:00:00Z")
+/// A legal-calendar day as the instant it starts, written with its offset
+/// (`2026-12-01T00:00:00-06:00`), so that the date means the day it names.
+fn day_start(d: chrono::NaiveDate, offset: chrono::FixedOffset) -> DateTime<chrono::FixedOffset> {
+    d.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(offset)
+        .single()
+        .unwrap_or_else(|| {
+            DateTime::<Utc>::from_naive_utc_and_offset(d.and_time(chrono::NaiveTime::MIN), Utc)
+                .with_timezone(&offset)
+        })
+}
+
+fn local_time(t: DateTime<chrono::FixedOffset>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
 /// An amount as an OCDS number (pesos, two decimals).
@@ -184,8 +211,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         "identifier": {"scheme": "MX-UC", "id": facts.agency_code, "legalName": facts.agency_name},
         "roles": ["buyer", "procuringEntity"],
     })];
-    let awarded = facts.award.is_some();
-    if awarded {
+    if !facts.bids.is_empty() {
         for bid in &facts.bids {
             let mut roles = vec!["tenderer"];
             if facts.award.as_ref().is_some_and(|a| a.rfc == bid.rfc) {
@@ -246,7 +272,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         "procurementMethod": method,
         "procurementMethodDetails": format!("{details}{scope}"),
         "submissionMethod": submission,
-        "submissionMethodDetails": "CompraNet-style electronic submission through the licita API",
+        "submissionMethodDetails": "Proposiciones electrónicas a través de la API de licita, selladas hasta el acto de apertura",
         "awardCriteria": "priceOnly",
         "enquiryPeriod": {"endDate": time(facts.clarifications_until)},
         "tenderPeriod": {"endDate": time(facts.submission_deadline)},
@@ -263,9 +289,17 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         tender["techniques"] = Value::Object(techniques);
     }
     if let Some(reason) = &facts.cancel_reason {
-        tender["statusDetails"] = json!(reason);
+        // The 1.1 tender has no statusDetails: the reason is the cancellation's document.
+        tender["documents"] = json!([{
+            "id": "cancellation",
+            "documentType": "cancellationDetails",
+            "title": "Motivo de la cancelación",
+            "description": reason,
+            "language": "es",
+        }]);
     }
-    if awarded {
+    let show_bids = !facts.bids.is_empty();
+    if show_bids {
         tender["numberOfTenderers"] = json!(facts.bids.len());
         tender["tenderers"] = json!(
             facts
@@ -296,12 +330,14 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
             "relatedBids": [award.bid_id],
         }]);
+    }
+    if !facts.bids.is_empty() {
         let valid: Vec<&BidFacts> = facts.bids.iter().filter(|b| b.qualified).collect();
         let mut statistics = vec![
             json!({"id": "bids", "measure": "bids", "value": facts.bids.len()}),
             json!({"id": "validBids", "measure": "validBids", "value": valid.len()}),
             json!({"id": "disqualifiedBids", "measure": "disqualifiedBids",
-                   "value": facts.bids.len() - valid.len()}),
+               "value": facts.bids.len() - valid.len()}),
             json!({"id": "electronicBids", "measure": "electronicBids", "value": facts.bids.len()}),
         ];
         if let (Some(low), Some(high)) = (
@@ -310,33 +346,50 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         ) {
             statistics.push(
                 json!({"id": "lowestValidBidValue", "measure": "lowestValidBidValue",
-                                   "value": amount(low), "currency": CURRENCY}),
+                               "value": amount(low), "currency": CURRENCY}),
             );
             statistics.push(
                 json!({"id": "highestValidBidValue", "measure": "highestValidBidValue",
-                                   "value": amount(high), "currency": CURRENCY}),
+                               "value": amount(high), "currency": CURRENCY}),
             );
         }
         release["bids"] = json!({
             "statistics": statistics,
-            "details": facts.bids.iter().map(|b| json!({
-                "id": b.id,
-                "date": time(b.received_at),
-                "status": if b.qualified { "valid" } else { "disqualified" },
-                "tenderers": [{"id": party_id(&b.rfc), "name": b.name}],
-                "value": value(b.value),
-            })).collect::<Vec<_>>(),
+            "details": facts.bids.iter().map(|b| {
+                let mut detail = json!({
+                    "id": b.id,
+                    "date": time(b.received_at),
+                    "status": if b.qualified { "valid" } else { "disqualified" },
+                    "tenderers": [{"id": party_id(&b.rfc), "name": b.name}],
+                    "value": value(b.value),
+                });
+                if let Some(reason) = b.reason.as_ref().filter(|_| !b.qualified) {
+                    detail["description"] = json!(format!("Descalificada: {reason}"));
+                }
+                detail
+            }).collect::<Vec<_>>(),
         });
     }
     if let Some(contract) = &facts.contract {
+        // Signed on its day, and never before the award it follows.
+        let signed = day_start(contract.signed_on, facts.legal_offset);
+        let signed = match &facts.award {
+            Some(award) if award.date > signed.with_timezone(&Utc) => {
+                award.date.with_timezone(&facts.legal_offset)
+            }
+            _ => signed,
+        };
         release["contracts"] = json!([{
             "id": contract.id,
             "awardID": contract.award_id,
             "title": format!("Contrato: {}", facts.title),
             "status": "active",
             "value": value(contract.amount),
-            "period": {"startDate": date(contract.starts_on), "endDate": date(contract.ends_on)},
-            "dateSigned": date(contract.signed_on),
+            "period": {
+                "startDate": local_time(day_start(contract.starts_on, facts.legal_offset).max(signed)),
+                "endDate": local_time(day_start(contract.ends_on, facts.legal_offset) + chrono::Duration::days(1) - chrono::Duration::microseconds(1)),
+            },
+            "dateSigned": local_time(signed),
         }]);
     }
     release
@@ -354,10 +407,14 @@ pub fn release_package(
     published: DateTime<Utc>,
     next: Option<String>,
 ) -> Value {
+    let mut extensions: Vec<&str> = EXTENSIONS.to_vec();
+    if next.is_some() {
+        extensions.push(PAGINATION_EXTENSION);
+    }
     let mut package = json!({
         "uri": uri,
         "version": VERSION,
-        "extensions": EXTENSIONS,
+        "extensions": extensions,
         "publishedDate": time(published),
         "publisher": publisher(),
         "license": LICENSE,

@@ -110,7 +110,7 @@ pub async fn schedule(
     time_factor: u32,
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
 ) -> Result<AuctionRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = tenders::lock_for_update(&txn, tender_id, Some(agency)).await?;

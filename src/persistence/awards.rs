@@ -40,7 +40,7 @@ pub async fn award(
     pass_over_reason: Option<&str>,
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
     today: NaiveDate,
 ) -> Result<(TenderRecord, award::Model), TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
@@ -319,7 +319,7 @@ pub async fn sign(
     terms: &ContractTerms,
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
     today: NaiveDate,
     legal_offset: chrono::FixedOffset,
 ) -> Result<(TenderRecord, contract::Model), TenderError> {

@@ -27,7 +27,7 @@ use crate::ocds::{
 /// Gathers what is public about a tender now.
 pub async fn facts(
     conn: &impl ConnectionTrait,
-    prefix: &str,
+    feed: &crate::ocds::Feed,
     tender_id: Uuid,
 ) -> anyhow::Result<TenderFacts> {
     let record = super::tenders::get(conn, tender_id)
@@ -65,7 +65,11 @@ pub async fn facts(
     };
     let mut names: HashMap<String, String> = HashMap::new();
     let mut bids = Vec::new();
-    if record.award.is_some() {
+    // Who bid and at what price are published with the award, and when the process is
+    // deserted after its opening (the bids, disqualified, with the reasons).
+    let deserted_after_opening =
+        record.status() == crate::domain::tender::Status::Deserted && t.opened_at.is_some();
+    if record.award.is_some() || deserted_after_opening {
         let rows: Vec<(String, bid::Model)> = super::tenders::bids(conn, tender_id)
             .await?
             .into_iter()
@@ -94,11 +98,13 @@ pub async fn facts(
                 received_at: b.received_at,
                 value: Money::from_centavos(value).unwrap_or_default(),
                 qualified: b.qualified == Some(true),
+                reason: b.evaluation_reason.clone(),
             });
         }
     }
     Ok(TenderFacts {
-        ocid: ocds::ocid(prefix, tender_id),
+        ocid: ocds::ocid(&feed.prefix, tender_id),
+        legal_offset: feed.legal_offset,
         tender_id: tender_id.to_string(),
         agency_code: t.agency.clone(),
         agency_name,
@@ -162,12 +168,28 @@ pub async fn facts(
 /// its audit event, so the audit head is locked already; it is locked again to be sure).
 pub async fn publish(
     conn: &impl ConnectionTrait,
-    prefix: &str,
+    feed: &crate::ocds::Feed,
     tender_id: Uuid,
     event: Event,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     super::audit::lock_head(conn).await?;
+    // Each release of a process is dated strictly after the one before (a cancellation in
+    // the same microsecond as the tender still comes after it).
+    let ocid = crate::ocds::ocid(&feed.prefix, tender_id);
+    let previous: Option<DateTime<Utc>> = ocds_release::Entity::find()
+        .select_only()
+        .column_as(ocds_release::Column::Date.max(), "max")
+        .filter(ocds_release::Column::Ocid.eq(ocid.as_str()))
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(conn)
+        .await
+        .context("reading the process's last release")?
+        .flatten();
+    let now = match previous {
+        Some(p) if p >= now => p + chrono::Duration::microseconds(1),
+        _ => now,
+    };
     let last: Option<i64> = ocds_release::Entity::find()
         .select_only()
         .column_as(ocds_release::Column::Seq.max(), "max")
@@ -177,7 +199,7 @@ pub async fn publish(
         .context("reading the feed's last position")?
         .flatten();
     let seq = last.unwrap_or(0) + 1;
-    let facts = facts(conn, prefix, tender_id).await?;
+    let facts = facts(conn, feed, tender_id).await?;
     let release = ocds::release(&facts, event, seq, now);
     ocds_release::ActiveModel {
         seq: Set(seq),

@@ -515,7 +515,7 @@ pub async fn publish(
     periods: &LegalPeriods,
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
     today: NaiveDate,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
@@ -670,7 +670,7 @@ pub async fn answer(
     text: &str,
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
 ) -> Result<tender_question::Model, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;
@@ -1006,7 +1006,7 @@ pub async fn open(
     agency: &str,
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;
@@ -1093,7 +1093,7 @@ pub async fn evaluate(
     evaluations: &[Evaluation],
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
 ) -> Result<(TenderRecord, Vec<bid::Model>), TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;
@@ -1209,7 +1209,7 @@ pub async fn cancel(
     reason: &str,
     actor: &Actor,
     now: DateTime<Utc>,
-    feed: &str,
+    feed: &crate::ocds::Feed,
 ) -> Result<TenderRecord, TenderError> {
     let txn = db.begin().await.context("starting a transaction")?;
     let record = lock_for_update(&txn, id, Some(agency)).await?;

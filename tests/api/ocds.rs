@@ -25,7 +25,7 @@ async fn the_validator_names_the_json_path_of_what_breaks_the_schema() {
     page["releases"][0]["tag"] = json!(["bogus"]);
     page["releases"][0]["tender"]["value"]["currency"] = json!("PESOS");
     page["releases"][0]["tender"]["techniques"] = json!({"hasElectronicAuction": "yes"});
-    let errors = OcdsSchemas::errors(&schemas.release_package, &page);
+    let errors = schemas.release_package_errors(&page);
     for path in [
         "/releases/0/tag/0",
         "/releases/0/tender/value/currency",
@@ -43,15 +43,92 @@ on_both_databases!(
     nothing_sealed_leaks_before_the_award,
     a_reader_following_the_cursor_never_misses_or_repeats_a_release,
     bad_cursors_limits_and_ocids_are_refused,
+    a_deserted_process_publishes_its_disqualified_bids_and_dates_in_order,
 );
+
+async fn a_deserted_process_publishes_its_disqualified_bids_and_dates_in_order(backend: Backend) {
+    let schemas = OcdsSchemas::load();
+    let app = spawn_app(backend).await;
+    let a = app
+        .register_supplier(&crate::helpers::rfc("ACM010101AB"), "Acme Cómputo")
+        .await;
+    let b = app
+        .register_supplier(&crate::helpers::rfc("BET020202CD"), "Beta Sistemas")
+        .await;
+    let (tender, _) = crate::awards::evaluated(
+        &app,
+        &[
+            (&a, "17000.00", "80.00", 8, false),
+            (&b, "17100.00", "80.00", 9, false),
+        ],
+    )
+    .await;
+    let ocid = format!("ocds-licita-{tender}");
+    let record = json_of(
+        app.get(&format!("/public/v1/records/{ocid}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    schemas.record_package(&record);
+    let releases = record["records"][0]["releases"].as_array().unwrap();
+    assert_eq!(releases.last().unwrap()["tag"], json!(["tenderUpdate"]));
+    let compiled = &record["records"][0]["compiledRelease"];
+    assert_eq!(compiled["tender"]["status"], "unsuccessful");
+    assert_eq!(compiled["tender"]["numberOfTenderers"], 2);
+    let details = compiled["bids"]["details"].as_array().unwrap();
+    assert_eq!(details.len(), 2);
+    for d in details {
+        assert_eq!(d["status"], "disqualified", "{d}");
+        assert!(
+            d["description"].as_str().unwrap().contains("No cumple"),
+            "{d}"
+        );
+    }
+    let stats = compiled["bids"]["statistics"].as_array().unwrap();
+    assert!(
+        stats
+            .iter()
+            .any(|s| s["measure"] == "disqualifiedBids" && s["value"] == 2)
+    );
+    // Each release of the process is dated strictly after the one before.
+    let dates: Vec<chrono::DateTime<chrono::Utc>> = releases
+        .iter()
+        .map(|r| {
+            chrono::DateTime::parse_from_rfc3339(r["date"].as_str().unwrap())
+                .unwrap()
+                .into()
+        })
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] < w[1]), "{dates:?}");
+    // Exactly the extensions it uses are declared: no lots without submissionTerms.
+    let declared = record["extensions"].as_array().unwrap();
+    assert!(
+        !declared
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("lots")),
+        "{declared:?}"
+    );
+}
 
 const RELEASE_SCHEMA_URL: &str =
     "https://standard.open-contracting.org/schema/1__1__5/release-schema.json";
 const VERSIONED_SCHEMA_URL: &str =
     "https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json";
-/// Applied in this order: techniques and bids are written against lots, and lots refers to
-/// submissionTerms.
-const EXTENSIONS: &[&str] = &["lots", "submissionTerms", "techniques", "bids"];
+/// The local copy of each extension a package may declare, by the repository its URL names,
+/// in the order they are applied (techniques and bids are written against lots, and lots
+/// refers to submissionTerms). A declared URL with no copy here fails the test: nobody
+/// could validate it.
+const KNOWN_EXTENSIONS: &[(&str, &str)] = &[
+    ("ocds_lots_extension", "lots"),
+    ("ocds_submissionTerms_extension", "submissionTerms"),
+    ("ocds_techniques_extension", "techniques"),
+    ("ocds_bid_extension", "bids"),
+    ("ocds_enquiry_extension", "enquiry"),
+    ("ocds_partyDetails_scale_extension", "partyDetails_scale"),
+    ("ocds_pagination_extension", "pagination"),
+    ("ocds_complaint_extension", "complaint"),
+    ("ocds_auction_extension", "auction"),
+];
 
 fn ocds_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/ocds")
@@ -83,22 +160,64 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
-/// Validators of the package schemas, with the release schema patched by the extensions.
+/// The local folders of the extensions a package declares, in application order.
+fn declared_extensions(package: &Value) -> Vec<&'static str> {
+    let declared: Vec<&str> = package["extensions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    for url in &declared {
+        assert!(
+            KNOWN_EXTENSIONS
+                .iter()
+                .any(|(repo, _)| url.contains(&format!("/{repo}/master/extension.json"))),
+            "{url} is declared but has no local copy: nobody could validate it"
+        );
+    }
+    KNOWN_EXTENSIONS
+        .iter()
+        .filter(|(repo, _)| declared.iter().any(|u| u.contains(&format!("/{repo}/"))))
+        .map(|(_, folder)| *folder)
+        .collect()
+}
+
+/// Validators of the package schemas, with the release schema patched by exactly the
+/// extensions each package declares (as the community's tools apply them).
+/// The release-package and record-package validators for one set of extensions.
+type Validators = std::sync::Arc<(jsonschema::Validator, jsonschema::Validator)>;
+
 pub struct OcdsSchemas {
-    release_package: jsonschema::Validator,
-    record_package: jsonschema::Validator,
+    cache: std::sync::Mutex<std::collections::HashMap<Vec<&'static str>, Validators>>,
 }
 
 impl OcdsSchemas {
     pub fn load() -> Self {
+        Self {
+            cache: Default::default(),
+        }
+    }
+
+    fn validators(&self, extensions: Vec<&'static str>) -> Validators {
+        let mut cache = self.cache.lock().unwrap();
+        cache
+            .entry(extensions.clone())
+            .or_insert_with(|| std::sync::Arc::new(Self::build(&extensions)))
+            .clone()
+    }
+
+    fn build(extensions: &[&str]) -> (jsonschema::Validator, jsonschema::Validator) {
         let dir = ocds_dir();
         let mut release = read_json(dir.join("1.1/release-schema.json"));
-        for ext in EXTENSIONS {
-            merge_patch(
-                &mut release,
-                &read_json(dir.join("extensions").join(ext).join("release-schema.json")),
-            );
-        }
+        // An extension patches the release schema, the package schemas (pagination), or both.
+        let patch = |schema: &mut Value, file: &str| {
+            for ext in extensions {
+                let path = dir.join("extensions").join(ext).join(file);
+                if path.exists() {
+                    merge_patch(schema, &read_json(path));
+                }
+            }
+        };
+        patch(&mut release, "release-schema.json");
         let versioned = read_json(dir.join("1.1/versioned-release-validation-schema.json"));
         let registry = jsonschema::Registry::new()
             .add(
@@ -114,17 +233,24 @@ impl OcdsSchemas {
             .prepare()
             .unwrap();
         let build = |file: &str| {
+            let mut package = read_json(dir.join("1.1").join(file));
+            patch(&mut package, file);
+            // pagination empties `required` (a page may hold no releases); draft 4 wants
+            // a non-empty list or none.
+            if package["required"].as_array().is_some_and(Vec::is_empty) {
+                package.as_object_mut().unwrap().remove("required");
+            }
             jsonschema::options()
                 .with_draft(jsonschema::Draft::Draft4)
                 .with_registry(&registry)
                 .should_validate_formats(true)
-                .build(&read_json(dir.join("1.1").join(file)))
+                .build(&package)
                 .unwrap()
         };
-        Self {
-            release_package: build("release-package-schema.json"),
-            record_package: build("record-package-schema.json"),
-        }
+        (
+            build("release-package-schema.json"),
+            build("record-package-schema.json"),
+        )
     }
 
     fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
@@ -141,15 +267,44 @@ impl OcdsSchemas {
             "{what} does not validate against the OCDS 1.1 schema:\n{}",
             errors.join("\n")
         );
+        dump(what, instance);
+    }
+
+    pub fn release_package_errors(&self, package: &Value) -> Vec<String> {
+        let v = self.validators(declared_extensions(package));
+        Self::errors(&v.0, package)
     }
 
     pub fn release_package(&self, package: &Value) {
-        Self::check(&self.release_package, "a release package", package);
+        let v = self.validators(declared_extensions(package));
+        Self::check(&v.0, "a release package", package);
     }
 
     pub fn record_package(&self, package: &Value) {
-        Self::check(&self.record_package, "a record package", package);
+        let v = self.validators(declared_extensions(package));
+        Self::check(&v.1, "a record package", package);
     }
+}
+
+/// With `LICITA_OCDS_DUMP` set (scripts/test.sh sets it), every package a test validated
+/// is also written there, in order, for the community's own tools (scripts/ocds_check.py).
+fn dump(what: &str, package: &Value) {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let Ok(dir) = std::env::var("LICITA_OCDS_DUMP") else {
+        return;
+    };
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let kind = if what.contains("record") {
+        "record"
+    } else {
+        "release"
+    };
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let path = PathBuf::from(dir).join(format!("{stamp:024}-{n:05}-{kind}.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(package).unwrap()).unwrap();
 }
 
 /// Follows `links.next` from the start until a page comes back empty; validates each page

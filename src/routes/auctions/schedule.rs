@@ -48,7 +48,7 @@ pub async fn schedule_auction(
         state.settings.time_factor,
         &officer.identity.actor(),
         state.clock.now(),
-        &state.settings.ocid_prefix,
+        &state.feed(),
     )
     .await
     .map_err(tender_error)?;

@@ -69,7 +69,7 @@ pub async fn award_tender(
         reason.as_deref(),
         &officer.identity.actor(),
         state.clock.now(),
-        &state.settings.ocid_prefix,
+        &state.feed(),
         state.today(),
     )
     .await
@@ -123,7 +123,7 @@ pub async fn sign_contract(
         &terms,
         &officer.identity.actor(),
         state.clock.now(),
-        &state.settings.ocid_prefix,
+        &state.feed(),
         state.today(),
         state.settings.legal_offset,
     )

@@ -60,7 +60,7 @@ pub async fn cancel_tender(
             &reason,
             &officer.identity.actor(),
             state.clock.now(),
-            &state.settings.ocid_prefix,
+            &state.feed(),
         )
         .await
         .map_err(tender_error)

@@ -85,7 +85,7 @@ pub async fn evaluate_tender(
         &evaluations,
         &officer.identity.actor(),
         state.clock.now(),
-        &state.settings.ocid_prefix,
+        &state.feed(),
     )
     .await
     .map_err(tender_error)?;

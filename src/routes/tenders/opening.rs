@@ -42,7 +42,7 @@ pub async fn open_tender(
         officer.agency.as_str(),
         &officer.identity.actor(),
         state.clock.now(),
-        &state.settings.ocid_prefix,
+        &state.feed(),
     )
     .await
     .map_err(tender_error)?;

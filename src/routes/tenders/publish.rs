@@ -33,7 +33,7 @@ pub async fn publish_tender(
         &state.settings.periods,
         &officer.identity.actor(),
         state.clock.now(),
-        &state.settings.ocid_prefix,
+        &state.feed(),
         state.today(),
     )
     .await

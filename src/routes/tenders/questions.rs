@@ -132,7 +132,7 @@ pub async fn answer_question(
         &answer,
         &officer.identity.actor(),
         state.clock.now(),
-        &state.settings.ocid_prefix,
+        &state.feed(),
     )
     .await
     .map_err(tender_error)?;
