@@ -126,6 +126,12 @@ fn mint(mut settings: Settings, args: TokenArgs) -> anyhow::Result<String> {
         args.role != Role::Supplier || args.sub.is_some(),
         "a supplier token needs --sub with the supplier's RFC"
     );
+    if args.role == Role::Supplier
+        && let Some(sub) = &args.sub
+    {
+        crate::domain::rfc::Rfc::parse_with(sub, crate::domain::rfc::CheckDigit::Override)
+            .map_err(|e| anyhow::anyhow!("--sub {sub:?} is not an RFC: {e}"))?;
+    }
     let sub = args
         .sub
         .unwrap_or_else(|| format!("{}-cli", args.role.as_str()));

@@ -170,6 +170,12 @@ impl TokenVerifier {
         if claims.sub.trim().is_empty() || claims.sub.len() > MAX_SUB_LEN {
             return Err(TokenError::Invalid("sub is empty or too long".into()));
         }
+        // The sub is written into the audit log: nothing that spoofs it there.
+        if crate::domain::text::spoofs(&claims.sub) || claims.sub.chars().any(char::is_control) {
+            return Err(TokenError::Invalid(
+                "sub has control, invisible or bidirectional-control characters".into(),
+            ));
+        }
         let agency = match (claims.role, claims.agency.as_deref()) {
             (Role::Officer, None) => {
                 return Err(TokenError::Invalid(

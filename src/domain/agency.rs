@@ -78,10 +78,7 @@ impl AgencyName {
         if !AGENCY_NAME_LEN.contains(&name.chars().count()) {
             return Err(AgencyNameError::Length);
         }
-        if name
-            .chars()
-            .any(|c| c.is_control() || super::text::is_deceptive(c))
-        {
+        if super::text::spoofs(&name) || name.chars().any(char::is_control) {
             return Err(AgencyNameError::Control);
         }
         Ok(Self(name))

@@ -68,6 +68,12 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// Serialises an instant as [`format_time`] writes it (always six decimals), for the
+/// fields a client recomputes a hash from.
+pub fn serialize_micros<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(*t))
+}
+
 /// JSON with object keys sorted and no insignificant white space, whatever order the
 /// value was built in.
 pub fn canonical_json(value: &Value) -> String {

@@ -87,6 +87,7 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
     }
     let count = content.technical_offer.trim().chars().count();
     if !TECHNICAL_OFFER_LEN.contains(&count)
+        || super::text::spoofs(&content.technical_offer)
         || content
             .technical_offer
             .chars()
@@ -95,7 +96,7 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
         errors.push(
             "technical_offer",
             "invalid_technical_offer",
-            "the technical offer has 1 to 20000 characters",
+            "the technical offer has 1 to 20000 characters, without control, invisible or bidirectional-control characters",
         );
     }
     if let Some(hash) = &content.document_sha256

@@ -84,7 +84,9 @@ impl Email {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+            // ASCII only (an international domain is written in its xn-- form): no
+            // look-alike letters, invisible or bidirectional characters.
+            && email.chars().all(|c| c.is_ascii_graphic());
         if valid {
             Ok(Self(email.to_owned()))
         } else {

@@ -51,18 +51,47 @@ pub fn match_rank(folded: &str, terms: &[String]) -> Option<usize> {
     Some(partial)
 }
 
-/// Characters that spoof text in public lists: bidirectional controls, zero-width and
-/// other invisible format characters, line and paragraph separators, tags.
+/// Characters that spoof text in public lists: every format character (bidirectional
+/// controls, zero-width characters, the byte-order mark, invisible Arabic and Syriac
+/// marks…, Unicode category Cf), line and paragraph separators, private-use and unassigned
+/// code points, and the blank "letters" and variation selectors that show nothing.
 pub fn is_deceptive(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
-        | '\u{180B}'..='\u{180F}'
-        | '\u{200B}'..='\u{200F}'
-        | '\u{2028}'..='\u{202E}'
-        | '\u{2060}'..='\u{206F}'
-        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
-        | '\u{FFF0}'..='\u{FFFB}'
-        | '\u{E0000}'..='\u{E0FFF}')
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        G::Format
+            | G::LineSeparator
+            | G::ParagraphSeparator
+            | G::PrivateUse
+            | G::Unassigned
+            | G::Surrogate
+    ) || matches!(c,
+        '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+        | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FFA0}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// The most combining marks one character may carry (after NFC): more stack into the
+/// lines around it ("Zalgo" text).
+pub const MAX_COMBINING_MARKS: usize = 4;
+
+/// Whether `text` has a deceptive character, or a character with too many marks.
+pub fn spoofs(text: &str) -> bool {
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    let mut marks = 0;
+    for c in text.chars() {
+        if is_deceptive(c) {
+            return true;
+        }
+        if c.general_category_group() == GeneralCategoryGroup::Mark {
+            marks += 1;
+            if marks > MAX_COMBINING_MARKS {
+                return true;
+            }
+        } else {
+            marks = 0;
+        }
+    }
+    false
 }
 
 /// Free text as stored: trimmed and in Unicode NFC, so that one spelling is one string.
@@ -101,9 +130,10 @@ pub fn bounded(
     let normalised = normalise(raw);
     let text = normalised.as_str();
     let count = text.chars().count();
-    let bad_char = text.chars().any(|c| {
-        is_deceptive(c) || (c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
-    });
+    let bad_char = spoofs(text)
+        || text
+            .chars()
+            .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')));
     if !len.contains(&count) || bad_char {
         return Err(TextError {
             field,
@@ -153,6 +183,10 @@ mod tests {
     #[test]
     fn spoofing_characters_are_refused_and_text_is_nfc() {
         for spoof in [
+            "Agencia \u{1D173} de prueba",
+            "ab\u{0600}cd",
+            "ab\u{2800}cd",
+            "Za\u{0301}\u{0302}\u{0303}\u{0304}\u{0305}\u{0306}\u{0307}lgo",
             "abc\u{202E}def",
             "ab\u{200B}cd",
             "\u{FEFF}abcd",

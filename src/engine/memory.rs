@@ -176,6 +176,11 @@ impl MemoryEngine {
         let txn = self.db.begin().await.map_err(|e| {
             EngineError::Unexpected(anyhow::Error::new(e).context("starting a transaction"))
         })?;
+        if !auctions::lock_if_open(&txn, new.auction_id).await? {
+            return Err(EngineError::Refused(
+                crate::domain::auction::Refusal::Closed,
+            ));
+        }
         if !auctions::insert_bid(&txn, new).await? {
             return Err(EngineError::Unexpected(anyhow::anyhow!(
                 "auction bid {} of {} is in SQL already: the state was stale",

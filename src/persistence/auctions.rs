@@ -53,9 +53,10 @@ impl AuctionRecord {
     }
 
     /// The domain state: the rules, the participants at their sealed totals, and every
-    /// accepted bid replayed in order.
+    /// accepted bid replayed in order. A closed auction ends when its close recorded (its
+    /// tender's cancellation may have brought the end forward).
     pub fn state(&self) -> Auction {
-        Auction::replay(
+        let mut state = Auction::replay(
             self.settings.rules(self.ceiling()),
             self.participants
                 .iter()
@@ -67,7 +68,11 @@ impl AuctionRecord {
                 })
                 .collect(),
             self.bids.iter().filter_map(|b| self.accepted(b)),
-        )
+        );
+        if self.is_closed() {
+            state.ends_at = self.auction.ends_at;
+        }
+        state
     }
 
     /// A stored bid as the domain's accepted bid.
@@ -316,6 +321,18 @@ pub async fn of_tender(
         Some(model) => Ok(Some(complete(conn, model).await?)),
         None => Ok(None),
     }
+}
+
+/// Whether the auction is still open in SQL, holding its row against a concurrent close
+/// until the transaction ends (the in-process engine writes a bid only into an open
+/// auction: a cancellation's close and a bid are serialised here).
+pub async fn lock_if_open(txn: &sea_orm::DatabaseTransaction, id: Uuid) -> anyhow::Result<bool> {
+    Ok(auction::Entity::find_by_id(id)
+        .lock_shared()
+        .one(txn)
+        .await
+        .context("locking the auction")?
+        .is_some_and(|a| a.status != CLOSED))
 }
 
 /// Writes an accepted bid. Writing the same bid again is a no-op, so a persister may

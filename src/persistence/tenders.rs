@@ -790,6 +790,9 @@ fn aad_v2(tender_id: Uuid, bid_id: Uuid) -> Vec<u8> {
 /// The envelope format every new bid is sealed in.
 pub const SEAL_VERSION: i32 = 2;
 
+/// Sealed envelopes are whole multiples of this many bytes.
+pub const ENVELOPE_BLOCK: usize = 1024;
+
 /// Whether `b` is the bid of the supplier `rfc`, whose tag in the tender is `tag`.
 pub fn owned_by(b: &bid::Model, rfc: &str, tag: &str) -> bool {
     match b.seal_version {
@@ -859,7 +862,11 @@ pub async fn submit_bid(
         receipt_nonce: hex::encode(nonce),
         content: content.clone(),
     };
-    let plaintext = serde_json::to_vec(&envelope).context("encoding the bid")?;
+    let mut plaintext = serde_json::to_vec(&envelope).context("encoding the bid")?;
+    // Padded with spaces (which JSON ignores) to whole blocks, so that the ciphertext's
+    // length says nothing of the RFC's length, the prices' digits or the offer's exact size.
+    let padded = plaintext.len().div_ceil(ENVELOPE_BLOCK) * ENVELOPE_BLOCK;
+    plaintext.resize(padded, b' ');
     let model = bid::ActiveModel {
         id: Set(bid_id),
         tender_id: Set(id),

@@ -130,7 +130,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 let message = strip_position(&inner.to_string());
                 let field = field_name(&path, &message);
                 ApiError::InvalidBody {
-                    message: explain_time(&field, message),
+                    message: plain(explain_time(&field, message)),
                     field,
                 }
             }
@@ -150,6 +150,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ApiError::MalformedJson(format!("trailing characters after the JSON value: {e}"))
     })?;
     Ok(value)
+}
+
+/// serde names the Rust type it wanted ("expected struct SettingsRequest with 11
+/// elements"): a client is told the JSON it should send.
+fn plain(message: String) -> String {
+    match message.find("expected struct ") {
+        Some(i) => format!("{}expected a JSON object", &message[..i]),
+        None => message,
+    }
 }
 
 /// chrono's parse errors say what went wrong, not what was expected.
@@ -210,10 +219,19 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
-/// Query strings that do not parse: 400 `invalid_query`.
+/// Query strings that do not parse: 400 `invalid_query` (a date or time that fails to
+/// parse says what is expected).
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _| {
-        ApiError::InvalidQuery(error.to_string()).into()
+        let message = error.to_string();
+        let message = if CHRONO_PARSE_ERRORS.iter().any(|e| message.contains(e)) {
+            format!(
+                "{message}: dates are YYYY-MM-DD (e.g. 2026-12-01), instants RFC 3339 (e.g. 2026-12-01T17:00:00Z)"
+            )
+        } else {
+            message
+        };
+        ApiError::InvalidQuery(message).into()
     })
 }
 

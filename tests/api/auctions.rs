@@ -1392,6 +1392,16 @@ async fn cancelling_the_tender_closes_its_auction_at_once(kind: Kind) {
     )
     .await;
     assert_eq!(view["status"], "closed", "{view}");
+    // It says it has ended, and advertises no bid to a participant.
+    assert_eq!(view["time_left_s"], 0, "{view}");
+    assert!(view["ends_at"].as_str().unwrap() <= view["server_time"].as_str().unwrap());
+    let mine = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(mine["you"]["max_next_bid"], Value::Null, "{mine}");
+    assert_eq!(mine["time_left_s"], 0);
     assert_eq!(view["history"].as_array().unwrap().len(), 2);
     let stored = persisted(&app, 2).await;
     assert_eq!(

@@ -185,6 +185,45 @@ async fn names_and_titles_that_spoof_text_are_refused_and_stored_in_nfc(backend:
         )
         .await;
     }
+    // Nor in a technical offer, an e-mail or a token's sub, which reach officers and the
+    // audit log.
+    let offerer = rfc("OFE010101AB");
+    app.register_supplier(&offerer, "Oferente").await;
+    let tender = crate::tenders::published(&app).await;
+    app.clock.set(crate::tenders::at(8));
+    let mut offer = crate::tenders::bid_body("17000.00", "80.00");
+    offer["technical_offer"] = json!("Cumple \u{202E}sotisiuqer sol");
+    assert_problem(
+        crate::tenders::submit(&app, &tender, &offerer, &offer).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_technical_offer",
+    )
+    .await;
+    for email in [
+        "ventas@\u{0430}cme.mx",
+        "a\u{202E}b@acme.mx",
+        "v\u{200B}@acme.mx",
+    ] {
+        assert_problem(
+            app.client
+                .patch(app.url(&format!("/api/v1/suppliers/{offerer}")))
+                .bearer_auth(&registrar)
+                .json(&json!({"email": email}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_email",
+        )
+        .await;
+    }
+    let spoofed = app.token(Role::Registrar, "evil\u{202E}txt.exe", None);
+    assert_problem(
+        app.get("/api/v1/me", Some(&spoofed)).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+    )
+    .await;
     // An RFC typed with a ligature is refused, not folded into someone else's.
     assert_problem(
         app.post_json(

@@ -109,6 +109,9 @@ async fn a_database_reader_recovers_no_sealed_price_and_no_bidder(backend: Backe
     // The attack: for each row, every registered RFC, every price in range, the guessed
     // offer and the row's clear fields; against the unkeyed hash of version 1 and against
     // the keyed receipt with the keys a reader could try (none, zeros, the row's fields).
+    // Every envelope has the same length: it says nothing of the RFC's or the offer's.
+    let lengths: std::collections::HashSet<usize> = stored.iter().map(|r| r.sealed.len()).collect();
+    assert_eq!(lengths.len(), 1, "{lengths:?}");
     let mut tries = 0u64;
     for row in &stored {
         assert_eq!(row.seal_version, 2);
@@ -171,7 +174,43 @@ async fn the_opening_writes_who_bid_and_the_supplier_still_verifies_its_receipt(
         })
         .collect();
     assert_eq!(found, [1_751_234]);
-    // Its owner sees the nonce again with its bid; nobody else does.
+    // The README's recipe, written independently of the service's code: canonical JSON
+    // (keys sorted, no spaces, non-ASCII as is) of what it sent, as the service echoes it
+    // (prices with two decimals, the offer trimmed and in NFC, the hash in lower case), a
+    // line feed, `received_at` exactly as returned, keyed with the decoded nonce.
+    let sent = json!({
+        "prices": [{"position": 1, "unit_price": "4000.5"}, {"position": 2, "unit_price": "80"}],
+        "technical_offer": "  Cumple con garanti\u{0301}a de tres años.  ",
+        "document_sha256": "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789",
+    });
+    let got = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{tender}/bids"),
+            Some(&supplier(&app, &who)),
+            &sent,
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let received = got["received_at"].as_str().unwrap();
+    assert_eq!(
+        received.len(),
+        "2026-03-10T12:00:00.000000Z".len(),
+        "{received}"
+    );
+    let message = format!(
+        "{{\"bid_id\":\"{}\",\"document_sha256\":\"{}\",\"prices\":[{{\"position\":1,\"unit_price\":\"4000.50\"}},{{\"position\":2,\"unit_price\":\"80.00\"}}],\"rfc\":\"{who}\",\"technical_offer\":\"Cumple con garantía de tres años.\",\"tender_id\":\"{tender}\"}}\n{received}",
+        got["bid_id"].as_str().unwrap(),
+        "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+    );
+    let key = hex::decode(got["receipt_nonce"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        receipt_v2(&key, &message),
+        got["receipt_sha256"].as_str().unwrap(),
+        "the README's recipe verifies the receipt"
+    );
+    // Its owner sees the nonce again with its bids, the replaced one too; nobody else does.
     let own = json_of(
         app.get(
             &format!("/api/v1/tenders/{tender}/bids"),
@@ -181,8 +220,16 @@ async fn the_opening_writes_who_bid_and_the_supplier_still_verifies_its_receipt(
         StatusCode::OK,
     )
     .await;
-    assert_eq!(own[0]["receipt_nonce"], receipt_json["receipt_nonce"]);
-    assert_eq!(own[0]["rfc"], who.as_str());
+    let first = own
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["bid_id"] == receipt_json["bid_id"])
+        .unwrap();
+    assert_eq!(first["status"], "replaced");
+    assert_eq!(first["receipt_nonce"], receipt_json["receipt_nonce"]);
+    assert_eq!(first["receipt_version"], 2);
+    assert_eq!(first["rfc"], who.as_str());
 
     // The opening writes who bid, in the row and in the audit log.
     app.clock.set(at(21));
@@ -203,7 +250,13 @@ async fn the_opening_writes_who_bid_and_the_supplier_still_verifies_its_receipt(
         "staff don't get it"
     );
     let stored = rows(&app, &tender).await;
-    assert_eq!(stored[0].rfc.as_deref(), Some(who.as_str()));
+    let live = stored.iter().find(|b| b.status == "live").unwrap();
+    assert_eq!(live.rfc.as_deref(), Some(who.as_str()));
+    let replaced = stored.iter().find(|b| b.status == "replaced").unwrap();
+    assert_eq!(
+        replaced.rfc, None,
+        "a replaced bid stays sealed, its bidder too"
+    );
     let opening = audit_event::Entity::find()
         .filter(audit_event::Column::Action.eq("tender.opened"))
         .one(&app.db)
@@ -212,7 +265,8 @@ async fn the_opening_writes_who_bid_and_the_supplier_still_verifies_its_receipt(
         .unwrap();
     let data: Value = serde_json::from_str(&opening.data).unwrap();
     assert_eq!(data["opened"][0]["rfc"], who.as_str());
-    assert_eq!(data["opened"][0]["bid_id"], bid_id.to_string());
+    assert_eq!(data["opened"][0]["bid_id"], got["bid_id"]);
+    let _ = bid_id;
 }
 
 async fn bids_sealed_before_version_2_keep_working(backend: Backend) {

@@ -53,6 +53,8 @@ pub struct BidReceipt {
     pub receipt_nonce: Option<String>,
     /// 1 or 2, as above.
     pub receipt_version: i32,
+    /// Always with six decimals, exactly as the receipt's message has it.
+    #[serde(serialize_with = "crate::domain::audit::serialize_micros")]
     pub received_at: DateTime<Utc>,
     /// live, replaced or withdrawn.
     pub status: String,
@@ -78,6 +80,8 @@ impl BidReceipt {
 pub struct BidView {
     pub bid_id: Uuid,
     pub status: String,
+    /// Always with six decimals, exactly as the receipt's message has it.
+    #[serde(serialize_with = "crate::domain::audit::serialize_micros")]
     pub received_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rfc: Option<String>,
@@ -86,6 +90,9 @@ pub struct BidView {
     /// Its owner only: the receipt's key (version 2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt_nonce: Option<String>,
+    /// 1 or 2 (see `BidReceipt`); shown with the receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_version: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub total: Option<Money>,
@@ -120,8 +127,10 @@ pub fn full_view(
     b: &bid::Model,
     owner: Option<&Rfc>,
 ) -> Result<BidView, ApiError> {
-    // Replaced and withdrawn bids stay sealed: only the live one is ever read.
-    let unsealed = if b.status == "live" {
+    // Replaced and withdrawn bids stay sealed to staff: only the live one is ever read. Its
+    // owner gets every bid's receipt key back, to check any of its receipts.
+    let live = b.status == "live";
+    let unsealed = if live || owner.is_some() {
         Some(tenders::unseal(&state.sealer, b)?)
     } else {
         None
@@ -129,7 +138,7 @@ pub fn full_view(
     let receipt_nonce = owner
         .and(unsealed.as_ref())
         .and_then(|u| u.receipt_nonce.clone());
-    let content = unsealed.as_ref().map(|u| &u.content);
+    let content = unsealed.as_ref().filter(|_| live).map(|u| &u.content);
     Ok(BidView {
         bid_id: b.id,
         status: b.status.clone(),
@@ -140,6 +149,7 @@ pub fn full_view(
             .or_else(|| b.rfc.clone()),
         receipt_sha256: Some(b.receipt_sha256.clone()),
         receipt_nonce,
+        receipt_version: Some(b.seal_version),
         total: b.total_centavos.and_then(|c| Money::from_centavos(c).ok()),
         prices: content.as_ref().map(|c| {
             c.prices
@@ -188,7 +198,8 @@ pub async fn submit_bid(
                 unit_price: p.unit_price,
             })
             .collect(),
-        technical_offer: body.technical_offer.trim().to_owned(),
+        // Stored, and committed to, as one spelling: trimmed, in NFC.
+        technical_offer: crate::domain::text::normalise(&body.technical_offer),
         document_sha256: body.document_sha256.map(|h| h.trim().to_ascii_lowercase()),
     };
     let submitted = tenders::submit_bid(
@@ -305,6 +316,7 @@ pub async fn list_bids(
                     rfc: None,
                     receipt_sha256: None,
                     receipt_nonce: None,
+                    receipt_version: None,
                     total: None,
                     prices: None,
                     technical_offer: None,

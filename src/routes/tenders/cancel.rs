@@ -78,9 +78,18 @@ pub async fn cancel_tender(
     } else {
         None
     };
-    let record = match auction {
-        Some(a) => state.engine.close_early(a.auction.id, cancel).await?,
+    let halted = auction.as_ref().map(|a| a.auction.id);
+    let record = match halted {
+        Some(id) => state.engine.close_early(id, cancel).await?,
         None => cancel().await?,
     };
+    // An auction scheduled while this cancellation was on its way was closed in SQL by it:
+    // its engine state goes too, so that nothing cached keeps taking bids.
+    if let Some(id) = record.auction_id.filter(|id| halted != Some(*id)) {
+        state
+            .engine
+            .close_early(id, async || Ok::<(), ApiError>(()))
+            .await?;
+    }
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
 }
