@@ -65,6 +65,7 @@ use crate::routes::{
         savings::savings,
         ocds::list_releases,
         ocds::get_record,
+        ocds::publication_policy,
         awards::list_awards,
         ict_assents::request_assent,
         ict_assents::list_assents,

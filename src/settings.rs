@@ -156,6 +156,31 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "the longest lifetime a token may have (exp − iat, or exp − now): a longer-lived token gets 401",
     ),
     (
+        "LICITA_PUBLISHER_NAME",
+        "licita — sistema de contrataciones públicas",
+        "the publisher named in every OCDS package",
+    ),
+    (
+        "LICITA_PUBLISHER_SCHEME",
+        "(unset)",
+        "the org-id.guide scheme of the publisher's identifier (e.g. MX-RFC); with LICITA_PUBLISHER_UID",
+    ),
+    (
+        "LICITA_PUBLISHER_UID",
+        "(unset)",
+        "the publisher's identifier in LICITA_PUBLISHER_SCHEME (e.g. its RFC)",
+    ),
+    (
+        "LICITA_PUBLISHER_URI",
+        "(unset)",
+        "the publisher's web address, named in every OCDS package",
+    ),
+    (
+        "LICITA_OCDS_LICENSE",
+        "https://creativecommons.org/licenses/by/4.0/",
+        "the license of the published data (a URL)",
+    ),
+    (
         "LICITA_OCID_PREFIX",
         "ocds-licita",
         "the OCDS ocid prefix (`ocds-` and 1 to 32 lowercase letters or digits): a tender's ocid is `{prefix}-{tender id}`",
@@ -204,10 +229,21 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Where `/metrics` is served instead of `addr`, if set.
     pub metrics_addr: Option<String>,
+    /// Who publishes the OCDS data, and under which license.
+    pub publisher: PublisherSettings,
     pub workers: Option<usize>,
     pub shutdown_timeout_s: u64,
     pub log_filter: String,
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublisherSettings {
+    pub name: String,
+    /// Scheme and identifier, both or neither.
+    pub id: Option<(String, String)>,
+    pub uri: Option<String>,
+    pub license: String,
 }
 
 #[derive(Debug, Clone)]
@@ -380,7 +416,7 @@ impl Settings {
                     return Err(SettingsError::Invalid {
                         name: "LICITA_OCID_PREFIX",
                         value: raw,
-                        reason: "use ocds- and 1 to 32 lowercase letters or digits, e.g. ocds-213czf",
+                        reason: "a registered prefix: ocds- and 6 lowercase letters or digits, e.g. ocds-213czf",
                     });
                 }
             },
@@ -388,6 +424,29 @@ impl Settings {
                 .map(|raw| public_url(&raw))
                 .transpose()?,
             metrics_addr: get("LICITA_METRICS_ADDR").map(|a| a.trim().to_owned()),
+            publisher: PublisherSettings {
+                name: get("LICITA_PUBLISHER_NAME")
+                    .map(|n| n.trim().to_owned())
+                    .unwrap_or_else(|| DEFAULT_PUBLISHER.to_owned()),
+                id: match (get("LICITA_PUBLISHER_SCHEME"), get("LICITA_PUBLISHER_UID")) {
+                    (Some(scheme), Some(uid)) => {
+                        Some((scheme.trim().to_owned(), uid.trim().to_owned()))
+                    }
+                    (None, None) => None,
+                    _ => {
+                        return Err(SettingsError::Inconsistent(
+                            "LICITA_PUBLISHER_SCHEME and LICITA_PUBLISHER_UID go together",
+                        ));
+                    }
+                },
+                uri: get("LICITA_PUBLISHER_URI")
+                    .map(|u| absolute_url("LICITA_PUBLISHER_URI", &u))
+                    .transpose()?,
+                license: get("LICITA_OCDS_LICENSE")
+                    .map(|u| absolute_url("LICITA_OCDS_LICENSE", &u))
+                    .transpose()?
+                    .unwrap_or_else(|| DEFAULT_LICENSE.to_owned()),
+            },
             workers: get("LICITA_WORKERS")
                 .map(|_| parse_num(&get, "LICITA_WORKERS", 1, 1..=256))
                 .transpose()?,
@@ -440,18 +499,39 @@ impl Settings {
 /// The ocid prefix used when `LICITA_OCID_PREFIX` is unset (not a registered one).
 pub const DEFAULT_OCID_PREFIX: &str = "ocds-licita";
 
-/// The longest part after `ocds-` accepted (registered prefixes have 6 characters).
-const MAX_OCID_PREFIX_SUFFIX: usize = 32;
-
-/// `ocds-` then 1 to 32 lowercase ASCII letters or digits: a registered prefix's shape,
-/// and also a valid DNS label, so that it can name the authority of `tag:` URIs.
+/// `ocds-` then 6 lowercase ASCII letters or digits: the shape of the prefixes the Open
+/// Contracting Partnership registers (also a valid DNS label, so that it can name the
+/// authority of `tag:` URIs).
 fn is_ocid_prefix(raw: &str) -> bool {
+    // The Open Contracting Partnership registers prefixes of `ocds-` and six characters.
     raw.strip_prefix("ocds-").is_some_and(|rest| {
-        (1..=MAX_OCID_PREFIX_SUFFIX).contains(&rest.len())
+        rest.len() == 6
             && rest
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     })
+}
+
+/// The publisher named by default.
+pub const DEFAULT_PUBLISHER: &str = "licita — sistema de contrataciones públicas";
+/// The data's license by default: Creative Commons Attribution 4.0.
+pub const DEFAULT_LICENSE: &str = "https://creativecommons.org/licenses/by/4.0/";
+
+/// An http(s) URL with a host, as given.
+fn absolute_url(name: &'static str, raw: &str) -> Result<String, SettingsError> {
+    let url = raw.trim();
+    let ok = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() > "https://".len()
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(url.to_owned())
+    } else {
+        Err(SettingsError::Invalid {
+            name,
+            value: raw.to_owned(),
+            reason: "an http:// or https:// URL",
+        })
+    }
 }
 
 /// The longest token lifetime by default: one working day.
@@ -573,7 +653,15 @@ mod tests {
                 ..
             })
         ));
-        for bad in ["licita", "ocds-", "ocds-ABC123", "ocds-a b", "OCDS-abc"] {
+        for bad in [
+            "licita",
+            "ocds-",
+            "ocds-ABC123",
+            "ocds-a b",
+            "OCDS-abc",
+            "ocds-abc",
+            "ocds-abcdefg",
+        ] {
             let err = from(&[("LICITA_OCID_PREFIX", bad)]).err();
             assert!(
                 matches!(

@@ -14,10 +14,13 @@ use crate::domain::tender::{Procedure, Scope, Status};
 /// OCDS version of every package.
 pub const VERSION: &str = "1.1";
 /// The extensions the releases use, as packages declare them: exactly those, each with
-/// what it needs (bids: `bids`; techniques: `tender.techniques`).
+/// what it needs (bids: `bids`; techniques: `tender.techniques`; enquiry:
+/// `tender.enquiries`; partyDetails_scale: `parties[].details.scale`).
 pub const EXTENSIONS: &[&str] = &[
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_partyDetails_scale_extension/master/extension.json",
 ];
 /// Declared by the pages of the feed, which carry `links` (the 1.1 package schema has none).
 pub const PAGINATION_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json";
@@ -26,7 +29,6 @@ pub const RFC_SCHEME: &str = "MX-RFC";
 /// The item classification scheme: the single classifier (CUCOP).
 pub const CLASSIFICATION_SCHEME: &str = "CUCOP";
 pub const CURRENCY: &str = "MXN";
-pub const LICENSE: &str = "https://creativecommons.org/licenses/by/4.0/";
 
 /// What every release of this service shares: its ocid prefix, and the legal calendar in
 /// which contract dates are days.
@@ -83,6 +85,18 @@ pub struct BidFacts {
     pub qualified: bool,
     /// Why it did not qualify.
     pub reason: Option<String>,
+    /// The bidder's size, as the partyScale codelist names it.
+    pub scale: Option<&'static str>,
+}
+
+/// A clarification question and its answer, as published (never who asked).
+#[derive(Debug, Clone)]
+pub struct EnquiryFacts {
+    pub id: String,
+    pub question: String,
+    pub asked_at: DateTime<Utc>,
+    pub answer: String,
+    pub answered_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -131,7 +145,8 @@ pub struct TenderFacts {
     pub published_at: Option<DateTime<Utc>>,
     pub clarifications_until: DateTime<Utc>,
     pub submission_deadline: DateTime<Utc>,
-    pub answered_questions: usize,
+    /// The answered questions of the clarification.
+    pub enquiries: Vec<EnquiryFacts>,
     pub legal_justification: Option<String>,
     pub framework_contract_id: Option<String>,
     pub auction: Option<AuctionFacts>,
@@ -217,12 +232,16 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             if facts.award.as_ref().is_some_and(|a| a.rfc == bid.rfc) {
                 roles.push("supplier");
             }
-            parties.push(json!({
+            let mut party = json!({
                 "id": party_id(&bid.rfc),
                 "name": bid.name,
                 "identifier": {"scheme": RFC_SCHEME, "id": bid.rfc, "legalName": bid.name},
                 "roles": roles,
-            }));
+            });
+            if let Some(scale) = bid.scale {
+                party["details"] = json!({"scale": scale});
+            }
+            parties.push(party);
         }
     }
     let (method, details) = method(facts.procedure);
@@ -276,8 +295,23 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         "awardCriteria": "priceOnly",
         "enquiryPeriod": {"endDate": time(facts.clarifications_until)},
         "tenderPeriod": {"endDate": time(facts.submission_deadline)},
-        "hasEnquiries": facts.answered_questions > 0,
+        "hasEnquiries": !facts.enquiries.is_empty(),
     });
+    if !facts.enquiries.is_empty() {
+        tender["enquiries"] = json!(
+            facts
+                .enquiries
+                .iter()
+                .map(|e| json!({
+                    "id": e.id,
+                    "date": time(e.asked_at),
+                    "description": e.question,
+                    "answer": e.answer,
+                    "dateAnswered": time(e.answered_at),
+                }))
+                .collect::<Vec<_>>()
+        );
+    }
     if let Some(published) = facts.published_at {
         tender["enquiryPeriod"]["startDate"] = json!(time(published));
         tender["tenderPeriod"]["startDate"] = json!(time(published));
@@ -395,13 +429,34 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     release
 }
 
-/// The publisher named in every package.
-pub fn publisher() -> Value {
-    json!({"name": "licita — sistema de contrataciones públicas"})
+/// Who publishes, and under what terms: named in every package.
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub publisher_name: String,
+    /// An org-id.guide scheme and the publisher's id in it (e.g. `MX-RFC`, its RFC).
+    pub publisher_scheme: Option<String>,
+    pub publisher_uid: Option<String>,
+    pub publisher_uri: Option<String>,
+    pub license: String,
+    /// Where the publication policy is served.
+    pub policy_url: String,
+}
+
+fn publisher(p: &Publication) -> Value {
+    let mut publisher = json!({"name": p.publisher_name});
+    if let (Some(scheme), Some(uid)) = (&p.publisher_scheme, &p.publisher_uid) {
+        publisher["scheme"] = json!(scheme);
+        publisher["uid"] = json!(uid);
+    }
+    if let Some(uri) = &p.publisher_uri {
+        publisher["uri"] = json!(uri);
+    }
+    publisher
 }
 
 /// A release package of `releases`, served at `uri`.
 pub fn release_package(
+    publication: &Publication,
     uri: &str,
     releases: Vec<Value>,
     published: DateTime<Utc>,
@@ -416,8 +471,9 @@ pub fn release_package(
         "version": VERSION,
         "extensions": extensions,
         "publishedDate": time(published),
-        "publisher": publisher(),
-        "license": LICENSE,
+        "publisher": publisher(publication),
+        "license": publication.license,
+        "publicationPolicy": publication.policy_url,
         "releases": releases,
     });
     if let Some(next) = next {
@@ -428,6 +484,7 @@ pub fn release_package(
 
 /// A record package: one record with every release of `ocid` and the compiled release.
 pub fn record_package(
+    publication: &Publication,
     uri: &str,
     ocid: &str,
     releases: Vec<Value>,
@@ -439,8 +496,9 @@ pub fn record_package(
         "version": VERSION,
         "extensions": EXTENSIONS,
         "publishedDate": time(published),
-        "publisher": publisher(),
-        "license": LICENSE,
+        "publisher": publisher(publication),
+        "license": publication.license,
+        "publicationPolicy": publication.policy_url,
         "records": [{
             "ocid": ocid,
             "releases": releases,

@@ -24,6 +24,17 @@ use crate::ocds::{
     self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, Event, ItemFacts, TenderFacts,
 };
 
+/// A supplier's registered size as OCDS's partyScale codelist names it.
+fn party_scale(size: &str) -> Option<&'static str> {
+    match size {
+        "micro" => Some("micro"),
+        "small" => Some("small"),
+        "medium" => Some("medium"),
+        "large" => Some("large"),
+        _ => None,
+    }
+}
+
 /// Gathers what is public about a tender now.
 pub async fn facts(
     conn: &impl ConnectionTrait,
@@ -52,18 +63,30 @@ pub async fn facts(
         .into_iter()
         .map(|c| (c.code, c.description))
         .collect();
-    let answered_questions = tender_question::Entity::find()
+    let enquiries = tender_question::Entity::find()
         .filter(tender_question::Column::TenderId.eq(tender_id))
         .filter(tender_question::Column::AnsweredAt.is_not_null())
+        .order_by_asc(tender_question::Column::AskedAt)
         .all(conn)
         .await
         .context("reading answered questions")?
-        .len();
+        .into_iter()
+        .filter_map(|q| {
+            Some(crate::ocds::EnquiryFacts {
+                id: q.id.to_string(),
+                question: q.question,
+                asked_at: q.asked_at,
+                answer: q.answer?,
+                answered_at: q.answered_at?,
+            })
+        })
+        .collect();
     let auction = match record.auction_id {
         Some(id) => super::auctions::get(conn, id).await?,
         None => None,
     };
     let mut names: HashMap<String, String> = HashMap::new();
+    let mut scales: HashMap<String, &'static str> = HashMap::new();
     let mut bids = Vec::new();
     // Who bid and at what price are published with the award, and when the process is
     // deserted after its opening (the bids, disqualified, with the reasons).
@@ -83,9 +106,15 @@ pub async fn facts(
             .await
             .context("reading supplier names")?
             .into_iter()
-            .map(|s| (s.rfc, s.legal_name))
+            .map(|s| {
+                if let Some(scale) = party_scale(&s.size) {
+                    scales.insert(s.rfc.clone(), scale);
+                }
+                (s.rfc, s.legal_name)
+            })
             .collect();
         for (rfc, b) in rows {
+            let scale = scales.get(&rfc).copied();
             let final_price = auction
                 .as_ref()
                 .and_then(|a| a.participants.iter().find(|p| p.bid_id == b.id))
@@ -99,6 +128,7 @@ pub async fn facts(
                 value: Money::from_centavos(value).unwrap_or_default(),
                 qualified: b.qualified == Some(true),
                 reason: b.evaluation_reason.clone(),
+                scale,
             });
         }
     }
@@ -132,7 +162,7 @@ pub async fn facts(
         published_at: t.published_at,
         clarifications_until: t.clarifications_until,
         submission_deadline: t.submission_deadline,
-        answered_questions,
+        enquiries,
         legal_justification: t.legal_justification.clone(),
         framework_contract_id: t.framework_contract_id.map(|f| f.to_string()),
         auction: auction.as_ref().map(|a| AuctionFacts {

@@ -495,6 +495,79 @@ async fn every_feed_page_and_record_validates_against_the_ocds_schema(backend: B
     let compiled = &cancelled_record["records"][0]["compiledRelease"];
     assert_eq!(compiled["tender"]["status"], "cancelled");
     assert_eq!(compiled["tender"]["hasEnquiries"], true);
+    // The question and its answer are published, never who asked.
+    let enquiry = &compiled["tender"]["enquiries"][0];
+    assert_eq!(
+        enquiry["description"],
+        "¿Se aceptan equipos reacondicionados?"
+    );
+    assert_eq!(enquiry["answer"], "No; solo equipo nuevo.");
+    assert!(enquiry["dateAnswered"].is_string() && enquiry.get("author").is_none());
+    assert!(!cancelled_record.to_string().contains(&s.a));
+    // The cancellation's reason is its document.
+    let document = &compiled["tender"]["documents"][0];
+    assert_eq!(document["documentType"], "cancellationDetails");
+    assert_eq!(
+        document["description"],
+        "Cambio de necesidades del área requirente."
+    );
+    // Package metadata: the publisher, the license, and a policy that is served.
+    assert_eq!(
+        cancelled_record["publisher"]["name"],
+        "licita — sistema de contrataciones públicas"
+    );
+    let policy = cancelled_record["publicationPolicy"].as_str().unwrap();
+    assert_eq!(
+        policy,
+        format!("{}/public/v1/publication-policy", app.address)
+    );
+    let text = app
+        .get("/public/v1/publication-policy", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Qué se reserva"), "{text}");
+    // Bidders' sizes, after the award.
+    let parties = record["records"][0]["compiledRelease"]["parties"]
+        .as_array()
+        .unwrap();
+    let bidders: Vec<&Value> = parties
+        .iter()
+        .filter(|p| p["roles"].as_array().unwrap().contains(&json!("tenderer")))
+        .collect();
+    assert_eq!(bidders.len(), 3);
+    assert!(
+        bidders.iter().all(|p| p["details"]["scale"] == "small"),
+        "{bidders:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_publisher_is_identified_as_configured() {
+    let app = crate::helpers::spawn_app_with(
+        Backend::Sqlite,
+        &[
+            (
+                "LICITA_PUBLISHER_NAME",
+                "Secretaría Anticorrupción y Buen Gobierno",
+            ),
+            ("LICITA_PUBLISHER_SCHEME", "MX-RFC"),
+            ("LICITA_PUBLISHER_UID", "SFP0001011A1"),
+            ("LICITA_PUBLISHER_URI", "https://www.gob.mx/buengobierno"),
+            ("LICITA_OCDS_LICENSE", "https://datos.gob.mx/libreusomx"),
+        ],
+    )
+    .await;
+    published(&app).await;
+    let page = json_of(app.get("/public/v1/releases", None).await, StatusCode::OK).await;
+    assert_eq!(
+        page["publisher"],
+        json!({"name": "Secretaría Anticorrupción y Buen Gobierno", "scheme": "MX-RFC",
+               "uid": "SFP0001011A1", "uri": "https://www.gob.mx/buengobierno"})
+    );
+    assert_eq!(page["license"], "https://datos.gob.mx/libreusomx");
+    OcdsSchemas::load().release_package(&page);
 }
 
 async fn nothing_sealed_leaks_before_the_award(backend: Backend) {

@@ -14,7 +14,60 @@ use crate::startup::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/public/v1/releases").route(web::get().to(list_releases)))
-        .service(resource("/public/v1/records/{ocid}").route(web::get().to(get_record)));
+        .service(resource("/public/v1/records/{ocid}").route(web::get().to(get_record)))
+        .service(
+            resource("/public/v1/publication-policy").route(web::get().to(publication_policy)),
+        );
+}
+
+/// The publication policy every package points to (`publicationPolicy`).
+pub const POLICY_PATH: &str = "/public/v1/publication-policy";
+
+/// What every package says of who publishes and under which terms.
+pub fn publication(state: &AppState) -> ocds::Publication {
+    let p = &state.settings.publisher;
+    ocds::Publication {
+        publisher_name: p.name.clone(),
+        publisher_scheme: p.id.as_ref().map(|(scheme, _)| scheme.clone()),
+        publisher_uid: p.id.as_ref().map(|(_, uid)| uid.clone()),
+        publisher_uri: p.uri.clone(),
+        license: p.license.clone(),
+        policy_url: format!("{}{POLICY_PATH}", state.public_url()),
+    }
+}
+
+/// The publication policy: what is published, when, and what is withheld until when
+/// (Spanish, plain text; public, no token).
+#[utoipa::path(
+    get, path = "/public/v1/publication-policy", tag = "public",
+    responses((status = 200, description = "The policy, as plain text", content_type = "text/plain", body = String))
+)]
+pub async fn publication_policy(state: web::Data<AppState>) -> HttpResponse {
+    let p = &state.settings.publisher;
+    let text = format!(
+        "Política de publicación de datos de contrataciones abiertas (OCDS 1.1)\n\n\
+         Publica: {name}.\n\
+         Licencia de los datos: {license}.\n\n\
+         Qué se publica y cuándo:\n\
+         - Cada procedimiento publicado (convocatoria, partidas y montos máximos), en el momento de su publicación.\n\
+         - Las preguntas de la junta de aclaraciones y sus respuestas, al responderse, sin el nombre de quien pregunta.\n\
+         - La programación de la subasta inversa, al programarse.\n\
+         - Tras el fallo, o cuando el procedimiento se declara desierto después del acto de apertura: quiénes presentaron proposiciones, sus montos totales (o precios finales tras la subasta), cuáles se descalificaron y por qué, y la estadística de proposiciones.\n\
+         - El fallo, el contrato y la cancelación de un procedimiento, con su motivo, en el momento en que ocurren.\n\n\
+         Qué se reserva y hasta cuándo:\n\
+         - El contenido de las proposiciones (precios, propuesta técnica, documentos) y quiénes las presentaron: sellados hasta el acto de apertura, y publicados con el fallo.\n\
+         - La identidad de quien pregunta en la junta de aclaraciones: nunca se publica.\n\
+         - Las pujas de la subasta: solo el historial anónimo, después del fallo.\n\n\
+         Cada cambio es una entrega (release) de OCDS 1.1 en {base}/public/v1/releases, en orden; \
+         cada procedimiento tiene su registro en {base}/public/v1/records/{{ocid}}.\n",
+        name = p.name,
+        license = p.license,
+        base = state.public_url(),
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(text)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -85,6 +138,7 @@ pub async fn list_releases(
         None => format!("{base}/public/v1/releases?limit={limit}"),
     };
     Ok(HttpResponse::Ok().json(ocds::release_package(
+        &publication(&state),
         &uri,
         bodies,
         state.clock.now(),
@@ -117,5 +171,11 @@ pub async fn get_record(
         .collect::<Result<Vec<serde_json::Value>, _>>()
         .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("a stored release is not JSON: {e}")))?;
     let uri = format!("{}/public/v1/records/{ocid}", state.public_url());
-    Ok(HttpResponse::Ok().json(ocds::record_package(&uri, &ocid, bodies, state.clock.now())))
+    Ok(HttpResponse::Ok().json(ocds::record_package(
+        &publication(&state),
+        &uri,
+        &ocid,
+        bodies,
+        state.clock.now(),
+    )))
 }
