@@ -89,6 +89,16 @@ pub struct BidFacts {
     pub scale: Option<&'static str>,
 }
 
+/// The Digital Government Unit's assent a tender cites.
+#[derive(Debug, Clone)]
+pub struct AssentFacts {
+    pub id: String,
+    pub title: String,
+    pub approved: Option<Money>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub expires_on: Option<chrono::NaiveDate>,
+}
+
 /// A clarification question and its answer, as published (never who asked).
 #[derive(Debug, Clone)]
 pub struct EnquiryFacts {
@@ -147,8 +157,14 @@ pub struct TenderFacts {
     pub submission_deadline: DateTime<Utc>,
     /// The answered questions of the clarification.
     pub enquiries: Vec<EnquiryFacts>,
+    /// An invitation's invited suppliers (RFC, legal name): public from the publication.
+    pub invited: Vec<(String, String)>,
     pub legal_justification: Option<String>,
     pub framework_contract_id: Option<String>,
+    /// The framework contract an order is placed under: its id and title.
+    pub framework: Option<(String, String)>,
+    /// The ICT assent the tender cites, once decided.
+    pub ict_assent: Option<AssentFacts>,
     pub auction: Option<AuctionFacts>,
     pub cancel_reason: Option<String>,
     /// Only once awarded.
@@ -244,6 +260,17 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             parties.push(party);
         }
     }
+    // Invited suppliers who have not (yet, publicly) bid are parties too.
+    for (rfc, name) in &facts.invited {
+        if !facts.bids.iter().any(|b| &b.rfc == rfc) {
+            parties.push(json!({
+                "id": party_id(rfc),
+                "name": name,
+                "identifier": {"scheme": RFC_SCHEME, "id": rfc, "legalName": name},
+                "roles": ["interestedParty"],
+            }));
+        }
+    }
     let (method, details) = method(facts.procedure);
     let scope = match (facts.procedure, facts.scope) {
         (Procedure::Open, Scope::International) => " (internacional)",
@@ -297,6 +324,27 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         "tenderPeriod": {"endDate": time(facts.submission_deadline)},
         "hasEnquiries": !facts.enquiries.is_empty(),
     });
+    let mut documents = Vec::new();
+    if let Some(assent) = &facts.ict_assent {
+        let mut description = format!("Dictamen de TIC {}: {}", assent.id, assent.title);
+        if let Some(approved) = assent.approved {
+            description.push_str(&format!("; monto aprobado {approved} MXN"));
+        }
+        if let Some(until) = assent.expires_on {
+            description.push_str(&format!("; vigente hasta el {until}"));
+        }
+        let mut document = json!({
+            "id": format!("ict-assent-{}", assent.id),
+            "documentType": "needsAssessment",
+            "title": "Dictamen de la Unidad de Gobierno Digital (política de TIC)",
+            "description": description,
+            "language": "es",
+        });
+        if let Some(at) = assent.decided_at {
+            document["datePublished"] = json!(time(at));
+        }
+        documents.push(document);
+    }
     if !facts.enquiries.is_empty() {
         tender["enquiries"] = json!(
             facts
@@ -324,13 +372,16 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     }
     if let Some(reason) = &facts.cancel_reason {
         // The 1.1 tender has no statusDetails: the reason is the cancellation's document.
-        tender["documents"] = json!([{
+        documents.push(json!({
             "id": "cancellation",
             "documentType": "cancellationDetails",
             "title": "Motivo de la cancelación",
             "description": reason,
             "language": "es",
-        }]);
+        }));
+    }
+    if !documents.is_empty() {
+        tender["documents"] = Value::Array(documents);
     }
     let show_bids = !facts.bids.is_empty();
     if show_bids {
@@ -354,6 +405,14 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         "buyer": {"id": buyer_id, "name": facts.agency_name},
         "tender": tender,
     });
+    if let Some((id, title)) = &facts.framework {
+        release["relatedProcesses"] = json!([{
+            "id": format!("framework-{id}"),
+            "relationship": ["framework"],
+            "title": format!("Contrato marco: {title}"),
+            "identifier": id,
+        }]);
+    }
     if let Some(award) = &facts.award {
         release["awards"] = json!([{
             "id": award.id,
@@ -365,7 +424,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "relatedBids": [award.bid_id],
         }]);
     }
-    if !facts.bids.is_empty() {
+    if !facts.bids.is_empty() || !facts.invited.is_empty() {
         let valid: Vec<&BidFacts> = facts.bids.iter().filter(|b| b.qualified).collect();
         let mut statistics = vec![
             json!({"id": "bids", "measure": "bids", "value": facts.bids.len()}),
@@ -387,9 +446,16 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                                "value": amount(high), "currency": CURRENCY}),
             );
         }
+        // An invitation's invited suppliers, each an `invited` entry; the bids follow.
+        let invited = facts.invited.iter().map(|(rfc, name)| {
+            json!({
+                "id": format!("invited-{rfc}"),
+                "status": "invited",
+                "tenderers": [{"id": party_id(rfc), "name": name}],
+            })
+        });
         release["bids"] = json!({
-            "statistics": statistics,
-            "details": facts.bids.iter().map(|b| {
+            "details": invited.chain(facts.bids.iter().map(|b| {
                 let mut detail = json!({
                     "id": b.id,
                     "date": time(b.received_at),
@@ -401,8 +467,11 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                     detail["description"] = json!(format!("Descalificada: {reason}"));
                 }
                 detail
-            }).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         });
+        if !facts.bids.is_empty() {
+            release["bids"]["statistics"] = json!(statistics);
+        }
     }
     if let Some(contract) = &facts.contract {
         // Signed on its day, and never before the award it follows.

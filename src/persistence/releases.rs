@@ -81,6 +81,54 @@ pub async fn facts(
             })
         })
         .collect();
+    // An invitation's invited suppliers are public from its publication.
+    let invited: Vec<(String, String)> =
+        if t.procedure == crate::domain::tender::Procedure::Invitation.as_str() {
+            let names: HashMap<String, String> = supplier::Entity::find()
+                .filter(supplier::Column::Rfc.is_in(record.invited.clone()))
+                .all(conn)
+                .await
+                .context("reading the invited suppliers")?
+                .into_iter()
+                .map(|s| (s.rfc, s.legal_name))
+                .collect();
+            record
+                .invited
+                .iter()
+                .map(|rfc| {
+                    (
+                        rfc.clone(),
+                        names.get(rfc).cloned().unwrap_or_else(|| rfc.clone()),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+    let framework = match t.framework_contract_id {
+        Some(id) => super::entities::framework_contract::Entity::find_by_id(id)
+            .one(conn)
+            .await
+            .context("reading the framework contract")?
+            .map(|f| (f.id.to_string(), f.title)),
+        None => None,
+    };
+    let ict_assent = match t.ict_assent_id {
+        Some(id) => super::entities::ict_assent::Entity::find_by_id(id)
+            .one(conn)
+            .await
+            .context("reading the ICT assent")?
+            .map(|a| crate::ocds::AssentFacts {
+                id: a.id.to_string(),
+                title: a.title,
+                approved: a
+                    .approved_centavos
+                    .and_then(|c| Money::from_centavos(c).ok()),
+                decided_at: a.decided_at,
+                expires_on: a.expires_on,
+            }),
+        None => None,
+    };
     let auction = match record.auction_id {
         Some(id) => super::auctions::get(conn, id).await?,
         None => None,
@@ -165,6 +213,9 @@ pub async fn facts(
         enquiries,
         legal_justification: t.legal_justification.clone(),
         framework_contract_id: t.framework_contract_id.map(|f| f.to_string()),
+        framework,
+        ict_assent,
+        invited,
         auction: auction.as_ref().map(|a| AuctionFacts {
             starts_at: a.auction.starts_at,
             ends_at: a.auction.ends_at,

@@ -373,6 +373,23 @@ async fn a_framework_order_admits_only_adhered_suppliers_at_the_fixed_prices(bac
         .unwrap()
         .to_owned();
     json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    // Its OCDS release names the framework contract as a related process.
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    crate::ocds::OcdsSchemas::load().record_package(&record);
+    let related = &record["records"][0]["compiledRelease"]["relatedProcesses"][0];
+    assert_eq!(related["relationship"], json!(["framework"]), "{record}");
+    assert_eq!(related["identifier"], contract["id"]);
+    assert!(
+        related["title"]
+            .as_str()
+            .unwrap()
+            .contains("Contrato marco")
+    );
     app.clock.set(at(2));
     assert_problem(
         submit(&app, &id, &outsider, &bid_body("16000.00", "80.00")).await,

@@ -142,6 +142,26 @@ async fn an_ict_purchase_needs_an_approved_assent_covering_its_codes(backend: Ba
         published["phase"], "clarification",
         "an ancestor's code (515) covers 51501003"
     );
+    // The assent it cites is published with it: its id, approved amount and decision.
+    let record = json_of(
+        app.get(
+            &format!(
+                "/public/v1/records/ocds-licita-{}",
+                published["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    crate::ocds::OcdsSchemas::load().record_package(&record);
+    let document = &record["records"][0]["compiledRelease"]["tender"]["documents"][0];
+    let id = good["id"].as_str().unwrap();
+    assert_eq!(document["id"], format!("ict-assent-{id}"), "{record}");
+    let text = document["description"].as_str().unwrap();
+    assert!(text.contains(id) && text.contains("2300000.00"), "{text}");
+    assert!(document["datePublished"].is_string());
 }
 
 /// Runs an ICT tender with `assent` from publication to evaluation, one qualified bid at

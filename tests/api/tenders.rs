@@ -1269,6 +1269,23 @@ async fn an_invitation_admits_only_the_invited(backend: Backend) {
         .unwrap()
         .to_owned();
     json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    // The OCDS release names the invited suppliers, each an `invited` bid.
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    crate::ocds::OcdsSchemas::load().record_package(&record);
+    let details = record["records"][0]["compiledRelease"]["bids"]["details"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(details.len(), 3, "{record}");
+    for (detail, rfc) in details.iter().zip(&invited) {
+        assert_eq!(detail["status"], "invited");
+        assert_eq!(detail["tenderers"][0]["id"], format!("MX-RFC-{rfc}"));
+    }
     json_of(
         submit(&app, &id, &invited[0], &bid_body("100", "10")).await,
         StatusCode::CREATED,
