@@ -18,6 +18,7 @@ mod m20261201_000009_create_auctions;
 mod m20261201_000010_create_ocds_releases;
 mod m20261201_000011_seal_bidders;
 mod m20261201_000012_index_audit_time;
+mod m20261201_000013_add_award_items;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_create_ocds_releases::Migration),
             Box::new(m20261201_000011_seal_bidders::Migration),
             Box::new(m20261201_000012_index_audit_time::Migration),
+            Box::new(m20261201_000013_add_award_items::Migration),
         ]
     }
 }

@@ -117,6 +117,9 @@ pub struct AwardFacts {
     pub name: String,
     pub amount: Money,
     pub date: DateTime<Utc>,
+    /// Each item's awarded unit price, by position (awards made before they were kept
+    /// have none).
+    pub items: Vec<(i32, Money)>,
 }
 
 #[derive(Debug, Clone)]
@@ -413,6 +416,22 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "identifier": id,
         }]);
     }
+    // The items awarded, at their awarded unit prices (the contract's are the same).
+    let awarded_items: Vec<Value> = facts
+        .award
+        .iter()
+        .flat_map(|a| a.items.iter())
+        .filter_map(|(position, price)| {
+            let item = facts.items.iter().find(|i| i.position == *position)?;
+            Some(json!({
+                "id": position.to_string(),
+                "description": item.description,
+                "classification": {"scheme": CLASSIFICATION_SCHEME, "id": item.code, "description": item.description},
+                "quantity": item.quantity,
+                "unit": {"name": item.unit, "value": value(*price)},
+            }))
+        })
+        .collect();
     if let Some(award) = &facts.award {
         release["awards"] = json!([{
             "id": award.id,
@@ -423,6 +442,9 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
             "relatedBids": [award.bid_id],
         }]);
+        if !awarded_items.is_empty() {
+            release["awards"][0]["items"] = json!(awarded_items);
+        }
     }
     if !facts.bids.is_empty() || !facts.invited.is_empty() {
         let valid: Vec<&BidFacts> = facts.bids.iter().filter(|b| b.qualified).collect();
@@ -494,6 +516,9 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             },
             "dateSigned": local_time(signed),
         }]);
+        if !awarded_items.is_empty() {
+            release["contracts"][0]["items"] = json!(awarded_items);
+        }
     }
     release
 }

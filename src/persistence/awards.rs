@@ -171,31 +171,41 @@ pub async fn award(
         errors.push("ict_assent_id", code, message);
         return Err(TenderError::Invalid(errors));
     }
+    // The unit prices awarded, item by item: the winner's sealed prices, scaled to its
+    // final total after an auction.
+    let won = qualified
+        .iter()
+        .find(|b| b.id == winner.bid_id)
+        .context("the winning bid vanished")?;
+    let content = super::tenders::unseal(sealer, won)?;
+    let items = record.domain_items();
+    let mut acquired = vec![Money::ZERO; items.len()];
+    let sealed_total = won
+        .total_centavos
+        .and_then(|c| Money::from_centavos(c).ok())
+        .unwrap_or(winner.total);
+    for line in &content.content.prices {
+        if let Some(slot) = usize::try_from(line.position)
+            .ok()
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|p| acquired.get_mut(p))
+        {
+            // After an auction the unit prices fall in proportion to the total.
+            *slot = scale(line.unit_price, sealed_total, winner.total);
+        }
+    }
+    let awarded_items = serde_json::Value::Array(
+        acquired
+            .iter()
+            .enumerate()
+            .map(|(i, price)| json!({"position": i + 1, "unit_price_centavos": price.centavos()}))
+            .collect(),
+    )
+    .to_string();
     let framework_savings = match &framework {
         None => None,
         Some(framework) => {
-            let won = qualified
-                .iter()
-                .find(|b| b.id == winner.bid_id)
-                .context("the winning bid vanished")?;
-            let content = super::tenders::unseal(sealer, won)?;
-            let items = record.domain_items();
             let chains = super::frameworks::item_ancestors(&txn, &record).await?;
-            let mut acquired = vec![Money::ZERO; items.len()];
-            let sealed_total = won
-                .total_centavos
-                .and_then(|c| Money::from_centavos(c).ok())
-                .unwrap_or(winner.total);
-            for line in &content.content.prices {
-                if let Some(slot) = usize::try_from(line.position)
-                    .ok()
-                    .and_then(|p| p.checked_sub(1))
-                    .and_then(|p| acquired.get_mut(p))
-                {
-                    // After an auction the unit prices fall in proportion to the total.
-                    *slot = scale(line.unit_price, sealed_total, winner.total);
-                }
-            }
             let mut errors = crate::domain::validation::ValidationErrors::new();
             for (i, (item, price)) in items.iter().zip(&acquired).enumerate() {
                 let chain = chains.get(i).map(Vec::as_slice).unwrap_or(&[]);
@@ -251,6 +261,7 @@ pub async fn award(
         passed_over: Set(serde_json::Value::Array(passed_over.clone()).to_string()),
         awarded_by: Set(actor.sub.clone()),
         awarded_at: Set(now),
+        items: Set(Some(awarded_items)),
     }
     .insert(&txn)
     .await

@@ -311,6 +311,8 @@ pub mod award {
         pub passed_over: String,
         pub awarded_by: String,
         pub awarded_at: DateTimeUtc,
+        /// JSON: each item's awarded unit price (`position`, `unit_price_centavos`).
+        pub items: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,22 @@ use crate::ocds::{
     self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, Event, ItemFacts, TenderFacts,
 };
 
+/// An award's stored items: (position, unit price).
+fn awarded_items(raw: Option<&str>) -> Vec<(i32, Money)> {
+    let Some(lines) = raw.and_then(|r| serde_json::from_str::<Vec<serde_json::Value>>(r).ok())
+    else {
+        return Vec::new();
+    };
+    lines
+        .iter()
+        .filter_map(|l| {
+            let position = i32::try_from(l["position"].as_i64()?).ok()?;
+            let price = Money::from_centavos(l["unit_price_centavos"].as_i64()?).ok()?;
+            Some((position, price))
+        })
+        .collect()
+}
+
 /// A supplier's registered size as OCDS's partyScale codelist names it.
 fn party_scale(size: &str) -> Option<&'static str> {
     match size {
@@ -232,6 +248,7 @@ pub async fn facts(
             rfc: a.rfc.clone(),
             amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
             date: a.awarded_at,
+            items: awarded_items(a.items.as_deref()),
         }),
         contract: record.contract.as_ref().map(|c| ContractFacts {
             id: c.id.to_string(),

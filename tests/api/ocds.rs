@@ -528,6 +528,22 @@ async fn every_feed_page_and_record_validates_against_the_ocds_schema(backend: B
         .await
         .unwrap();
     assert!(text.contains("Qué se reserva"), "{text}");
+    // The award and the contract list the items bought, at the awarded unit prices: after
+    // the auction, the winner's sealed prices scaled to its final 2,000,000.00.
+    let auctioned_compiled = &record["records"][0]["compiledRelease"];
+    for path in ["awards", "contracts"] {
+        let items = auctioned_compiled[path][0]["items"].as_array().unwrap();
+        assert_eq!(items.len(), 2, "{path}: {items:?}");
+        assert_eq!(items[0]["classification"]["id"], "51101001");
+        assert_eq!(items[0]["quantity"], 120);
+        let total: f64 = items
+            .iter()
+            .map(|i| {
+                i["quantity"].as_f64().unwrap() * i["unit"]["value"]["amount"].as_f64().unwrap()
+            })
+            .sum();
+        assert!((total - 2_000_000.0).abs() < 200.0, "{path}: {total}");
+    }
     // Bidders' sizes, after the award.
     let parties = record["records"][0]["compiledRelease"]["parties"]
         .as_array()
