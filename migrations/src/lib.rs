@@ -19,6 +19,7 @@ mod m20261201_000010_create_ocds_releases;
 mod m20261201_000011_seal_bidders;
 mod m20261201_000012_index_audit_time;
 mod m20261201_000013_add_award_items;
+mod m20261201_000014_add_agency_rfc;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_seal_bidders::Migration),
             Box::new(m20261201_000012_index_audit_time::Migration),
             Box::new(m20261201_000013_add_award_items::Migration),
+            Box::new(m20261201_000014_add_agency_rfc::Migration),
         ]
     }
 }

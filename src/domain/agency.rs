@@ -94,17 +94,38 @@ impl AgencyName {
 pub struct NewAgency {
     pub code: AgencyCode,
     pub name: AgencyName,
+    /// Its RFC, a legal person's (12 characters), when given.
+    pub rfc: Option<super::rfc::Rfc>,
 }
 
 impl NewAgency {
-    pub fn parse(code: &str, name: &str) -> Result<Self, ValidationErrors> {
+    pub fn parse(code: &str, name: &str, rfc: Option<&str>) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let code = errors.check("code", AgencyCode::parse(code));
         let name = errors.check("name", AgencyName::parse(name));
+        let rfc = match rfc {
+            None => Some(None),
+            Some(raw) => match super::rfc::Rfc::parse(raw) {
+                Ok(rfc) if rfc.as_str().chars().count() == 12 => Some(Some(rfc)),
+                Ok(_) => {
+                    errors.push(
+                        "rfc",
+                        "invalid_rfc",
+                        "a buying unit's RFC is a legal person's: 12 characters",
+                    );
+                    None
+                }
+                Err(e) => {
+                    errors.check::<(), _>("rfc", Err(e));
+                    None
+                }
+            },
+        };
         all_or_errors(errors, || {
             Some(Self {
                 code: code?,
                 name: name?,
+                rfc: rfc?,
             })
         })
     }
@@ -145,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_new_agency_reports_every_bad_field() {
-        let errors = NewAgency::parse("x", "").err().unwrap_or_default();
+        let errors = NewAgency::parse("x", "", None).err().unwrap_or_default();
         let fields: Vec<_> = errors
             .0
             .iter()

@@ -26,6 +26,8 @@ pub const EXTENSIONS: &[&str] = &[
 pub const PAGINATION_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json";
 /// The organisation identifier scheme of Mexico's RFC (org-id.guide).
 pub const RFC_SCHEME: &str = "MX-RFC";
+/// The buying units' own codes (CompraNet's unidades compradoras).
+pub const UNIT_SCHEME: &str = "MX-UC";
 /// The item classification scheme: the single classifier (CUCOP).
 pub const CLASSIFICATION_SCHEME: &str = "CUCOP";
 pub const CURRENCY: &str = "MXN";
@@ -87,6 +89,8 @@ pub struct BidFacts {
     pub reason: Option<String>,
     /// The bidder's size, as the partyScale codelist names it.
     pub scale: Option<&'static str>,
+    /// Its registered contact e-mail.
+    pub email: Option<String>,
 }
 
 /// The Digital Government Unit's assent a tender cites.
@@ -147,6 +151,8 @@ pub struct TenderFacts {
     pub legal_offset: chrono::FixedOffset,
     pub tender_id: String,
     pub agency_code: String,
+    /// The buying unit's RFC, when recorded: its identifier (MX-RFC).
+    pub agency_rfc: Option<String>,
     pub agency_name: String,
     pub title: String,
     pub description: String,
@@ -238,13 +244,27 @@ fn method(procedure: Procedure) -> (&'static str, &'static str) {
 
 /// The release published for `event`, the `seq`-th of the feed, at `at`.
 pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -> Value {
-    let buyer_id = format!("MX-UC-{}", facts.agency_code);
-    let mut parties = vec![json!({
-        "id": buyer_id,
-        "name": facts.agency_name,
-        "identifier": {"scheme": "MX-UC", "id": facts.agency_code, "legalName": facts.agency_name},
-        "roles": ["buyer", "procuringEntity"],
-    })];
+    // A buying unit is identified by its RFC where recorded (its unit code is then an
+    // additional identifier), by its unit code otherwise.
+    let (buyer_id, mut buyer) = match &facts.agency_rfc {
+        Some(rfc) => (
+            party_id(rfc),
+            json!({
+                "identifier": {"scheme": RFC_SCHEME, "id": rfc, "legalName": facts.agency_name},
+                "additionalIdentifiers": [{"scheme": UNIT_SCHEME, "id": facts.agency_code, "legalName": facts.agency_name}],
+            }),
+        ),
+        None => (
+            format!("{UNIT_SCHEME}-{}", facts.agency_code),
+            json!({
+                "identifier": {"scheme": UNIT_SCHEME, "id": facts.agency_code, "legalName": facts.agency_name},
+            }),
+        ),
+    };
+    buyer["id"] = json!(buyer_id);
+    buyer["name"] = json!(facts.agency_name);
+    buyer["roles"] = json!(["buyer", "procuringEntity"]);
+    let mut parties = vec![buyer];
     if !facts.bids.is_empty() {
         for bid in &facts.bids {
             let mut roles = vec!["tenderer"];
@@ -259,6 +279,9 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             });
             if let Some(scale) = bid.scale {
                 party["details"] = json!({"scale": scale});
+            }
+            if let Some(email) = &bid.email {
+                party["contactPoint"] = json!({"email": email});
             }
             parties.push(party);
         }

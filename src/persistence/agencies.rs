@@ -35,6 +35,7 @@ pub async fn create(
         code: Set(new.code.as_str().to_owned()),
         name: Set(new.name.as_str().to_owned()),
         created_at: Set(now),
+        rfc: Set(new.rfc.as_ref().map(|r| r.as_str().to_owned())),
     }
     .insert(&txn)
     .await
@@ -53,7 +54,7 @@ pub async fn create(
             action: "agency.created",
             entity_type: "agency",
             entity_id: &model.code,
-            data: json!({ "code": model.code, "name": model.name }),
+            data: json!({ "code": model.code, "name": model.name, "rfc": model.rfc }),
         },
     )
     .await?;

@@ -10,6 +10,8 @@ pub mod agency {
         pub code: String,
         pub name: String,
         pub created_at: DateTimeUtc,
+        /// The unit's RFC (a legal person's, 12 characters), when recorded.
+        pub rfc: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -61,11 +61,12 @@ pub async fn facts(
         .await?
         .context("publishing a tender that does not exist")?;
     let t = &record.tender;
-    let agency_name = agency::Entity::find_by_id(t.agency.clone())
+    let buyer = agency::Entity::find_by_id(t.agency.clone())
         .one(conn)
         .await
-        .context("reading the agency")?
-        .map_or_else(|| t.agency.clone(), |a| a.name);
+        .context("reading the agency")?;
+    let agency_rfc = buyer.as_ref().and_then(|a| a.rfc.clone());
+    let agency_name = buyer.map_or_else(|| t.agency.clone(), |a| a.name);
     let codes: Vec<String> = record
         .items
         .iter()
@@ -151,6 +152,7 @@ pub async fn facts(
     };
     let mut names: HashMap<String, String> = HashMap::new();
     let mut scales: HashMap<String, &'static str> = HashMap::new();
+    let mut emails: HashMap<String, String> = HashMap::new();
     let mut bids = Vec::new();
     // Who bid and at what price are published with the award, and when the process is
     // deserted after its opening (the bids, disqualified, with the reasons).
@@ -174,11 +176,13 @@ pub async fn facts(
                 if let Some(scale) = party_scale(&s.size) {
                     scales.insert(s.rfc.clone(), scale);
                 }
+                emails.insert(s.rfc.clone(), s.email.clone());
                 (s.rfc, s.legal_name)
             })
             .collect();
         for (rfc, b) in rows {
             let scale = scales.get(&rfc).copied();
+            let email = emails.get(&rfc).cloned();
             let final_price = auction
                 .as_ref()
                 .and_then(|a| a.participants.iter().find(|p| p.bid_id == b.id))
@@ -193,12 +197,14 @@ pub async fn facts(
                 qualified: b.qualified == Some(true),
                 reason: b.evaluation_reason.clone(),
                 scale,
+                email,
             });
         }
     }
     Ok(TenderFacts {
         ocid: ocds::ocid(&feed.prefix, tender_id),
         legal_offset: feed.legal_offset,
+        agency_rfc,
         tender_id: tender_id.to_string(),
         agency_code: t.agency.clone(),
         agency_name,

@@ -557,6 +557,61 @@ async fn every_feed_page_and_record_validates_against_the_ocds_schema(backend: B
         bidders.iter().all(|p| p["details"]["scale"] == "small"),
         "{bidders:?}"
     );
+    assert!(
+        bidders
+            .iter()
+            .all(|p| p["contactPoint"]["email"] == "licitaciones@empresa.com.mx"),
+        "{bidders:?}"
+    );
+    // A buying unit without a recorded RFC is identified by its unit code.
+    assert_eq!(parties[0]["identifier"]["scheme"], "MX-UC");
+}
+
+#[tokio::test]
+async fn a_buying_unit_with_an_rfc_is_identified_by_it() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let registered = json_of(
+        app.post_json(
+            "/api/v1/agencies",
+            Some(&app.registrar()),
+            &json!({"code": "CFE", "name": "Comisión Federal de Electricidad", "rfc": crate::helpers::rfc("CFE370814QI")}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let rfc = registered["rfc"].as_str().unwrap().to_owned();
+    app.clock.set(at(0));
+    let tender = create(&app, "CFE", &body()).await;
+    let id = tender["id"].as_str().unwrap();
+    json_of(publish(&app, "CFE", id).await, StatusCode::OK).await;
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    OcdsSchemas::load().record_package(&record);
+    let compiled = &record["records"][0]["compiledRelease"];
+    assert_eq!(compiled["buyer"]["id"], format!("MX-RFC-{rfc}"));
+    let buyer = &compiled["parties"][0];
+    assert_eq!(
+        buyer["identifier"],
+        json!({"scheme": "MX-RFC", "id": rfc, "legalName": "Comisión Federal de Electricidad"})
+    );
+    assert_eq!(buyer["additionalIdentifiers"][0]["id"], "CFE");
+    // A natural person's RFC is not a buying unit's.
+    assert_problem(
+        app.post_json(
+            "/api/v1/agencies",
+            Some(&app.registrar()),
+            &json!({"code": "XYZ", "name": "Unidad de prueba", "rfc": crate::helpers::rfc("GODE561231GR")}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_rfc",
+    )
+    .await;
 }
 
 #[tokio::test]

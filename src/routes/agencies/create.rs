@@ -19,6 +19,8 @@ pub struct CreateAgencyRequest {
     /// 3 to 200 characters.
     #[schema(example = "Secretaría de Hacienda y Crédito Público")]
     pub name: String,
+    /// The unit's RFC (a legal person's, 12 characters): its identifier in the OCDS feeds.
+    pub rfc: Option<String>,
 }
 
 /// Register a buying unit (registrar).
@@ -34,7 +36,7 @@ pub struct CreateAgencyRequest {
         (status = 409, description = "`agency_exists`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_agency_code`, `invalid_agency_name`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_agency_code`, `invalid_agency_name`, `invalid_rfc`, `invalid_rfc_check_digit`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[tracing::instrument(skip_all, fields(agency = %body.code))]
@@ -43,7 +45,7 @@ pub async fn create_agency(
     registrar: Registrar,
     ApiJson(body): ApiJson<CreateAgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let new = NewAgency::parse(&body.code, &body.name)?;
+    let new = NewAgency::parse(&body.code, &body.name, body.rfc.as_deref())?;
     let model = agencies::create(&state.db, &new, &registrar.0.actor(), state.clock.now())
         .await
         .map_err(|e| match e {

@@ -26,6 +26,9 @@ pub struct Agency {
     pub code: String,
     #[schema(example = "Secretaría de Hacienda y Crédito Público")]
     pub name: String,
+    /// Its RFC, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rfc: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -34,6 +37,7 @@ impl From<agency::Model> for Agency {
         Self {
             code: model.code,
             name: model.name,
+            rfc: model.rfc,
             created_at: model.created_at,
         }
     }
