@@ -734,8 +734,8 @@ def main(argv=None) -> int:
         if args.compile:
             compiled = None
             if not packages:
-                for report, _ in records:
-                    report.fail("compile: no release package given to compile the records against")
+                # Each record is compared with ocdskit's compile of its own releases.
+                compiled = {}
             else:
                 misses_before = len(offline.misses)
                 try:

@@ -221,6 +221,33 @@ async fn the_lowest_qualified_price_wins_and_its_savings_are_public(backend: Bac
     .await;
     let events = actions(&app, &id).await;
     assert_eq!(events.last().map(String::as_str), Some("tender.contracted"));
+    // Awarded after sealed bids alone: the feed validates, and the contract is dated on
+    // its day in the legal calendar, never before the award.
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    crate::ocds::OcdsSchemas::load().record_package(&record);
+    let compiled = &record["records"][0]["compiledRelease"];
+    let awarded =
+        chrono::DateTime::parse_from_rfc3339(compiled["awards"][0]["date"].as_str().unwrap())
+            .unwrap();
+    let signed = chrono::DateTime::parse_from_rfc3339(
+        compiled["contracts"][0]["dateSigned"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert!(signed >= awarded, "{signed} before {awarded}");
+    let starts = compiled["contracts"][0]["period"]["startDate"]
+        .as_str()
+        .unwrap();
+    assert!(starts.ends_with("-06:00"), "a legal-calendar day: {starts}");
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(starts).unwrap(),
+        chrono::DateTime::parse_from_rfc3339("2026-04-01T00:00:00-06:00").unwrap()
+    );
+    assert_eq!(compiled["bids"]["details"].as_array().unwrap().len(), 3);
 }
 
 async fn a_tie_goes_to_the_earlier_price(backend: Backend) {

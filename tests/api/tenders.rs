@@ -1373,6 +1373,17 @@ async fn a_direct_award_runs_with_its_one_supplier_to_the_award_step(backend: Ba
         "one qualified bid goes straight to the award"
     );
     assert_eq!(result["tender"]["phase"], "evaluation");
+    // A direct award's feed validates, with its legal justification as the rationale.
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    crate::ocds::OcdsSchemas::load().record_package(&record);
+    let compiled = &record["records"][0]["compiledRelease"];
+    assert_eq!(compiled["tender"]["procurementMethod"], "direct");
+    assert!(compiled["tender"]["procurementMethodRationale"].is_string());
 }
 
 async fn a_framework_order_needs_its_framework_contract(backend: Backend) {
