@@ -31,6 +31,7 @@ use crate::routes::{
         health::metrics,
         me::whoami,
         agencies::create_agency,
+        agencies::update_agency,
         agencies::list_agencies,
         suppliers::register_supplier,
         suppliers::list_suppliers,

@@ -89,6 +89,26 @@ impl AgencyName {
     }
 }
 
+/// A buying unit's RFC: a legal person's (12 characters), check digit included; an error
+/// is recorded under `rfc`.
+pub fn parse_agency_rfc(raw: &str, errors: &mut ValidationErrors) -> Option<super::rfc::Rfc> {
+    match super::rfc::Rfc::parse(raw) {
+        Ok(rfc) if rfc.as_str().chars().count() == 12 => Some(rfc),
+        Ok(_) => {
+            errors.push(
+                "rfc",
+                "invalid_rfc",
+                "a buying unit's RFC is a legal person's: 12 characters",
+            );
+            None
+        }
+        Err(e) => {
+            errors.check::<(), _>("rfc", Err(e));
+            None
+        }
+    }
+}
+
 /// A buying unit to be registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAgency {
@@ -105,21 +125,7 @@ impl NewAgency {
         let name = errors.check("name", AgencyName::parse(name));
         let rfc = match rfc {
             None => Some(None),
-            Some(raw) => match super::rfc::Rfc::parse(raw) {
-                Ok(rfc) if rfc.as_str().chars().count() == 12 => Some(Some(rfc)),
-                Ok(_) => {
-                    errors.push(
-                        "rfc",
-                        "invalid_rfc",
-                        "a buying unit's RFC is a legal person's: 12 characters",
-                    );
-                    None
-                }
-                Err(e) => {
-                    errors.check::<(), _>("rfc", Err(e));
-                    None
-                }
-            },
+            Some(raw) => parse_agency_rfc(raw, &mut errors).map(Some),
         };
         all_or_errors(errors, || {
             Some(Self {

@@ -62,6 +62,47 @@ pub async fn create(
     Ok(model)
 }
 
+/// Changes a buying unit's name or RFC (what is given); `None` when there is no such unit.
+pub async fn update(
+    db: &DatabaseConnection,
+    code: &str,
+    (name, rfc): (Option<&str>, Option<&str>),
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<agency::Model>> {
+    let txn = db.begin().await.context("starting a transaction")?;
+    let Some(found) = agency::Entity::find_by_id(code.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .context("reading the agency")?
+    else {
+        return Ok(None);
+    };
+    let mut active: agency::ActiveModel = found.into();
+    if let Some(name) = name {
+        active.name = Set(name.to_owned());
+    }
+    if let Some(rfc) = rfc {
+        active.rfc = Set(Some(rfc.to_owned()));
+    }
+    let model = active.update(&txn).await.context("updating the agency")?;
+    audit::append(
+        &txn,
+        now,
+        NewEvent {
+            actor,
+            action: "agency.updated",
+            entity_type: "agency",
+            entity_id: &model.code,
+            data: json!({ "code": model.code, "name": model.name, "rfc": model.rfc }),
+        },
+    )
+    .await?;
+    txn.commit().await.context("committing the agency")?;
+    Ok(Some(model))
+}
+
 /// One page of agencies in code order, starting after `after`.
 pub async fn list(
     conn: &impl ConnectionTrait,

@@ -600,6 +600,77 @@ async fn a_buying_unit_with_an_rfc_is_identified_by_it() {
         json!({"scheme": "MX-RFC", "id": rfc, "legalName": "Comisión Federal de Electricidad"})
     );
     assert_eq!(buyer["additionalIdentifiers"][0]["id"], "CFE");
+    // A unit registered before (a seeded one) gets its RFC recorded by the registrar.
+    let sep_rfc = crate::helpers::rfc("SEP210905IS");
+    let patch = |token: String, code: &str, body: Value| {
+        let request = app
+            .client
+            .patch(app.url(&format!("/api/v1/agencies/{code}")))
+            .bearer_auth(token)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let sep = json_of(
+        patch(app.registrar(), "SEP", json!({"rfc": sep_rfc})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(sep["rfc"], sep_rfc.as_str());
+    assert_eq!(sep["name"], "Secretaría de Educación Pública");
+    let sep_tender = published(&app).await;
+    let sep_record = json_of(
+        app.get(
+            &format!("/public/v1/records/ocds-licita-{sep_tender}"),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    OcdsSchemas::load().record_package(&sep_record);
+    assert_eq!(
+        sep_record["records"][0]["compiledRelease"]["buyer"]["id"],
+        format!("MX-RFC-{sep_rfc}")
+    );
+    for (token, code, body, status, problem) in [
+        (
+            officer(&app, "SEP"),
+            "SEP",
+            json!({"rfc": sep_rfc}),
+            StatusCode::FORBIDDEN,
+            "forbidden_role",
+        ),
+        (
+            app.registrar(),
+            "NOPE",
+            json!({"rfc": sep_rfc}),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            app.registrar(),
+            "SEP",
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            app.registrar(),
+            "SEP",
+            json!({"rfc": "SEP210905IS9"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_rfc_check_digit",
+        ),
+        (
+            app.registrar(),
+            "SEP",
+            json!({"name": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_agency_name",
+        ),
+    ] {
+        assert_problem(patch(token, code, body).await, status, problem).await;
+    }
     // A natural person's RFC is not a buying unit's.
     assert_problem(
         app.post_json(

@@ -2,9 +2,11 @@
 
 mod create;
 mod list;
+mod update;
 
 pub use create::{__path_create_agency, CreateAgencyRequest, create_agency};
 pub use list::{__path_list_agencies, list_agencies};
+pub use update::{__path_update_agency, UpdateAgencyRequest, update_agency};
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
@@ -16,6 +18,7 @@ use crate::persistence::entities::agency;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/v1/agencies").route(web::post().to(create_agency)))
+        .service(resource("/api/v1/agencies/{code}").route(web::patch().to(update_agency)))
         .service(resource("/public/v1/agencies").route(web::get().to(list_agencies)));
 }
 
