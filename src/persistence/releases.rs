@@ -154,11 +154,14 @@ pub async fn facts(
     let mut scales: HashMap<String, &'static str> = HashMap::new();
     let mut emails: HashMap<String, String> = HashMap::new();
     let mut bids = Vec::new();
-    // Who bid and at what price are published with the award, and when the process is
-    // deserted after its opening (the bids, disqualified, with the reasons).
-    let deserted_after_opening =
-        record.status() == crate::domain::tender::Status::Deserted && t.opened_at.is_some();
-    if record.award.is_some() || deserted_after_opening {
+    // Who bid and at what price are published with the award, and when the process ends
+    // otherwise after its opening, deserted or cancelled (the disqualified bids with the
+    // reasons): whatever the outcome, once the bids were opened and the process is over.
+    let ended_after_opening = matches!(
+        record.status(),
+        crate::domain::tender::Status::Deserted | crate::domain::tender::Status::Cancelled
+    ) && t.opened_at.is_some();
+    if record.award.is_some() || ended_after_opening {
         let rows: Vec<(String, bid::Model)> = super::tenders::bids(conn, tender_id)
             .await?
             .into_iter()

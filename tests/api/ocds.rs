@@ -44,7 +44,41 @@ on_both_databases!(
     a_reader_following_the_cursor_never_misses_or_repeats_a_release,
     bad_cursors_limits_and_ocids_are_refused,
     a_deserted_process_publishes_its_disqualified_bids_and_dates_in_order,
+    a_process_cancelled_after_its_opening_publishes_its_bids,
 );
+
+async fn a_process_cancelled_after_its_opening_publishes_its_bids(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app
+        .register_supplier(&crate::helpers::rfc("ACM010101AB"), "Acme Cómputo")
+        .await;
+    let (tender, _) = crate::awards::evaluated(&app, &[(&a, "17000.00", "80.00", 8, true)]).await;
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{tender}/cancel"),
+            Some(&officer(&app, "SEP")),
+            &json!({"reason": "Recorte presupuestal."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{tender}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    OcdsSchemas::load().record_package(&record);
+    let compiled = &record["records"][0]["compiledRelease"];
+    assert_eq!(compiled["tender"]["status"], "cancelled");
+    assert_eq!(compiled["tender"]["numberOfTenderers"], 1);
+    assert_eq!(compiled["bids"]["details"][0]["status"], "valid");
+    assert_eq!(
+        compiled["bids"]["details"][0]["tenderers"][0]["id"],
+        format!("MX-RFC-{a}")
+    );
+}
 
 async fn a_deserted_process_publishes_its_disqualified_bids_and_dates_in_order(backend: Backend) {
     let schemas = OcdsSchemas::load();

@@ -52,7 +52,7 @@ pub async fn publication_policy(state: web::Data<AppState>) -> HttpResponse {
          - Cada procedimiento publicado (convocatoria, partidas y montos máximos), en el momento de su publicación.\n\
          - Las preguntas de la junta de aclaraciones y sus respuestas, al responderse, sin el nombre de quien pregunta.\n\
          - La programación de la subasta inversa, al programarse.\n\
-         - Tras el fallo, o cuando el procedimiento se declara desierto después del acto de apertura: quiénes presentaron proposiciones, sus montos totales (o precios finales tras la subasta), cuáles se descalificaron y por qué, y la estadística de proposiciones.\n\
+         - Tras el fallo, o cuando el procedimiento se declara desierto o se cancela después del acto de apertura: quiénes presentaron proposiciones, sus montos totales (o precios finales tras la subasta), cuáles se descalificaron y por qué, y la estadística de proposiciones.\n\
          - El fallo, el contrato y la cancelación de un procedimiento, con su motivo, en el momento en que ocurren.\n\n\
          Qué se reserva y hasta cuándo:\n\
          - El contenido de las proposiciones (precios, propuesta técnica, documentos) y quiénes las presentaron: sellados hasta el acto de apertura, y publicados con el fallo.\n\
