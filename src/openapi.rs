@@ -203,7 +203,7 @@ fn shared_answers(doc: &mut serde_json::Value) {
 /// Lists `code` under its status: a new problem response, or one more code in the
 /// description of the one there.
 fn add_code(responses: &mut serde_json::Map<String, serde_json::Value>, code: crate::error::Code) {
-    let status = code.status().as_u16().to_string();
+    let status = code.status().to_string();
     let named = format!("`{}`", code.as_str());
     match responses.get_mut(&status) {
         Some(existing) => {
@@ -266,7 +266,7 @@ mod tests {
                     for code in Code::ALL {
                         if text.contains(&format!("`{}`", code.as_str())) {
                             assert_eq!(
-                                code.status().as_u16().to_string(),
+                                code.status().to_string(),
                                 *status,
                                 "{method} {path}: `{}` is listed under {status}",
                                 code.as_str()

@@ -1,5 +1,6 @@
 //! Buying units (unidades compradoras) of the federal public administration.
 
+use super::code::Code;
 use super::validation::{ErrorCode, ValidationErrors, all_or_errors};
 
 /// Shortest and longest agency code.
@@ -21,8 +22,8 @@ pub enum AgencyCodeError {
 }
 
 impl ErrorCode for AgencyCodeError {
-    fn code(&self) -> &'static str {
-        "invalid_agency_code"
+    fn code(&self) -> Code {
+        Code::InvalidAgencyCode
     }
 }
 
@@ -67,8 +68,8 @@ pub enum AgencyNameError {
 }
 
 impl ErrorCode for AgencyNameError {
-    fn code(&self) -> &'static str {
-        "invalid_agency_name"
+    fn code(&self) -> Code {
+        Code::InvalidAgencyName
     }
 }
 
@@ -97,7 +98,7 @@ pub fn parse_agency_rfc(raw: &str, errors: &mut ValidationErrors) -> Option<supe
         Ok(_) => {
             errors.push(
                 "rfc",
-                "invalid_rfc",
+                Code::InvalidRfc,
                 "a buying unit's RFC is a legal person's: 12 characters",
             );
             None
@@ -181,8 +182,8 @@ mod tests {
         assert_eq!(
             fields,
             [
-                ("code", "invalid_agency_code"),
-                ("name", "invalid_agency_name")
+                ("code", Code::InvalidAgencyCode),
+                ("name", Code::InvalidAgencyName)
             ]
         );
     }

@@ -10,6 +10,7 @@
 //!   turn of `turn_s` seconds, in order from the highest current price to the lowest (as the
 //!   prices stand when the round starts).
 
+use super::code::Code;
 use chrono::{DateTime, Duration, Utc};
 
 use super::money::Money;
@@ -84,15 +85,15 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
-            Refusal::NotOpen => "auction_not_open",
-            Refusal::Closed => "auction_closed",
-            Refusal::NotYourTurn => "not_your_turn",
-            Refusal::NotAParticipant => "not_a_participant",
-            Refusal::DecrementTooSmall { .. } => "decrement_too_small",
-            Refusal::AboveCeiling { .. } => "above_ceiling",
-            Refusal::MustBeatBest { .. } => "must_beat_best",
+            Refusal::NotOpen => Code::AuctionNotOpen,
+            Refusal::Closed => Code::AuctionClosed,
+            Refusal::NotYourTurn => Code::NotYourTurn,
+            Refusal::NotAParticipant => Code::NotAParticipant,
+            Refusal::DecrementTooSmall { .. } => Code::DecrementTooSmall,
+            Refusal::AboveCeiling { .. } => Code::AboveCeiling,
+            Refusal::MustBeatBest { .. } => Code::MustBeatBest,
         }
     }
 
@@ -535,29 +536,29 @@ mod tests {
         let mut a = continuous(true);
         assert_eq!(
             a.place("Z", m(1), t(10)).map_err(Refusal::code),
-            Err("not_a_participant")
+            Err(Code::NotAParticipant)
         );
         assert_eq!(
             a.place("A", m(1), t(-1)).map_err(Refusal::code),
-            Err("auction_not_open")
+            Err(Code::AuctionNotOpen)
         );
         assert_eq!(
             a.place("A", m(89_901), t(10)).map_err(Refusal::code),
-            Err("decrement_too_small")
+            Err(Code::DecrementTooSmall)
         );
         assert_eq!(
             a.place("B", m(90_000), t(10)).map_err(Refusal::code),
-            Err("must_beat_best")
+            Err(Code::MustBeatBest)
         );
         assert_eq!(
             a.place("A", m(1), t(600)).map_err(Refusal::code),
-            Err("auction_closed")
+            Err(Code::AuctionClosed)
         );
         let mut high = continuous(false);
         high.rules.ceiling = m(80_000);
         assert_eq!(
             high.place("A", m(85_000), t(10)).map_err(Refusal::code),
-            Err("above_ceiling")
+            Err(Code::AboveCeiling)
         );
         assert_eq!(a.bids.len(), 0, "refusals change nothing");
     }
@@ -572,7 +573,7 @@ mod tests {
         assert!(a.decide("B", m(89_999), t(10)).is_ok());
         assert_eq!(
             a.decide("B", m(90_000), t(10)).map_err(Refusal::code),
-            Err("must_beat_best")
+            Err(Code::MustBeatBest)
         );
         // A holds the best: its own decrement is the limit.
         assert_eq!(a.max_next_bid(0, t(10), true), Some(m(89_900)));
@@ -665,7 +666,7 @@ mod tests {
         );
         assert_eq!(
             a.place("A", m(80_000), t(10)).map_err(Refusal::code),
-            Err("not_your_turn")
+            Err(Code::NotYourTurn)
         );
         a.place("C", m(85_000), t(10)).unwrap();
         assert_eq!(a.turn(t(60)).map(|t| t.participant), Some(1));

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::auction::{Decrement, Format, Rules};
+use super::code::Code;
 use super::money::Money;
 use super::validation::ValidationErrors;
 
-const CODE: &str = "invalid_auction_settings";
+const CODE: Code = Code::InvalidAuctionSettings;
 
 /// Bounds of each setting, in seconds unless named otherwise.
 pub const DURATION_S: std::ops::RangeInclusive<i64> = 60..=7 * 24 * 3600;

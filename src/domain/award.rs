@@ -1,5 +1,6 @@
 //! The award (fallo): who wins, and the rules checked before, as pure functions.
 
+use super::code::Code;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -37,11 +38,11 @@ pub enum Bar {
 }
 
 impl Bar {
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
-            Bar::NotRegistered => "winner_not_registered",
-            Bar::Sanctioned => "supplier_sanctioned",
-            Bar::NotAdhered => "framework_supplier_not_adhered",
+            Bar::NotRegistered => Code::WinnerNotRegistered,
+            Bar::Sanctioned => Code::SupplierSanctioned,
+            Bar::NotAdhered => Code::FrameworkSupplierNotAdhered,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Sealed bids (proposiciones): what a bid contains, the checks against the tender's
 //! items, and the receipt a supplier gets.
 
+use crate::domain::code::Code;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,7 +45,7 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
         else {
             errors.push(
                 &format!("{field}.position"),
-                "bid_items_mismatch",
+                Code::BidItemsMismatch,
                 format!("the tender has no item {}", line.position),
             );
             continue;
@@ -53,21 +54,21 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
         if std::mem::replace(&mut seen[index], true) {
             errors.push(
                 &format!("{field}.position"),
-                "bid_items_mismatch",
+                Code::BidItemsMismatch,
                 format!("item {} is priced twice", line.position),
             );
         }
         if line.unit_price == Money::ZERO {
             errors.push(
                 &format!("{field}.unit_price"),
-                "invalid_money",
+                Code::InvalidMoney,
                 "a unit price is greater than zero",
             );
         }
         if line.unit_price > item.max_unit_price {
             errors.push(
                 &format!("{field}.unit_price"),
-                "above_max_price",
+                Code::AboveMaxPrice,
                 format!(
                     "item {}: {} is above the maximum unit price {}",
                     line.position, line.unit_price, item.max_unit_price
@@ -80,7 +81,7 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
         if !priced {
             errors.push(
                 "prices",
-                "bid_items_mismatch",
+                Code::BidItemsMismatch,
                 format!("item {} has no price", index + 1),
             );
         }
@@ -95,7 +96,7 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
     {
         errors.push(
             "technical_offer",
-            "invalid_technical_offer",
+            Code::InvalidTechnicalOffer,
             "the technical offer has 1 to 20000 characters, without control, invisible or bidirectional-control characters",
         );
     }
@@ -104,14 +105,14 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
     {
         errors.push(
             "document_sha256",
-            "invalid_document_hash",
+            Code::InvalidDocumentHash,
             "a SHA-256 is 64 hexadecimal characters",
         );
     }
     errors.finish()?;
     total.ok_or_else(|| {
         let mut errors = ValidationErrors::new();
-        errors.push("prices", "invalid_money", "the bid's total is too large");
+        errors.push("prices", Code::InvalidMoney, "the bid's total is too large");
         errors
     })
 }
@@ -211,7 +212,7 @@ mod tests {
         }
     }
 
-    fn codes(r: Result<Money, ValidationErrors>) -> Vec<&'static str> {
+    fn codes(r: Result<Money, ValidationErrors>) -> Vec<Code> {
         r.err()
             .map(|e| e.0.iter().map(|e| e.code).collect())
             .unwrap_or_default()
@@ -229,36 +230,36 @@ mod tests {
     fn each_bad_line_is_named() {
         assert_eq!(
             codes(check_bid(&items(), &content(&[(1, "100.01"), (2, "1")]))),
-            ["above_max_price"]
+            [Code::AboveMaxPrice]
         );
         assert_eq!(
             codes(check_bid(&items(), &content(&[(1, "1")]))),
-            ["bid_items_mismatch"]
+            [Code::BidItemsMismatch]
         );
         assert_eq!(
             codes(check_bid(
                 &items(),
                 &content(&[(1, "1"), (1, "1"), (2, "1")])
             )),
-            ["bid_items_mismatch"]
+            [Code::BidItemsMismatch]
         );
         assert_eq!(
             codes(check_bid(
                 &items(),
                 &content(&[(1, "1"), (2, "1"), (3, "1")])
             )),
-            ["bid_items_mismatch"]
+            [Code::BidItemsMismatch]
         );
         assert_eq!(
             codes(check_bid(&items(), &content(&[(1, "0"), (2, "1")]))),
-            ["invalid_money"]
+            [Code::InvalidMoney]
         );
         let mut bad = content(&[(1, "1"), (2, "1")]);
         bad.technical_offer = " ".into();
         bad.document_sha256 = Some("abc".into());
         assert_eq!(
             codes(check_bid(&items(), &bad)),
-            ["invalid_technical_offer", "invalid_document_hash"]
+            [Code::InvalidTechnicalOffer, Code::InvalidDocumentHash]
         );
     }
 

@@ -2,6 +2,7 @@
 //! codes — capítulo, concepto, partida genérica, partida específica, item — each with a
 //! description, its expense-object partida, a unit of measure and an ICT flag.
 
+use super::code::Code;
 use super::text::bounded;
 use super::validation::{ErrorCode, ValidationErrors, all_or_errors};
 
@@ -21,8 +22,8 @@ pub struct ClassifierCode(String);
 pub struct ClassifierCodeError(pub String);
 
 impl ErrorCode for ClassifierCodeError {
-    fn code(&self) -> &'static str {
-        "invalid_classifier_code"
+    fn code(&self) -> Code {
+        Code::InvalidClassifierCode
     }
 }
 
@@ -74,8 +75,8 @@ pub struct RawClassifierItem<'a> {
 pub struct PartidaError(String);
 
 impl ErrorCode for PartidaError {
-    fn code(&self) -> &'static str {
-        "invalid_partida"
+    fn code(&self) -> Code {
+        Code::InvalidPartida
     }
 }
 
@@ -101,7 +102,7 @@ impl NewClassifierItem {
             bounded(
                 raw.description,
                 "description",
-                "invalid_description",
+                Code::InvalidDescription,
                 DESCRIPTION_LEN,
                 false,
             ),
@@ -113,14 +114,19 @@ impl NewClassifierItem {
             .map(|p| errors.check("partida", parse_partida(p)))
             .map(|p| p.ok_or(()));
         let unit = non_empty(raw.unit)
-            .map(|u| errors.check("unit", bounded(u, "unit", "invalid_unit", UNIT_LEN, false)))
+            .map(|u| {
+                errors.check(
+                    "unit",
+                    bounded(u, "unit", Code::InvalidUnit, UNIT_LEN, false),
+                )
+            })
             .map(|u| u.ok_or(()));
         if let (Some(code), Some(Ok(parent))) = (&code, &parent)
             && code == parent
         {
             errors.push(
                 "parent",
-                "classifier_cycle",
+                Code::ClassifierCycle,
                 "an item cannot be its own parent",
             );
         }
@@ -191,10 +197,10 @@ mod tests {
         assert_eq!(
             fields,
             [
-                ("code", "invalid_classifier_code"),
-                ("description", "invalid_description"),
-                ("parent", "invalid_classifier_code"),
-                ("partida", "invalid_partida"),
+                ("code", Code::InvalidClassifierCode),
+                ("description", Code::InvalidDescription),
+                ("parent", Code::InvalidClassifierCode),
+                ("partida", Code::InvalidPartida),
             ]
         );
     }
@@ -204,7 +210,10 @@ mod tests {
         let errors = NewClassifierItem::parse(&raw("515", Some("515")))
             .err()
             .unwrap_or_default();
-        assert_eq!(errors.0.first().map(|e| e.code), Some("classifier_cycle"));
+        assert_eq!(
+            errors.0.first().map(|e| e.code),
+            Some(Code::ClassifierCycle)
+        );
     }
 
     #[test]

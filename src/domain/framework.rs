@@ -1,6 +1,7 @@
 //! Framework contracts (contratos marco): where one covers an item, agencies buy through it
 //! at its fixed prices, from its adhered suppliers, unless a written exception says why not.
 
+use crate::domain::code::Code;
 use chrono::NaiveDate;
 
 use super::money::Money;
@@ -65,7 +66,7 @@ pub fn check_order(
     if !framework.active_on(on) {
         errors.push(
             "framework_contract_id",
-            "framework_contract_inactive",
+            Code::FrameworkContractInactive,
             format!("the framework contract is not in force on {on}"),
         );
     }
@@ -74,7 +75,7 @@ pub fn check_order(
         match framework.fixed(&item.classifier_code, chain) {
             Some((unit, _)) if !unit.trim().eq_ignore_ascii_case(item.unit.trim()) => errors.push(
                 &format!("items[{i}].unit"),
-                "framework_unit_mismatch",
+                Code::FrameworkUnitMismatch,
                 format!(
                     "the framework contract prices {} by {unit}, not by {}",
                     item.classifier_code, item.unit
@@ -82,7 +83,7 @@ pub fn check_order(
             ),
             None => errors.push(
                 &format!("items[{i}].classifier_code"),
-                "framework_item_not_covered",
+                Code::FrameworkItemNotCovered,
                 format!(
                     "the framework contract does not cover {}",
                     item.classifier_code
@@ -90,7 +91,7 @@ pub fn check_order(
             ),
             Some((_, price)) if item.max_unit_price > price => errors.push(
                 &format!("items[{i}].max_unit_price"),
-                "framework_price_exceeded",
+                Code::FrameworkPriceExceeded,
                 format!(
                     "{} is above the framework price {price}",
                     item.max_unit_price
@@ -236,15 +237,15 @@ mod tests {
         };
         assert_eq!(
             codes(&[item("51501003", "17000.01", 1)], on),
-            ["framework_price_exceeded"]
+            [Code::FrameworkPriceExceeded]
         );
         assert_eq!(
             codes(&[item("51101001", "1.00", 1)], on),
-            ["framework_item_not_covered"]
+            [Code::FrameworkItemNotCovered]
         );
         assert_eq!(
             codes(&[item("51501003", "1.00", 1)], date("2027-01-02")),
-            ["framework_contract_inactive"]
+            [Code::FrameworkContractInactive]
         );
     }
 
@@ -288,6 +289,6 @@ mod tests {
             .err()
             .map(|e| e.0.iter().map(|e| e.code).collect::<Vec<_>>())
             .unwrap_or_default();
-        assert_eq!(codes, ["framework_unit_mismatch"]);
+        assert_eq!(codes, [Code::FrameworkUnitMismatch]);
     }
 }

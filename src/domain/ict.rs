@@ -2,6 +2,7 @@
 //! approved, unexpired assent of the Digital Government Unit that covers the goods and the
 //! amount. A unit holds a limited number of approved strategic projects per fiscal year.
 
+use super::code::Code;
 use chrono::{Datelike, NaiveDate};
 
 use super::money::Money;
@@ -59,13 +60,13 @@ pub enum AssentProblem {
 }
 
 impl AssentProblem {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            AssentProblem::Required => "ict_assent_required",
-            AssentProblem::NotApproved => "ict_assent_not_approved",
-            AssentProblem::Expired(_) => "ict_assent_expired",
-            AssentProblem::CodesNotCovered(_) => "ict_assent_codes_not_covered",
-            AssentProblem::Insufficient { .. } => "ict_assent_insufficient",
+            AssentProblem::Required => Code::IctAssentRequired,
+            AssentProblem::NotApproved => Code::IctAssentNotApproved,
+            AssentProblem::Expired(_) => Code::IctAssentExpired,
+            AssentProblem::CodesNotCovered(_) => Code::IctAssentCodesNotCovered,
+            AssentProblem::Insufficient { .. } => Code::IctAssentInsufficient,
         }
     }
 
@@ -183,11 +184,11 @@ mod tests {
         };
         assert_eq!(
             code(None, "SEP", "2026-06-01", None),
-            Some("ict_assent_required")
+            Some(Code::IctAssentRequired)
         );
         assert_eq!(
             code(Some(&assent()), "SSA", "2026-06-01", None),
-            Some("ict_assent_required")
+            Some(Code::IctAssentRequired)
         );
         let pending = Assent {
             approved: false,
@@ -195,11 +196,11 @@ mod tests {
         };
         assert_eq!(
             code(Some(&pending), "SEP", "2026-06-01", None),
-            Some("ict_assent_not_approved")
+            Some(Code::IctAssentNotApproved)
         );
         assert_eq!(
             code(Some(&assent()), "SEP", "2027-01-01", None),
-            Some("ict_assent_expired")
+            Some(Code::IctAssentExpired)
         );
         assert_eq!(
             code(Some(&assent()), "SEP", "2026-12-31", None),
@@ -212,11 +213,11 @@ mod tests {
         };
         assert_eq!(
             code(Some(&other), "SEP", "2026-06-01", None),
-            Some("ict_assent_codes_not_covered")
+            Some(Code::IctAssentCodesNotCovered)
         );
         assert_eq!(
             code(Some(&assent()), "SEP", "2026-06-01", Some("1000000.01")),
-            Some("ict_assent_insufficient")
+            Some(Code::IctAssentInsufficient)
         );
         assert_eq!(
             code(Some(&assent()), "SEP", "2026-06-01", Some("1000000.00")),

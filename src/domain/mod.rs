@@ -7,6 +7,7 @@ pub mod audit;
 pub mod award;
 pub mod bid;
 pub mod classifier;
+pub mod code;
 pub mod duration;
 pub mod framework;
 pub mod ict;

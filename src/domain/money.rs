@@ -1,6 +1,7 @@
 //! Money: MXN held as integer centavos, written in JSON as a decimal string with two
 //! places (`"12500.00"`).
 
+use super::code::Code;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::validation::ErrorCode;
@@ -22,8 +23,8 @@ pub enum MoneyError {
 }
 
 impl ErrorCode for MoneyError {
-    fn code(&self) -> &'static str {
-        "invalid_money"
+    fn code(&self) -> Code {
+        Code::InvalidMoney
     }
 }
 

@@ -7,6 +7,7 @@
 //! down to 2 with the values of SAT's 39-symbol table, summed, and taken mod 11; a
 //! remainder of 0 gives `0`, otherwise 11 − remainder, where 10 is written `A`.
 
+use super::code::Code;
 use chrono::NaiveDate;
 
 use super::validation::ErrorCode;
@@ -56,10 +57,10 @@ pub enum RfcError {
 }
 
 impl ErrorCode for RfcError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         match self {
-            RfcError::CheckDigit { .. } => "invalid_rfc_check_digit",
-            _ => "invalid_rfc",
+            RfcError::CheckDigit { .. } => Code::InvalidRfcCheckDigit,
+            _ => Code::InvalidRfc,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The supplier register (Mexico's RUPC): who may sell to the government, and the
 //! sanctions (inhabilitaciones) that bar a supplier for a period.
 
+use super::code::Code;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -69,8 +70,8 @@ pub struct Email(String);
 pub struct EmailError;
 
 impl ErrorCode for EmailError {
-    fn code(&self) -> &'static str {
-        "invalid_email"
+    fn code(&self) -> Code {
+        Code::InvalidEmail
     }
 }
 
@@ -104,8 +105,8 @@ impl Email {
 pub struct TooManyCodes;
 
 impl ErrorCode for TooManyCodes {
-    fn code(&self) -> &'static str {
-        "too_many_classifier_codes"
+    fn code(&self) -> Code {
+        Code::TooManyClassifierCodes
     }
 }
 
@@ -160,7 +161,7 @@ impl NewSupplier {
             bounded(
                 legal_name,
                 "legal_name",
-                "invalid_legal_name",
+                Code::InvalidLegalName,
                 LEGAL_NAME_LEN,
                 false,
             ),
@@ -200,12 +201,22 @@ impl SupplierUpdate {
     ) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         if legal_name.is_none() && size.is_none() && email.is_none() && classifier_codes.is_none() {
-            errors.push("body", "empty_update", "send at least one field to change");
+            errors.push(
+                "body",
+                Code::EmptyUpdate,
+                "send at least one field to change",
+            );
         }
         let legal_name = legal_name.map(|n| {
             errors.check(
                 "legal_name",
-                bounded(n, "legal_name", "invalid_legal_name", LEGAL_NAME_LEN, false),
+                bounded(
+                    n,
+                    "legal_name",
+                    Code::InvalidLegalName,
+                    LEGAL_NAME_LEN,
+                    false,
+                ),
             )
         });
         let email = email.map(|e| errors.check("email", Email::parse(e)));
@@ -239,8 +250,8 @@ pub struct SanctionPeriodError {
 }
 
 impl ErrorCode for SanctionPeriodError {
-    fn code(&self) -> &'static str {
-        "invalid_sanction_period"
+    fn code(&self) -> Code {
+        Code::InvalidSanctionPeriod
     }
 }
 
@@ -258,7 +269,7 @@ impl NewSanction {
             bounded(
                 authority,
                 "authority",
-                "invalid_text",
+                Code::InvalidText,
                 SANCTION_TEXT_LEN,
                 false,
             ),
@@ -268,20 +279,26 @@ impl NewSanction {
             bounded(
                 reference,
                 "reference",
-                "invalid_text",
+                Code::InvalidText,
                 SANCTION_TEXT_LEN,
                 false,
             ),
         );
         let reason = errors.check(
             "reason",
-            bounded(reason, "reason", "invalid_text", SANCTION_REASON_LEN, true),
+            bounded(
+                reason,
+                "reason",
+                Code::InvalidText,
+                SANCTION_REASON_LEN,
+                true,
+            ),
         );
         for (field, date) in [("starts_on", starts_on), ("ends_on", ends_on)] {
             if !(MIN_YEAR..=MAX_YEAR).contains(&chrono::Datelike::year(&date)) {
                 errors.push(
                     field,
-                    "invalid_date",
+                    Code::InvalidDate,
                     format!("dates run from {MIN_YEAR} to {MAX_YEAR}"),
                 );
             }
@@ -304,6 +321,30 @@ impl NewSanction {
 /// A sanction is in force from its first to its last day, both included.
 pub fn in_force(starts_on: NaiveDate, ends_on: NaiveDate, on: NaiveDate) -> bool {
     starts_on <= on && on <= ends_on
+}
+
+/// Why a supplier may not take part in a procedure, or be awarded, on a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ineligible {
+    /// Not in the supplier register.
+    NotRegistered,
+    /// A sanction is in force.
+    Sanctioned,
+}
+
+/// Whether a supplier may take part on `on`: registered, and no sanction in force.
+pub fn eligibility(
+    registered: bool,
+    sanctions: impl IntoIterator<Item = (NaiveDate, NaiveDate)>,
+    on: NaiveDate,
+) -> Option<Ineligible> {
+    if !registered {
+        Some(Ineligible::NotRegistered)
+    } else if status_on(sanctions, on) == SupplierStatus::Sanctioned {
+        Some(Ineligible::Sanctioned)
+    } else {
+        None
+    }
 }
 
 /// The supplier's status on a date, from its sanctions' periods.
@@ -390,7 +431,7 @@ mod tests {
         let errors = SupplierUpdate::parse(None, None, None, None)
             .err()
             .unwrap_or_default();
-        assert_eq!(errors.0.first().map(|e| e.code), Some("empty_update"));
+        assert_eq!(errors.0.first().map(|e| e.code), Some(Code::EmptyUpdate));
     }
 
     #[test]
@@ -404,7 +445,7 @@ mod tests {
         );
         assert_eq!(
             same_day.err().and_then(|e| e.0.first().map(|e| e.code)),
-            Some("invalid_sanction_period")
+            Some(Code::InvalidSanctionPeriod)
         );
         assert!(
             NewSanction::parse(

@@ -1,6 +1,7 @@
 //! Tenders (procedimientos de contratación): procedures, phases, schedule rules and the
 //! reference value. Pure functions of their inputs and the time given.
 
+use crate::domain::code::Code;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -254,14 +255,14 @@ pub fn check_order(schedule: &Schedule, errors: &mut ValidationErrors) {
     if schedule.clarifications_until > schedule.submission_deadline {
         errors.push(
             "schedule.clarifications_until",
-            "schedule_out_of_order",
+            Code::ScheduleOutOfOrder,
             "clarifications end no later than the submission deadline",
         );
     }
     if schedule.submission_deadline > schedule.opening_at {
         errors.push(
             "schedule.opening_at",
-            "schedule_out_of_order",
+            Code::ScheduleOutOfOrder,
             "the opening comes no earlier than the submission deadline",
         );
     }
@@ -280,7 +281,7 @@ pub fn check_publishable_schedule(
     if schedule.clarifications_until <= now {
         errors.push(
             "schedule.clarifications_until",
-            "schedule_in_past",
+            Code::ScheduleInPast,
             "the clarification period must end in the future",
         );
     }
@@ -289,7 +290,7 @@ pub fn check_publishable_schedule(
     if schedule.submission_deadline - now < to_deadline {
         errors.push(
             "schedule.submission_deadline",
-            "period_too_short",
+            Code::PeriodTooShort,
             format!(
                 "a {} tender allows at least {} days from publication to the submission deadline",
                 procedure.as_str(),
@@ -304,7 +305,7 @@ pub fn check_publishable_schedule(
     {
         errors.push(
             "schedule.submission_deadline",
-            "period_too_short",
+            Code::PeriodTooShort,
             format!(
                 "at least {} days must pass between the end of clarifications and the deadline",
                 gap.num_days()
@@ -341,7 +342,7 @@ pub fn check_participants(
     match procedure {
         Procedure::Open | Procedure::FrameworkOrder if invited > 0 => errors.push(
             "invited_suppliers",
-            "invited_not_allowed",
+            Code::InvitedNotAllowed,
             format!(
                 "a {} procedure invites nobody: it is open to every eligible supplier",
                 procedure.as_str()
@@ -349,12 +350,12 @@ pub fn check_participants(
         ),
         Procedure::Invitation if invited < MIN_INVITED => errors.push(
             "invited_suppliers",
-            "too_few_invited",
+            Code::TooFewInvited,
             format!("an invitation procedure invites at least {MIN_INVITED} suppliers"),
         ),
         Procedure::DirectAward if invited != 1 => errors.push(
             "invited_suppliers",
-            "direct_award_needs_one_supplier",
+            Code::DirectAwardNeedsOneSupplier,
             "a direct award names exactly one supplier",
         ),
         _ => {}
@@ -362,7 +363,7 @@ pub fn check_participants(
     if procedure == Procedure::DirectAward && justification.is_none_or(|j| j.trim().is_empty()) {
         errors.push(
             "legal_justification",
-            "justification_required",
+            Code::JustificationRequired,
             "a direct award needs its legal justification",
         );
     }
@@ -429,7 +430,7 @@ mod tests {
     fn publishing_needs_the_legal_periods() {
         let s = schedule();
         let now = at("2026-03-01T18:00:00Z");
-        let codes = |r: Result<(), ValidationErrors>| -> Vec<&'static str> {
+        let codes = |r: Result<(), ValidationErrors>| -> Vec<Code> {
             r.err()
                 .map(|e| e.0.iter().map(|e| e.code).collect())
                 .unwrap_or_default()
@@ -453,7 +454,7 @@ mod tests {
                 &LegalPeriods::DEFAULT,
                 now
             )),
-            ["period_too_short"]
+            [Code::PeriodTooShort]
         );
         let late = at("2026-03-11T00:00:00Z");
         assert_eq!(
@@ -464,7 +465,7 @@ mod tests {
                 &LegalPeriods::SANDBOX,
                 late
             )),
-            ["schedule_in_past"]
+            [Code::ScheduleInPast]
         );
         let mut backwards = s;
         backwards.opening_at = at("2026-03-19T00:00:00Z");
@@ -476,7 +477,7 @@ mod tests {
                 &LegalPeriods::SANDBOX,
                 now
             )),
-            ["schedule_out_of_order"]
+            [Code::ScheduleOutOfOrder]
         );
     }
 
@@ -517,16 +518,16 @@ mod tests {
             e.0.iter().map(|e| e.code).collect::<Vec<_>>()
         };
         assert!(codes(Procedure::Open, 0, None).is_empty());
-        assert_eq!(codes(Procedure::Open, 1, None), ["invited_not_allowed"]);
-        assert_eq!(codes(Procedure::Invitation, 2, None), ["too_few_invited"]);
+        assert_eq!(codes(Procedure::Open, 1, None), [Code::InvitedNotAllowed]);
+        assert_eq!(codes(Procedure::Invitation, 2, None), [Code::TooFewInvited]);
         assert!(codes(Procedure::Invitation, 3, None).is_empty());
         assert_eq!(
             codes(Procedure::DirectAward, 2, Some("Art. 41")),
-            ["direct_award_needs_one_supplier"]
+            [Code::DirectAwardNeedsOneSupplier]
         );
         assert_eq!(
             codes(Procedure::DirectAward, 1, Some("  ")),
-            ["justification_required"]
+            [Code::JustificationRequired]
         );
         assert!(codes(Procedure::DirectAward, 1, Some("Artículo 41, fracción I")).is_empty());
     }
@@ -589,25 +590,29 @@ impl TenderDraft {
         let mut errors = ValidationErrors::new();
         let title = errors.check(
             "title",
-            bounded(raw.title, "title", "invalid_title", TITLE_LEN, false),
+            bounded(raw.title, "title", Code::InvalidTitle, TITLE_LEN, false),
         );
         let description = errors.check(
             "description",
             bounded(
                 raw.description,
                 "description",
-                "invalid_description",
+                Code::InvalidDescription,
                 LONG_TEXT_LEN,
                 true,
             ),
         );
         if raw.items.is_empty() {
-            errors.push("items", "items_required", "a tender has at least one item");
+            errors.push(
+                "items",
+                Code::ItemsRequired,
+                "a tender has at least one item",
+            );
         }
         if raw.items.len() > MAX_ITEMS {
             errors.push(
                 "items",
-                "too_many_items",
+                Code::TooManyItems,
                 format!("a tender has at most {MAX_ITEMS} items"),
             );
         }
@@ -620,18 +625,18 @@ impl TenderDraft {
             if !(1..=MAX_QUANTITY).contains(&item.quantity) {
                 errors.push(
                     &format!("items[{i}].quantity"),
-                    "invalid_quantity",
+                    Code::InvalidQuantity,
                     format!("a quantity is 1 to {MAX_QUANTITY}"),
                 );
             }
             let unit = errors.check(
                 &format!("items[{i}].unit"),
-                bounded(item.unit, "unit", "invalid_unit", UNIT_LEN, false),
+                bounded(item.unit, "unit", Code::InvalidUnit, UNIT_LEN, false),
             );
             if item.max_unit_price == Money::ZERO {
                 errors.push(
                     &format!("items[{i}].max_unit_price"),
-                    "invalid_money",
+                    Code::InvalidMoney,
                     "a maximum unit price is greater than zero",
                 );
             }
@@ -646,7 +651,11 @@ impl TenderDraft {
         }
         let reference = reference_value(&items);
         if reference.is_none() {
-            errors.push("items", "invalid_money", "the reference value is too large");
+            errors.push(
+                "items",
+                Code::InvalidMoney,
+                "the reference value is too large",
+            );
         }
         for (field, at) in [
             (
@@ -666,7 +675,7 @@ impl TenderDraft {
         if raw.invited.len() > MAX_INVITED {
             errors.push(
                 "invited_suppliers",
-                "too_many_invited",
+                Code::TooManyInvited,
                 format!("at most {MAX_INVITED} suppliers"),
             );
         }
@@ -688,7 +697,7 @@ impl TenderDraft {
                     bounded(
                         j,
                         "legal_justification",
-                        "invalid_justification",
+                        Code::InvalidJustification,
                         LONG_TEXT_LEN,
                         true,
                     ),
@@ -703,7 +712,7 @@ impl TenderDraft {
                     bounded(
                         j,
                         "framework_exception_justification",
-                        "invalid_justification",
+                        Code::InvalidJustification,
                         LONG_TEXT_LEN,
                         true,
                     ),
@@ -742,7 +751,7 @@ impl TenderDraft {
         if raw.procedure != Procedure::Open && scope == Scope::International {
             errors.push(
                 "scope",
-                "invalid_scope",
+                Code::InvalidScope,
                 "only an open tender is national or international",
             );
         }

@@ -1,5 +1,6 @@
 //! Free text fields and accent-insensitive search.
 
+use super::code::Code;
 use super::validation::ErrorCode;
 
 /// Folds text for search: lower case, Spanish accents and diacritics removed
@@ -108,11 +109,11 @@ pub struct TextError {
     pub field: &'static str,
     pub min: usize,
     pub max: usize,
-    pub code: &'static str,
+    pub code: Code,
 }
 
 impl ErrorCode for TextError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> Code {
         self.code
     }
 }
@@ -123,7 +124,7 @@ impl ErrorCode for TextError {
 pub fn bounded(
     raw: &str,
     field: &'static str,
-    code: &'static str,
+    code: Code,
     len: std::ops::RangeInclusive<usize>,
     multiline: bool,
 ) -> Result<String, TextError> {
@@ -172,12 +173,12 @@ mod tests {
     #[test]
     fn bounded_text_is_trimmed_and_checked() {
         assert_eq!(
-            bounded("  hola ", "x", "invalid_x", 2..=5, false),
+            bounded("  hola ", "x", Code::InvalidText, 2..=5, false),
             Ok("hola".into())
         );
-        assert!(bounded("h", "x", "invalid_x", 2..=5, false).is_err());
-        assert!(bounded("a\nb", "x", "invalid_x", 2..=5, false).is_err());
-        assert!(bounded("a\nb", "x", "invalid_x", 2..=5, true).is_ok());
+        assert!(bounded("h", "x", Code::InvalidText, 2..=5, false).is_err());
+        assert!(bounded("a\nb", "x", Code::InvalidText, 2..=5, false).is_err());
+        assert!(bounded("a\nb", "x", Code::InvalidText, 2..=5, true).is_ok());
     }
 
     #[test]
@@ -194,13 +195,13 @@ mod tests {
             "ab\u{2066}cd",
         ] {
             assert!(
-                bounded(spoof, "x", "invalid_x", 2..=20, true).is_err(),
+                bounded(spoof, "x", Code::InvalidText, 2..=20, true).is_err(),
                 "{spoof:?}"
             );
         }
         // "é" written as e + combining acute is stored as the one character.
         assert_eq!(
-            bounded("Cafe\u{0301}", "x", "invalid_x", 2..=20, false),
+            bounded("Cafe\u{0301}", "x", Code::InvalidText, 2..=20, false),
             Ok("Caf\u{e9}".into())
         );
     }

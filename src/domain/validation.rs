@@ -1,15 +1,17 @@
 //! Field-level validation errors collected while parsing a request into domain types.
 
+use super::code::Code;
+
 /// A domain parse error that has a stable, machine-readable code.
 pub trait ErrorCode: std::error::Error {
-    fn code(&self) -> &'static str;
+    fn code(&self) -> Code;
 }
 
 /// One offending field: where, which rule, and a sentence for a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -45,7 +47,7 @@ impl ValidationErrors {
         }
     }
 
-    pub fn push(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+    pub fn push(&mut self, field: &str, code: Code, message: impl Into<String>) {
         self.0.push(FieldError {
             field: field.to_owned(),
             code,
@@ -78,7 +80,7 @@ pub fn all_or_errors<T>(
     errors.finish()?;
     build().ok_or_else(|| {
         let mut errors = ValidationErrors::new();
-        errors.push("body", "invalid_body", "the request could not be parsed");
+        errors.push("body", Code::InvalidBody, "the request could not be parsed");
         errors
     })
 }
@@ -91,7 +93,7 @@ pub fn check_year(errors: &mut ValidationErrors, field: &str, date: impl chrono:
     if !YEARS.contains(&date.year()) {
         errors.push(
             field,
-            "invalid_date",
+            Code::InvalidDate,
             format!("dates run from {} to {}", YEARS.start(), YEARS.end()),
         );
     }

@@ -2,6 +2,7 @@
 //! accepted auction bid (written once, by its sequence number), and the close, which
 //! records the final prices and ranks that the award reads.
 
+use crate::domain::code::Code;
 use std::collections::HashMap;
 
 use anyhow::Context;
@@ -121,7 +122,7 @@ pub async fn schedule(
     let record = tenders::lock_for_update(&txn, tender_id, Some(agency)).await?;
     if record.status() != Status::Evaluated {
         return Err(TenderError::Conflict(
-            "not_auctionable",
+            Code::NotAuctionable,
             format!(
                 "tender {tender_id} is {}; an auction follows the evaluation",
                 record.tender.status
@@ -136,7 +137,7 @@ pub async fn schedule(
         .collect();
     if qualified.len() < MIN_PARTICIPANTS {
         return Err(TenderError::Conflict(
-            "too_few_qualified",
+            Code::TooFewQualified,
             format!(
                 "an auction needs at least {MIN_PARTICIPANTS} qualified bids; tender {tender_id} has {}",
                 qualified.len()
@@ -152,7 +153,7 @@ pub async fn schedule(
     let merged = merge(planned.as_ref(), request);
     let parsed: SettingsRequest = serde_json::from_value(merged).map_err(|e| {
         let mut errors = ValidationErrors::new();
-        errors.push("auction", "invalid_auction_settings", e.to_string());
+        errors.push("auction", Code::InvalidAuctionSettings, e.to_string());
         TenderError::Invalid(errors)
     })?;
     let settings =

@@ -1,5 +1,6 @@
 //! The award (fallo), the contract, and the savings published from them.
 
+use crate::domain::code::Code;
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
@@ -24,6 +25,7 @@ use super::tenders::{self, TenderError, TenderRecord};
 use crate::domain::audit::Actor;
 use crate::domain::award::{Bar, Candidate, ranking, savings, scale};
 use crate::domain::money::Money;
+use crate::domain::supplier::Ineligible;
 use crate::domain::tender::Status;
 
 /// Awards a tender after its evaluation: the service picks the winner (lowest final price
@@ -51,14 +53,14 @@ pub async fn award(
             Some(auction) if auction.is_closed() => Some(auction),
             _ => {
                 return Err(TenderError::Conflict(
-                    "auction_not_closed",
+                    Code::AuctionNotClosed,
                     format!("tender {id} is in its auction; it is awarded once the auction closes"),
                 ));
             }
         },
         _ => {
             return Err(TenderError::Conflict(
-                "not_awardable",
+                Code::NotAwardable,
                 format!(
                     "tender {id} is {}; a tender is awarded after its evaluation (and auction)",
                     record.tender.status
@@ -119,7 +121,7 @@ pub async fn award(
         let mut errors = crate::domain::validation::ValidationErrors::new();
         errors.push(
             "framework_contract_id",
-            "framework_contract_inactive",
+            Code::FrameworkContractInactive,
             format!("the order's framework contract is not in force on {today}"),
         );
         return Err(TenderError::Invalid(errors));
@@ -160,7 +162,7 @@ pub async fn award(
     }
     let winner = winner.ok_or_else(|| {
         TenderError::Conflict(
-            "no_eligible_bid",
+            Code::NoEligibleBid,
             format!("tender {id} has no qualified bid that can be awarded"),
         )
     })?;
@@ -215,7 +217,7 @@ pub async fn award(
                 {
                     errors.push(
                         &format!("items[{i}]"),
-                        "framework_price_exceeded",
+                        Code::FrameworkPriceExceeded,
                         format!("the awarded unit price {price} is above the framework price"),
                     );
                 }
@@ -227,7 +229,7 @@ pub async fn award(
                         let mut errors = crate::domain::validation::ValidationErrors::new();
                         errors.push(
                             "items",
-                            "invalid_money",
+                            Code::InvalidMoney,
                             "the framework savings do not fit in an amount",
                         );
                         TenderError::Invalid(errors)
@@ -237,7 +239,7 @@ pub async fn award(
     };
     if winner.total > reference {
         return Err(TenderError::Conflict(
-            "above_reference_value",
+            Code::AboveReferenceValue,
             format!(
                 "the award {} exceeds the reference value {}",
                 winner.total, reference
@@ -305,8 +307,8 @@ async fn bar(
     today: NaiveDate,
 ) -> anyhow::Result<Option<Bar>> {
     Ok(match tenders::eligibility(conn, rfc, today).await? {
-        Some("supplier_not_registered") => Some(Bar::NotRegistered),
-        Some(_) => Some(Bar::Sanctioned),
+        Some(Ineligible::NotRegistered) => Some(Bar::NotRegistered),
+        Some(Ineligible::Sanctioned) => Some(Bar::Sanctioned),
         None => None,
     })
 }
@@ -340,7 +342,7 @@ pub async fn sign(
         (Status::Awarded, Some(award)) => award.clone(),
         _ => {
             return Err(TenderError::Conflict(
-                "not_contractable",
+                Code::NotContractable,
                 format!(
                     "tender {id} is {}; a contract follows the award",
                     record.tender.status
@@ -352,7 +354,7 @@ pub async fn sign(
     if terms.amount.centavos() != award.amount_centavos {
         errors.push(
             "amount",
-            "contract_amount_mismatch",
+            Code::ContractAmountMismatch,
             format!(
                 "the contract's amount is the award's: {}",
                 Money::from_centavos(award.amount_centavos).unwrap_or_default()
@@ -369,21 +371,21 @@ pub async fn sign(
     if terms.signed_on < award.awarded_at.with_timezone(&legal_offset).date_naive() {
         errors.push(
             "signed_on",
-            "signed_before_award",
+            Code::SignedBeforeAward,
             "a contract is signed on or after its award",
         );
     }
     if terms.signed_on > today {
         errors.push(
             "signed_on",
-            "signed_in_future",
+            Code::SignedInFuture,
             "a contract is recorded once signed",
         );
     }
     if terms.ends_on < terms.starts_on {
         errors.push(
             "ends_on",
-            "invalid_contract_period",
+            Code::InvalidContractPeriod,
             "a contract ends on or after it starts",
         );
     }

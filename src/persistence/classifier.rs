@@ -1,5 +1,6 @@
 //! The classifier: lookups, search, upsert and CSV import.
 
+use crate::domain::code::Code;
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
@@ -169,7 +170,7 @@ pub enum UpsertError {
     Unexpected(#[from] anyhow::Error),
 }
 
-fn refused(field: &str, code: &'static str, message: String) -> UpsertError {
+fn refused(field: &str, code: Code, message: String) -> UpsertError {
     let mut errors = ValidationErrors::new();
     errors.push(field, code, message);
     UpsertError::Invalid(errors)
@@ -190,7 +191,7 @@ pub async fn upsert_in(
             let parent = find(conn, parent_code.as_str()).await?.ok_or_else(|| {
                 refused(
                     "parent",
-                    "unknown_parent",
+                    Code::UnknownParent,
                     format!("parent {parent_code} is not in the classifier"),
                 )
             })?;
@@ -198,7 +199,7 @@ pub async fn upsert_in(
             if chain.iter().any(|a| a.code == code) {
                 return Err(refused(
                     "parent",
-                    "classifier_cycle",
+                    Code::ClassifierCycle,
                     format!("{parent_code} descends from {code}: that would make a cycle"),
                 ));
             }
@@ -212,7 +213,7 @@ pub async fn upsert_in(
     if level + below > MAX_LEVEL {
         return Err(refused(
             "parent",
-            "classifier_too_deep",
+            Code::ClassifierTooDeep,
             format!("the classifier has at most {MAX_LEVEL} levels"),
         ));
     }
@@ -401,7 +402,7 @@ pub async fn import(
             let mut errors = ValidationErrors::new();
             errors.push(
                 "parent",
-                "unknown_parent",
+                Code::UnknownParent,
                 format!("parent {parent} was refused in this file"),
             );
             refused_codes.insert(item.code.to_string());

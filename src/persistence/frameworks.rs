@@ -1,5 +1,6 @@
 //! Framework contracts: the registrar's records, and the view the tender rules take.
 
+use crate::domain::code::Code;
 use std::collections::HashSet;
 
 use anyhow::Context;
@@ -18,6 +19,7 @@ use super::tenders::{TenderError, TenderRecord, eligibility};
 use crate::domain::audit::Actor;
 use crate::domain::framework::Framework;
 use crate::domain::money::Money;
+use crate::domain::supplier::Ineligible;
 use crate::domain::validation::ValidationErrors;
 
 #[derive(Debug, Clone)]
@@ -104,14 +106,14 @@ async fn check_adherents(
     let mut errors = ValidationErrors::new();
     for (i, rfc) in rfcs.iter().enumerate() {
         match eligibility(conn, rfc, today).await? {
-            Some("supplier_not_registered") => errors.push(
+            Some(Ineligible::NotRegistered) => errors.push(
                 &format!("{field}[{i}]"),
-                "adherent_not_registered",
+                Code::AdherentNotRegistered,
                 format!("{rfc} is not in the supplier register"),
             ),
-            Some(_) => errors.push(
+            Some(Ineligible::Sanctioned) => errors.push(
                 &format!("{field}[{i}]"),
-                "adherent_sanctioned",
+                Code::AdherentSanctioned,
                 format!("{rfc} has a sanction in force"),
             ),
             None => {}
@@ -138,7 +140,7 @@ pub async fn create(
     {
         errors.push(
             &format!("items[{i}].classifier_code"),
-            "unknown_classifier_code",
+            Code::UnknownClassifierCode,
             format!("{code} is not in the classifier"),
         );
     }
@@ -215,12 +217,7 @@ async fn lock(
         .one(txn)
         .await
         .context("locking the framework contract")?
-        .ok_or_else(|| {
-            TenderError::Conflict(
-                "unknown_framework",
-                format!("framework contract {id} not found"),
-            )
-        })?;
+        .ok_or_else(|| TenderError::Missing(format!("framework contract {id} not found")))?;
     Ok(complete(txn, contract).await?)
 }
 
@@ -237,13 +234,13 @@ pub async fn adhere(
     let record = lock(&txn, id).await?;
     if record.suppliers.iter().any(|s| s.rfc == rfc) {
         return Err(TenderError::Conflict(
-            "already_adhered",
+            Code::AlreadyAdhered,
             format!("{rfc} adheres to {id} already"),
         ));
     }
     if !record.for_rules().active_on(today) {
         return Err(TenderError::Conflict(
-            "framework_contract_inactive",
+            Code::FrameworkContractInactive,
             format!("framework contract {id} is not in force"),
         ));
     }
@@ -295,7 +292,7 @@ pub async fn end(
     let record = lock(&txn, id).await?;
     if record.contract.ended_on.is_some() {
         return Err(TenderError::Conflict(
-            "already_ended",
+            Code::AlreadyEnded,
             format!("framework contract {id} has ended already"),
         ));
     }
@@ -306,7 +303,7 @@ pub async fn end(
         let mut errors = ValidationErrors::new();
         errors.push(
             "ends_on",
-            "invalid_end_date",
+            Code::InvalidEndDate,
             "an early end falls within the contract's validity, today or later (never retroactively)",
         );
         return Err(TenderError::Invalid(errors));

@@ -1,5 +1,6 @@
 //! ICT assents: requests, decisions, and the view the tender rules take of them.
 
+use crate::domain::code::Code;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
@@ -99,7 +100,7 @@ pub async fn request(
         {
             errors.push(
                 &format!("classifier_codes[{i}]"),
-                "unknown_classifier_code",
+                Code::UnknownClassifierCode,
                 format!("{code} is not in the classifier"),
             );
         }
@@ -182,12 +183,10 @@ pub async fn decide(
         .one(&txn)
         .await
         .context("reading the assent")?
-        .ok_or_else(|| {
-            TenderError::Conflict("unknown_assent", format!("ICT assent {id} not found"))
-        })?;
+        .ok_or_else(|| TenderError::Missing(format!("ICT assent {id} not found")))?;
     if current.status != "requested" {
         return Err(TenderError::Conflict(
-            "already_decided",
+            Code::AlreadyDecided,
             format!("ICT assent {id} is {} already", current.status),
         ));
     }
@@ -212,7 +211,7 @@ pub async fn decide(
                     let mut errors = ValidationErrors::new();
                     errors.push(
                         "decision",
-                        "strategic_limit_reached",
+                        Code::StrategicLimitReached,
                         format!("{} holds {held} approved strategic projects in fiscal year {fiscal_year}; the limit is {}", current.agency, policy.strategic_limit),
                     );
                     return Err(TenderError::Invalid(errors));
@@ -303,7 +302,7 @@ pub async fn check_tender(
     record: &TenderRecord,
     on: NaiveDate,
     amount: Option<Money>,
-) -> anyhow::Result<Option<(&'static str, String)>> {
+) -> anyhow::Result<Option<(Code, String)>> {
     let items = ict_items(conn, record).await?;
     if items.is_empty() {
         return Ok(None);

@@ -2,6 +2,7 @@
 //! cancellation. Every state change locks the tender's row, checks the state inside the
 //! transaction, and records its audit event in the same transaction.
 
+use crate::domain::code::Code;
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
@@ -26,7 +27,7 @@ use crate::domain::bid::{
 };
 use crate::domain::money::Money;
 use crate::domain::rfc::Rfc;
-use crate::domain::supplier::in_force;
+use crate::domain::supplier::{Ineligible, eligibility as supplier_eligibility};
 use crate::domain::tender::{
     Item, LegalPeriods, Phase, Procedure, Schedule, Scope, Status, TenderDraft,
     check_publishable_schedule, phase,
@@ -39,12 +40,15 @@ use crate::seal::Sealer;
 pub enum TenderError {
     #[error("tender {0} not found")]
     NotFound(Uuid),
+    /// 404: something the request names (a question, a bid, a contract) is not there.
+    #[error("{0}")]
+    Missing(String),
     /// 403 with a code (`not_your_agency`, `not_invited`, `supplier_sanctioned`…).
     #[error("{1}")]
-    Forbidden(&'static str, String),
+    Forbidden(Code, String),
     /// 409 with a code: the tender is not in a state that allows this.
     #[error("{1}")]
-    Conflict(&'static str, String),
+    Conflict(Code, String),
     #[error(transparent)]
     Invalid(ValidationErrors),
     #[error(transparent)]
@@ -173,7 +177,7 @@ pub async fn lock_for_update(
             return Err(TenderError::NotFound(id));
         }
         return Err(TenderError::Forbidden(
-            "not_your_agency",
+            Code::NotYourAgency,
             format!(
                 "tender {id} belongs to agency {}; your token is for {agency}",
                 model.agency
@@ -267,7 +271,7 @@ async fn item_flags(conn: &impl ConnectionTrait, items: &[Item]) -> Result<Vec<b
         if !found.contains_key(code) {
             errors.push(
                 &format!("items[{i}].classifier_code"),
-                "unknown_classifier_code",
+                Code::UnknownClassifierCode,
                 format!("{code} is not in the classifier"),
             );
         }
@@ -396,7 +400,7 @@ pub async fn replace_draft(
     let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Draft {
         return Err(TenderError::Conflict(
-            "not_a_draft",
+            Code::NotADraft,
             format!(
                 "tender {id} is {}; only drafts are edited",
                 record.tender.status
@@ -484,25 +488,20 @@ pub async fn eligibility(
     conn: &impl ConnectionTrait,
     rfc: &str,
     today: NaiveDate,
-) -> anyhow::Result<Option<&'static str>> {
-    if supplier::Entity::find_by_id(rfc.to_owned())
+) -> anyhow::Result<Option<Ineligible>> {
+    let registered = supplier::Entity::find_by_id(rfc.to_owned())
         .one(conn)
         .await?
-        .is_none()
-    {
-        return Ok(Some("supplier_not_registered"));
-    }
+        .is_some();
     let sanctions = sanction::Entity::find()
         .filter(sanction::Column::Rfc.eq(rfc))
         .all(conn)
         .await?;
-    if sanctions
-        .iter()
-        .any(|s| in_force(s.starts_on, s.ends_on, today))
-    {
-        return Ok(Some("supplier_sanctioned"));
-    }
-    Ok(None)
+    Ok(supplier_eligibility(
+        registered,
+        sanctions.iter().map(|s| (s.starts_on, s.ends_on)),
+        today,
+    ))
 }
 
 /// Publishes a draft: the schedule (future, in order, legal periods) and the procedure's
@@ -522,7 +521,7 @@ pub async fn publish(
     let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Draft {
         return Err(TenderError::Conflict(
-            "not_a_draft",
+            Code::NotADraft,
             format!("tender {id} is already {}", record.tender.status),
         ));
     }
@@ -535,14 +534,14 @@ pub async fn publish(
         };
     for (i, rfc) in record.invited.iter().enumerate() {
         match eligibility(&txn, rfc, today).await? {
-            Some("supplier_not_registered") => errors.push(
+            Some(Ineligible::NotRegistered) => errors.push(
                 &format!("invited_suppliers[{i}]"),
-                "invited_supplier_not_registered",
+                Code::InvitedSupplierNotRegistered,
                 format!("{rfc} is not in the supplier register"),
             ),
-            Some(_) => errors.push(
+            Some(Ineligible::Sanctioned) => errors.push(
                 &format!("invited_suppliers[{i}]"),
-                "invited_supplier_sanctioned",
+                Code::InvitedSupplierSanctioned,
                 format!("{rfc} has a sanction in force"),
             ),
             None => {}
@@ -560,7 +559,7 @@ pub async fn publish(
         match framework {
             None => errors.push(
                 "framework_contract_id",
-                "framework_contract_required",
+                Code::FrameworkContractRequired,
                 "a framework order names an existing framework contract it is placed under",
             ),
             Some(framework) => {
@@ -579,7 +578,7 @@ pub async fn publish(
         if !covering.is_empty() {
             errors.push(
                 "procedure",
-                "framework_contract_applies",
+                Code::FrameworkContractApplies,
                 format!(
                     "framework contract(s) {} cover these goods: place a framework_order under one, or write the exception's justification",
                     covering.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", ")
@@ -623,7 +622,7 @@ pub async fn ask(
     require_participant(&txn, &record, rfc, today).await?;
     if record.phase(now) != Phase::Clarification {
         return Err(TenderError::Conflict(
-            "clarification_closed",
+            Code::ClarificationClosed,
             format!(
                 "questions are taken until {}",
                 record.tender.clarifications_until.to_rfc3339()
@@ -676,7 +675,7 @@ pub async fn answer(
     let record = lock_for_update(&txn, id, Some(agency)).await?;
     if !record.status().cancellable() || record.status() == Status::Draft {
         return Err(TenderError::Conflict(
-            "not_answerable",
+            Code::NotAnswerable,
             format!("tender {id} is {}", record.tender.status),
         ));
     }
@@ -686,14 +685,11 @@ pub async fn answer(
         .context("reading the question")?
         .filter(|q| q.tender_id == id)
         .ok_or_else(|| {
-            TenderError::Conflict(
-                "unknown_question",
-                format!("tender {id} has no question {question_id}"),
-            )
+            TenderError::Missing(format!("tender {id} has no question {question_id}"))
         })?;
     if question.answer.is_some() {
         return Err(TenderError::Conflict(
-            "already_answered",
+            Code::AlreadyAnswered,
             "this question has its answer already".into(),
         ));
     }
@@ -739,21 +735,27 @@ async fn require_participant(
     if record.status() == Status::Draft {
         return Err(TenderError::NotFound(record.tender.id));
     }
-    if let Some(code) = eligibility(conn, rfc, today).await? {
-        let detail = match code {
-            "supplier_not_registered" => {
-                format!("{rfc} is not in the supplier register: register first")
-            }
-            _ => format!("{rfc} has a sanction in force and can't take part"),
-        };
-        return Err(TenderError::Forbidden(code, detail));
+    match eligibility(conn, rfc, today).await? {
+        Some(Ineligible::NotRegistered) => {
+            return Err(TenderError::Forbidden(
+                Code::SupplierNotRegistered,
+                format!("{rfc} is not in the supplier register: register first"),
+            ));
+        }
+        Some(Ineligible::Sanctioned) => {
+            return Err(TenderError::Forbidden(
+                Code::SupplierSanctioned,
+                format!("{rfc} has a sanction in force and can't take part"),
+            ));
+        }
+        None => {}
     }
     match record.procedure() {
         Procedure::Invitation | Procedure::DirectAward
             if !record.invited.iter().any(|r| r == rfc) =>
         {
             Err(TenderError::Forbidden(
-                "not_invited",
+                Code::NotInvited,
                 format!("{rfc} is not invited to this {}", record.tender.procedure),
             ))
         }
@@ -768,7 +770,7 @@ async fn require_participant(
                 Ok(())
             } else {
                 Err(TenderError::Conflict(
-                    "framework_supplier_not_adhered",
+                    Code::FrameworkSupplierNotAdhered,
                     format!("{rfc} does not adhere to this order's framework contract"),
                 ))
             }
@@ -834,7 +836,7 @@ pub async fn submit_bid(
         Phase::Draft => return Err(TenderError::NotFound(id)),
         _ => {
             return Err(TenderError::Conflict(
-                "submission_closed",
+                Code::SubmissionClosed,
                 format!(
                     "bids were taken until {}",
                     record.tender.submission_deadline.to_rfc3339()
@@ -922,21 +924,16 @@ pub async fn withdraw_bid(
         .await
         .context("reading the bid")?
         .filter(|b| b.tender_id == id && owned_by(b, rfc, &tag))
-        .ok_or_else(|| {
-            TenderError::Conflict(
-                "unknown_bid",
-                format!("you have no bid {bid_id} in tender {id}"),
-            )
-        })?;
+        .ok_or_else(|| TenderError::Missing(format!("you have no bid {bid_id} in tender {id}")))?;
     if !matches!(record.phase(now), Phase::Clarification | Phase::Submission) {
         return Err(TenderError::Conflict(
-            "submission_closed",
+            Code::SubmissionClosed,
             "bids can't be withdrawn after the submission deadline".into(),
         ));
     }
     if found.status != "live" {
         return Err(TenderError::Conflict(
-            "bid_not_live",
+            Code::BidNotLive,
             format!("bid {bid_id} is {}", found.status),
         ));
     }
@@ -1019,13 +1016,13 @@ pub async fn open(
     let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Published {
         return Err(TenderError::Conflict(
-            "not_openable",
+            Code::NotOpenable,
             format!("tender {id} is {}", record.tender.status),
         ));
     }
     if now < record.tender.opening_at || now < record.tender.submission_deadline {
         return Err(TenderError::Conflict(
-            "too_early_to_open",
+            Code::TooEarlyToOpen,
             format!("the bids open at {}", record.tender.opening_at.to_rfc3339()),
         ));
     }
@@ -1106,7 +1103,7 @@ pub async fn evaluate(
     let record = lock_for_update(&txn, id, Some(agency)).await?;
     if record.status() != Status::Opened {
         return Err(TenderError::Conflict(
-            "not_evaluable",
+            Code::NotEvaluable,
             format!(
                 "tender {id} is {}; bids are evaluated once, after the opening",
                 record.tender.status
@@ -1125,20 +1122,20 @@ pub async fn evaluate(
         if !live_ids.contains(&e.bid_id) {
             errors.push(
                 &format!("evaluations[{i}].bid_id"),
-                "unknown_bid",
+                Code::UnknownBid,
                 format!("{} is not an opened bid of this tender", e.bid_id),
             );
         } else if !seen.insert(e.bid_id) {
             errors.push(
                 &format!("evaluations[{i}].bid_id"),
-                "evaluation_incomplete",
+                Code::EvaluationIncomplete,
                 "each bid is evaluated once",
             );
         }
         if !e.qualified && e.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             errors.push(
                 &format!("evaluations[{i}].reason"),
-                "reason_required",
+                Code::ReasonRequired,
                 "a bid that does not qualify needs the reason",
             );
         }
@@ -1147,7 +1144,7 @@ pub async fn evaluate(
         if !evaluations.iter().any(|e| e.bid_id == b.id) {
             errors.push(
                 "evaluations",
-                "evaluation_incomplete",
+                Code::EvaluationIncomplete,
                 format!("bid {} is not evaluated", b.id),
             );
         }
@@ -1222,7 +1219,7 @@ pub async fn cancel(
     let record = lock_for_update(&txn, id, Some(agency)).await?;
     if !record.status().cancellable() {
         return Err(TenderError::Conflict(
-            "not_cancellable",
+            Code::NotCancellable,
             format!("tender {id} is {}", record.tender.status),
         ));
     }
@@ -1261,7 +1258,7 @@ pub async fn require_agency(conn: &impl ConnectionTrait, agency: &str) -> Result
         .context("reading the agency")?;
     if found.is_none() {
         return Err(TenderError::Forbidden(
-            "agency_not_registered",
+            Code::AgencyNotRegistered,
             format!("agency {agency} is not registered; the registrar adds agencies"),
         ));
     }

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 use super::Agency;
 use crate::auth::Registrar;
 use crate::domain::agency::{AgencyCode, AgencyName, parse_agency_rfc};
+use crate::domain::code::Code;
 use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
 use crate::persistence::agencies;
@@ -52,7 +53,7 @@ pub async fn update_agency(
         .as_deref()
         .and_then(|r| parse_agency_rfc(r, &mut errors));
     if body.name.is_none() && body.rfc.is_none() {
-        errors.push("body", "invalid_body", "send the name, the rfc, or both");
+        errors.push("body", Code::InvalidBody, "send the name, the rfc, or both");
     }
     errors.finish()?;
     let model = agencies::update(

@@ -56,7 +56,7 @@ fn fields(errors: &ValidationErrors) -> Vec<ProblemField> {
         .iter()
         .map(|e| ProblemField {
             field: e.field.clone(),
-            code: e.code.to_owned(),
+            code: e.code.as_str().to_owned(),
             message: e.message.clone(),
         })
         .collect()
@@ -203,7 +203,7 @@ fn parse_csv(body: &[u8]) -> Result<Parsed, ApiError> {
             Ok(record) => record,
             Err(e) => {
                 let mut errors = ValidationErrors::new();
-                errors.push("row", "invalid_csv_row", e.to_string());
+                errors.push("row", Code::InvalidCsvRow, e.to_string());
                 refused.push(RefusedRow {
                     line,
                     code: String::new(),
@@ -219,7 +219,7 @@ fn parse_csv(body: &[u8]) -> Result<Parsed, ApiError> {
             if let Some(first) = first_lines.get(&code) {
                 errors.push(
                     "code",
-                    "duplicate_code",
+                    Code::DuplicateCode,
                     format!("{code} is already on line {first}; a file names each code once"),
                 );
                 refused.push(RefusedRow { line, code, errors });
@@ -232,7 +232,7 @@ fn parse_csv(body: &[u8]) -> Result<Parsed, ApiError> {
         if record.len() != headers.len() {
             errors.push(
                 "row",
-                "invalid_csv_row",
+                Code::InvalidCsvRow,
                 format!(
                     "the row has {} fields and the header {}; quote a value that holds a comma",
                     record.len(),
@@ -246,7 +246,7 @@ fn parse_csv(body: &[u8]) -> Result<Parsed, ApiError> {
             None => false,
             Some(Some(flag)) => flag,
             Some(None) => {
-                errors.push("is_ict", "invalid_flag", "is_ict is true or false");
+                errors.push("is_ict", Code::InvalidFlag, "is_ict is true or false");
                 false
             }
         };

@@ -1,3 +1,4 @@
+use crate::domain::code::Code;
 use actix_web::{HttpResponse, http::header::LOCATION, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -58,21 +59,21 @@ pub async fn create_framework_contract(
     let mut errors = ValidationErrors::new();
     let title = errors.check(
         "title",
-        bounded(&body.title, "title", "invalid_title", TITLE_LEN, false),
+        bounded(&body.title, "title", Code::InvalidTitle, TITLE_LEN, false),
     );
     check_year(&mut errors, "valid_from", body.valid_from);
     check_year(&mut errors, "valid_until", body.valid_until);
     if body.valid_until < body.valid_from {
         errors.push(
             "valid_until",
-            "invalid_validity",
+            Code::InvalidValidity,
             "a contract is valid until on or after it starts",
         );
     }
     if body.items.is_empty() {
         errors.push(
             "items",
-            "items_required",
+            Code::ItemsRequired,
             "a framework contract fixes at least one price",
         );
     }
@@ -84,12 +85,12 @@ pub async fn create_framework_contract(
         );
         let unit = errors.check(
             &format!("items[{i}].unit"),
-            bounded(&item.unit, "unit", "invalid_unit", UNIT_LEN, false),
+            bounded(&item.unit, "unit", Code::InvalidUnit, UNIT_LEN, false),
         );
         if item.unit_price == Money::ZERO {
             errors.push(
                 &format!("items[{i}].unit_price"),
-                "invalid_money",
+                Code::InvalidMoney,
                 "a fixed price is greater than zero",
             );
         }
@@ -97,7 +98,7 @@ pub async fn create_framework_contract(
             if items.iter().any(|(c, ..)| c == code.as_str()) {
                 errors.push(
                     &format!("items[{i}].classifier_code"),
-                    "framework_item_duplicate",
+                    Code::FrameworkItemDuplicate,
                     format!("{code} has a price already"),
                 );
             }
@@ -181,11 +182,11 @@ pub async fn adhere_supplier(
     .await
     .map_err(|e| match e {
         crate::persistence::tenders::TenderError::Conflict(
-            "framework_contract_inactive",
+            Code::FrameworkContractInactive,
             detail,
         ) => {
             let mut errors = ValidationErrors::new();
-            errors.push("id", "framework_contract_inactive", detail);
+            errors.push("id", Code::FrameworkContractInactive, detail);
             ApiError::Validation(errors)
         }
         other => framework_error(other),
@@ -228,7 +229,7 @@ pub async fn end_framework_contract(
         bounded(
             &body.reason,
             "reason",
-            "invalid_reason",
+            Code::InvalidReason,
             LONG_TEXT_LEN,
             true,
         ),

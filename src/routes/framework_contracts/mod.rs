@@ -102,7 +102,6 @@ impl From<FrameworkRecord> for FrameworkContract {
 
 pub fn framework_error(error: TenderError) -> ApiError {
     match error {
-        TenderError::Conflict("unknown_framework", detail) => ApiError::NotFound { detail },
         other => crate::routes::tenders::tender_error(other),
     }
 }

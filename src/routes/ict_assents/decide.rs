@@ -1,3 +1,4 @@
+use crate::domain::code::Code;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -67,7 +68,7 @@ pub async fn decide_assent(
         .and_then(|n| {
             errors.check(
                 "notes",
-                bounded(n, "notes", "invalid_decision", LONG_TEXT_LEN, true),
+                bounded(n, "notes", Code::InvalidDecision, LONG_TEXT_LEN, true),
             )
         });
     let decision = match body.decision {
@@ -76,7 +77,7 @@ pub async fn decide_assent(
                 Some(amount) if amount > Money::ZERO => {}
                 _ => errors.push(
                     "approved_amount",
-                    "invalid_decision",
+                    Code::InvalidDecision,
                     "an approval states the amount approved",
                 ),
             }
@@ -84,12 +85,12 @@ pub async fn decide_assent(
                 Some(on) if on >= today => {}
                 Some(_) => errors.push(
                     "expires_on",
-                    "invalid_decision",
+                    Code::InvalidDecision,
                     "an approval expires today or later",
                 ),
                 None => errors.push(
                     "expires_on",
-                    "invalid_decision",
+                    Code::InvalidDecision,
                     "an approval states its expiry date",
                 ),
             }
@@ -103,7 +104,7 @@ pub async fn decide_assent(
             if notes.is_none() {
                 errors.push(
                     "notes",
-                    "invalid_decision",
+                    Code::InvalidDecision,
                     "a rejection states its reasons",
                 );
             }
@@ -123,11 +124,6 @@ pub async fn decide_assent(
         today,
     )
     .await
-    .map_err(|e| match e {
-        crate::persistence::tenders::TenderError::Conflict("unknown_assent", detail) => {
-            ApiError::NotFound { detail }
-        }
-        other => tender_error(other),
-    })?;
+    .map_err(tender_error)?;
     Ok(HttpResponse::Ok().json(IctAssent::from(record)))
 }

@@ -1,3 +1,4 @@
+use crate::domain::code::Code;
 use actix_web::{HttpRequest, HttpResponse, http::header::LOCATION, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -52,14 +53,14 @@ pub async fn request_assent(
     let mut errors = ValidationErrors::new();
     let title = errors.check(
         "title",
-        bounded(&body.title, "title", "invalid_title", TITLE_LEN, false),
+        bounded(&body.title, "title", Code::InvalidTitle, TITLE_LEN, false),
     );
     let justification = errors.check(
         "justification",
         bounded(
             &body.justification,
             "justification",
-            "invalid_justification",
+            Code::InvalidJustification,
             LONG_TEXT_LEN,
             true,
         ),
@@ -67,13 +68,17 @@ pub async fn request_assent(
     if body.classifier_codes.is_empty() {
         errors.push(
             "classifier_codes",
-            "codes_required",
+            Code::CodesRequired,
             "an assent covers at least one classifier code",
         );
     }
     let codes = parse_codes(&mut errors, "classifier_codes", &body.classifier_codes);
     if body.amount == Money::ZERO {
-        errors.push("amount", "invalid_money", "the amount is greater than zero");
+        errors.push(
+            "amount",
+            Code::InvalidMoney,
+            "the amount is greater than zero",
+        );
     }
     errors.finish()?;
     let new = NewAssent {

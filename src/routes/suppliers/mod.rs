@@ -166,7 +166,7 @@ pub fn supplier_error(error: SupplierError) -> ApiError {
             for (i, code) in codes {
                 errors.push(
                     &format!("classifier_codes[{i}]"),
-                    "unknown_classifier_code",
+                    Code::UnknownClassifierCode,
                     format!("{code} is not in the classifier"),
                 );
             }

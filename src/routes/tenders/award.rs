@@ -1,3 +1,4 @@
+use crate::domain::code::Code;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -49,7 +50,13 @@ pub async fn award_tender(
     let reason = body.pass_over_reason.as_deref().and_then(|r| {
         errors.check(
             "pass_over_reason",
-            bounded(r, "pass_over_reason", "invalid_reason", LONG_TEXT_LEN, true),
+            bounded(
+                r,
+                "pass_over_reason",
+                Code::InvalidReason,
+                LONG_TEXT_LEN,
+                true,
+            ),
         )
     });
     errors.finish()?;

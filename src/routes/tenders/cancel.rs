@@ -1,3 +1,4 @@
+use crate::domain::code::Code;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -45,7 +46,7 @@ pub async fn cancel_tender(
         bounded(
             &body.reason,
             "reason",
-            "invalid_reason",
+            Code::InvalidReason,
             LONG_TEXT_LEN,
             true,
         ),

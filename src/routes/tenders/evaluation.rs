@@ -1,3 +1,4 @@
+use crate::domain::code::Code;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -72,7 +73,7 @@ pub async fn evaluate_tender(
             reason: e.reason.filter(|r| !r.trim().is_empty()).and_then(|r| {
                 errors.check(
                     &format!("evaluations[{i}].reason"),
-                    bounded(&r, "reason", "invalid_reason", LONG_TEXT_LEN, true),
+                    bounded(&r, "reason", Code::InvalidReason, LONG_TEXT_LEN, true),
                 )
             }),
         })

@@ -241,19 +241,10 @@ pub fn may_see(identity: Option<&Identity>, record: &TenderRecord) -> bool {
 pub fn tender_error(error: TenderError) -> ApiError {
     match error {
         TenderError::NotFound(id) => ApiError::not_found(format!("tender {id}")),
-        TenderError::Forbidden(code, detail) => match Code::from_str_code(code) {
-            Some(Code::NotYourAgency) => ApiError::NotYourAgency(detail),
-            Some(code) => ApiError::Denied { code, detail },
-            None => ApiError::Unexpected(anyhow::anyhow!("unmapped refusal {code}: {detail}")),
-        },
-        TenderError::Conflict(code @ ("unknown_question" | "unknown_bid"), detail) => {
-            let _ = code;
-            ApiError::NotFound { detail }
-        }
-        TenderError::Conflict(code, detail) => match Code::from_str_code(code) {
-            Some(code) => ApiError::Conflict { code, detail },
-            None => ApiError::Unexpected(anyhow::anyhow!("unmapped conflict {code}: {detail}")),
-        },
+        TenderError::Missing(detail) => ApiError::NotFound { detail },
+        TenderError::Forbidden(Code::NotYourAgency, detail) => ApiError::NotYourAgency(detail),
+        TenderError::Forbidden(code, detail) => ApiError::Denied { code, detail },
+        TenderError::Conflict(code, detail) => ApiError::Conflict { code, detail },
         TenderError::Invalid(errors) => ApiError::Validation(errors),
         TenderError::Unexpected(e) => ApiError::from(e),
     }

@@ -1,3 +1,4 @@
+use crate::domain::code::Code;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,7 +56,7 @@ fn question(model: tender_question::Model, mine: bool, show_asker: bool) -> Ques
     }
 }
 
-fn text(raw: &str, field: &'static str, code: &'static str) -> Result<String, ApiError> {
+fn text(raw: &str, field: &'static str, code: Code) -> Result<String, ApiError> {
     let mut errors = ValidationErrors::new();
     let value = errors.check(field, bounded(raw, field, code, LONG_TEXT_LEN, true));
     errors.finish()?;
@@ -83,7 +84,7 @@ pub async fn ask_question(
     ApiJson(body): ApiJson<QuestionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
-    let asked = text(&body.question, "question", "invalid_question")?;
+    let asked = text(&body.question, "question", Code::InvalidQuestion)?;
     let rfc = Rfc::parse_with(&supplier.0.sub, CheckDigit::Override)
         .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))?;
     let model = tenders::ask(
@@ -123,7 +124,7 @@ pub async fn answer_question(
     let id = tender_id(&id)?;
     let question_id = Uuid::parse_str(&question_id)
         .map_err(|_| ApiError::not_found(format!("question {question_id}")))?;
-    let answer = text(&body.answer, "answer", "invalid_answer")?;
+    let answer = text(&body.answer, "answer", Code::InvalidAnswer)?;
     let model = tenders::answer(
         &state.db,
         id,
