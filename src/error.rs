@@ -108,6 +108,26 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
+impl From<crate::usecases::UseCaseError> for ApiError {
+    /// The one mapping of a use case's refusal to HTTP: its code decides the status.
+    fn from(error: crate::usecases::UseCaseError) -> Self {
+        use crate::usecases::UseCaseError;
+        match error {
+            UseCaseError::NotFound(detail) => ApiError::NotFound { detail },
+            UseCaseError::Refused {
+                code: Code::NotYourAgency,
+                detail,
+            } => ApiError::NotYourAgency(detail),
+            UseCaseError::Refused { code, detail } if code.status() == 409 => {
+                ApiError::Conflict { code, detail }
+            }
+            UseCaseError::Refused { code, detail } => ApiError::Denied { code, detail },
+            UseCaseError::Invalid(errors) => ApiError::Validation(errors),
+            UseCaseError::Unexpected(e) => ApiError::from(e),
+        }
+    }
+}
+
 impl ApiError {
     pub fn not_found(what: impl std::fmt::Display) -> Self {
         Self::NotFound {

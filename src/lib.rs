@@ -3,7 +3,9 @@
 //!
 //! The library holds the whole service so that the binary (`main.rs`) and the black-box
 //! tests build the very same application. Layers point inward: `routes` parse HTTP into
-//! `domain` types and call `persistence`; `domain` knows nothing of HTTP, SQL or Redis.
+//! `domain` types and call a use case (`usecases`), which loads facts through the
+//! repositories (`persistence`), asks `domain` for the decision and writes it; `domain`
+//! knows nothing of HTTP, SQL or Redis, and repositories know nothing of each other.
 
 pub mod auth;
 pub mod cli;
@@ -11,6 +13,7 @@ pub mod clock;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod formats;
 pub mod metrics;
 pub mod ocds;
 pub mod openapi;
@@ -20,4 +23,6 @@ pub mod routes;
 pub mod seal;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
+pub mod usecases;

@@ -13,7 +13,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
 };
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Latency buckets, in seconds: sub-millisecond up to ten seconds.
 const LATENCY_BUCKETS: &[f64] = &[

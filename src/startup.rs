@@ -12,92 +12,13 @@ use actix_web::{
     web,
 };
 use anyhow::Context;
-use sea_orm::DatabaseConnection;
-use secrecy::ExposeSecret;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-use crate::auth::{TokenVerifier, keys};
 use crate::clock::{Clock, SystemClock};
 use crate::engine::Engine;
-use crate::metrics::Metrics;
-use crate::redis_link::RedisLink;
+use crate::routes;
 use crate::settings::Settings;
-use crate::{persistence, routes};
-
-/// Everything a handler may need, registered once.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub redis: Option<RedisLink>,
-    pub settings: Arc<Settings>,
-    pub clock: Arc<dyn Clock>,
-    pub tokens: Arc<TokenVerifier>,
-    pub sealer: Arc<crate::seal::Sealer>,
-    pub metrics: Arc<Metrics>,
-    pub engine: Arc<Engine>,
-}
-
-impl AppState {
-    /// Connects to the database (applying migrations) and Redis, and loads the token key.
-    /// `server_time`: the auction engine on Redis decides by Redis server time (in
-    /// production) rather than by `clock` (tests inject a clock that they move).
-    pub async fn build(
-        settings: Settings,
-        clock: Arc<dyn Clock>,
-        server_time: bool,
-    ) -> anyhow::Result<Self> {
-        let db = persistence::connect(&settings).await?;
-        persistence::migrate(&db).await?;
-        let redis = settings
-            .redis_url
-            .as_ref()
-            .map(|url| RedisLink::new(url.expose_secret(), &settings.redis_prefix))
-            .transpose()?;
-        let tokens = keys::verifier(&settings).context("loading the token key")?;
-        let sealer = keys::sealer(&settings).context("loading the seal key")?;
-        let engine = Arc::new(match &redis {
-            Some(link) => Engine::redis(
-                link.clone(),
-                db.clone(),
-                (!server_time).then(|| clock.clone()),
-            ),
-            None => Engine::memory(db.clone(), clock.clone()),
-        });
-        Ok(Self {
-            engine,
-            db,
-            redis,
-            settings: Arc::new(settings),
-            clock,
-            tokens: Arc::new(tokens),
-            sealer: Arc::new(sealer),
-            metrics: Arc::new(Metrics::new()?),
-        })
-    }
-}
-
-impl AppState {
-    /// The address the public reaches the service at: every absolute link starts with it.
-    pub fn public_url(&self) -> &str {
-        self.settings.public_url.as_deref().unwrap_or_default()
-    }
-
-    /// What the OCDS releases share: the ocid prefix and the legal calendar.
-    pub fn feed(&self) -> crate::ocds::Feed {
-        crate::ocds::Feed {
-            prefix: self.settings.ocid_prefix.clone(),
-            legal_offset: self.settings.legal_offset,
-        }
-    }
-
-    /// Today's date in the legal calendar (`LICITA_LEGAL_UTC_OFFSET`).
-    pub fn today(&self) -> chrono::NaiveDate {
-        self.clock
-            .now()
-            .with_timezone(&self.settings.legal_offset)
-            .date_naive()
-    }
-}
+use crate::state::AppState;
 
 /// The running HTTP service.
 pub struct Application {

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header::AUTHORIZAT
 use super::{Identity, Role, TokenError};
 use crate::domain::agency::AgencyCode;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn authenticate(req: &HttpRequest) -> Result<Identity, ApiError> {
     let state = req

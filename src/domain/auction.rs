@@ -207,8 +207,13 @@ impl Auction {
         let mut prices = self.start_prices.clone();
         let mut priced_at = vec![self.rules.starts_at - Duration::seconds(1); prices.len()];
         for bid in self.bids.iter().take_while(|b| b.at < before) {
-            prices[bid.participant] = bid.amount;
-            priced_at[bid.participant] = bid.at;
+            if let (Some(p), Some(t)) = (
+                prices.get_mut(bid.participant),
+                priced_at.get_mut(bid.participant),
+            ) {
+                *p = bid.amount;
+                *t = bid.at;
+            }
         }
         (prices, priced_at)
     }
@@ -252,7 +257,7 @@ impl Auction {
         // Highest price first, as the prices stood when the round started.
         let (prices, _) = self.state_before(round_start);
         let mut order: Vec<usize> = (0..self.participants.len()).collect();
-        order.sort_by(|a, b| prices[*b].cmp(&prices[*a]).then(a.cmp(b)));
+        order.sort_by(|a, b| prices.get(*b).cmp(&prices.get(*a)).then(a.cmp(b)));
         let starts_at = self.rules.starts_at + Duration::seconds(index * turn_s);
         order.get(slot).map(|p| Turn {
             participant: *p,
@@ -270,9 +275,14 @@ impl Auction {
             Some(turn) => self.state_before(turn.starts_at),
             None => (self.current.clone(), self.priced_at.clone()),
         };
-        if let (Some(p), Some(t)) = (prices.get_mut(viewer), priced_at.get_mut(viewer)) {
-            *p = self.current[viewer];
-            *t = self.priced_at[viewer];
+        if let (Some(p), Some(t), Some(own), Some(own_at)) = (
+            prices.get_mut(viewer),
+            priced_at.get_mut(viewer),
+            self.current.get(viewer),
+            self.priced_at.get(viewer),
+        ) {
+            *p = *own;
+            *t = *own_at;
         }
         let best = prices.iter().min().copied().unwrap_or_default();
         (rank_in(&ladder(&prices, &priced_at), viewer), best)
@@ -338,7 +348,12 @@ impl Auction {
                 ceiling: self.rules.ceiling.centavos(),
             });
         }
-        let limit = self.rules.decrement.limit(self.current[participant]);
+        let own = self
+            .current
+            .get(participant)
+            .copied()
+            .ok_or(Refusal::NotAParticipant)?;
+        let limit = self.rules.decrement.limit(own);
         if amount.centavos() > limit {
             return Err(Refusal::DecrementTooSmall { limit });
         }
@@ -448,7 +463,9 @@ impl Auction {
         let n = self.participants.len() as i64;
         let slot = (now - self.rules.starts_at).num_seconds() / turn_s % n;
         // Turns go from the highest price down, the earlier position first on a tie.
-        let mine = prices[participant];
+        let Some(&mine) = prices.get(participant) else {
+            return false;
+        };
         let ahead = prices
             .iter()
             .enumerate()
@@ -481,9 +498,10 @@ pub fn scheduled_end(rules: &Rules, participants: usize) -> DateTime<Utc> {
 fn ladder(prices: &[Money], priced_at: &[DateTime<Utc>]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..prices.len()).collect();
     order.sort_by(|a, b| {
-        prices[*a]
-            .cmp(&prices[*b])
-            .then(priced_at[*a].cmp(&priced_at[*b]))
+        prices
+            .get(*a)
+            .cmp(&prices.get(*b))
+            .then(priced_at.get(*a).cmp(&priced_at.get(*b)))
             .then(a.cmp(b))
     });
     order

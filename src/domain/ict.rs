@@ -131,6 +131,53 @@ pub fn check_assent(
     Ok(())
 }
 
+/// The ICT authority's decision on a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve {
+        amount: Money,
+        expires_on: NaiveDate,
+        notes: Option<String>,
+    },
+    Reject {
+        notes: String,
+    },
+}
+
+/// A request is decided once (`decided` names its status when it was); approving a
+/// strategic project needs a free place in the agency's limit for the fiscal year (`held`
+/// are approved already).
+pub fn decide_request(
+    id: super::ids::AssentId,
+    decided: Option<&str>,
+    strategic: bool,
+    decision: &Decision,
+    (agency, held, fiscal_year): (&str, u64, i32),
+    policy: &IctPolicy,
+) -> Result<(), super::rejection::Rejection> {
+    use super::rejection::Rejection;
+    if let Some(status) = decided {
+        return Err(Rejection::rule(
+            Code::AlreadyDecided,
+            format!("ICT assent {id} is {status} already"),
+        ));
+    }
+    if strategic
+        && matches!(decision, Decision::Approve { .. })
+        && held >= u64::from(policy.strategic_limit)
+    {
+        return Err(Rejection::field(
+            "decision",
+            Code::StrategicLimitReached,
+            format!(
+                "{agency} holds {held} approved strategic projects in fiscal year {fiscal_year}; the limit is {}",
+                policy.strategic_limit
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use super::{BidRequest, EngineError, Placed, Snapshot};
 use crate::clock::Clock;
 use crate::domain::auction::Auction;
 use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid};
-use crate::persistence::tenders::TenderError;
+use crate::usecases::UseCaseError;
 
 struct Live {
     record: AuctionRecord,
@@ -103,7 +103,7 @@ impl MemoryEngine {
     /// no slot behind.
     async fn ensure_loaded(&self, id: Uuid, live: &mut Option<Live>) -> Result<(), EngineError> {
         if live.is_none() {
-            let Some(record) = auctions::get(&self.db, id).await? else {
+            let Some(record) = auctions::get(&self.db, id.into()).await? else {
                 self.forget(id);
                 return Err(EngineError::NotFound(id));
             };
@@ -176,7 +176,7 @@ impl MemoryEngine {
         let txn = self.db.begin().await.map_err(|e| {
             EngineError::Unexpected(anyhow::Error::new(e).context("starting a transaction"))
         })?;
-        if !auctions::lock_if_open(&txn, new.auction_id).await? {
+        if !auctions::lock_if_open(&txn, new.auction_id.into()).await? {
             return Err(EngineError::Refused(
                 crate::domain::auction::Refusal::Closed,
             ));
@@ -216,12 +216,12 @@ impl MemoryEngine {
     /// and the recording of the final prices.
     async fn close_locked(&self, id: Uuid, live: &mut Live) -> Result<(), EngineError> {
         let now = self.clock.now();
-        match auctions::close(&self.db, id, now).await {
+        match crate::usecases::auctions::close::run(&self.db, id.into(), now).await {
             Ok(_) => {}
-            Err(TenderError::Unexpected(e)) => return Err(EngineError::Unexpected(e)),
+            Err(UseCaseError::Unexpected(e)) => return Err(EngineError::Unexpected(e)),
             Err(other) => return Err(EngineError::Unexpected(anyhow::Error::new(other))),
         }
-        if let Some(record) = auctions::get(&self.db, id).await? {
+        if let Some(record) = auctions::get(&self.db, id.into()).await? {
             *live = Live::load(record);
         }
         self.changes
@@ -257,7 +257,7 @@ impl MemoryEngine {
         let due = auctions::due(&self.db, self.clock.now()).await?;
         let mut closed = 0;
         for id in due {
-            match self.snapshot(id).await {
+            match self.snapshot(id.uuid()).await {
                 Ok(s) if s.record.is_closed() => closed += 1,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(auction_id = %id, error = %e, "closing an auction failed"),

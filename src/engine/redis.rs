@@ -28,7 +28,8 @@ use super::{BidRequest, EngineError, Placed, Snapshot};
 use crate::clock::Clock;
 use crate::domain::auction::{Accepted, Auction, Decrement, Format, Refusal};
 use crate::domain::money::Money;
-use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid, SCHEDULED};
+use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid};
+use crate::persistence::entities::AuctionStatus;
 use crate::persistence::entities::auction;
 use crate::redis_link::{RedisConnection, RedisLink};
 
@@ -234,7 +235,7 @@ impl RedisEngine {
             return Ok(r);
         }
         let record = Arc::new(
-            auctions::get(&self.db, id)
+            auctions::get(&self.db, id.into())
                 .await?
                 .ok_or(EngineError::NotFound(id))?,
         );
@@ -266,7 +267,7 @@ impl RedisEngine {
 
     /// Loads the auction's state from SQL into Redis (when Redis has none).
     async fn init(&self, id: Uuid) -> Result<(), EngineError> {
-        let record = auctions::get(&self.db, id)
+        let record = auctions::get(&self.db, id.into())
             .await?
             .ok_or(EngineError::NotFound(id))?;
         let state = record.state();
@@ -538,9 +539,9 @@ impl RedisEngine {
         let reply = self.run(id, &["close", &now_arg]).await?;
         if reply.first().map(String::as_str) == Some("closed") {
             self.drain(id).await?;
-            match auctions::close(&self.db, id, now).await {
+            match crate::usecases::auctions::close::run(&self.db, id.into(), now).await {
                 Ok(_) => {}
-                Err(crate::persistence::tenders::TenderError::Unexpected(e)) => {
+                Err(crate::usecases::UseCaseError::Unexpected(e)) => {
                     return Err(EngineError::Unexpected(e));
                 }
                 Err(other) => return Err(EngineError::Unexpected(anyhow::Error::new(other))),
@@ -548,7 +549,7 @@ impl RedisEngine {
             self.changes.notify(id, i64::MAX);
         }
         let record = Arc::new(
-            auctions::get(&self.db, id)
+            auctions::get(&self.db, id.into())
                 .await?
                 .ok_or(EngineError::NotFound(id))?,
         );
@@ -611,6 +612,7 @@ impl RedisEngine {
         let due = auctions::due(&self.db, self.now_or_wall()).await?;
         let mut closed = 0;
         for id in due {
+            let id = id.uuid();
             match self.snapshot(id).await {
                 Ok(s) if s.record.is_closed() => closed += 1,
                 Ok(_) => {}
@@ -655,7 +657,7 @@ impl RedisEngine {
         let open: Vec<Uuid> = auction::Entity::find()
             .select_only()
             .column(auction::Column::Id)
-            .filter(auction::Column::Status.eq(SCHEDULED))
+            .filter(auction::Column::Status.eq(AuctionStatus::Scheduled))
             .into_tuple()
             .all(&self.db)
             .await

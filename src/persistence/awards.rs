@@ -1,438 +1,119 @@
-//! The award (fallo), the contract, and the savings published from them.
+//! The award repository: awards (fallos) and their contracts, and the savings and public
+//! lists read from them.
 
-use crate::domain::code::Code;
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
     Alias, BinOper, CommonTableExpression, Expr, Func, Query, SubQueryStatement, UnionType,
     WithClause,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
 use uuid::Uuid;
 
-use crate::ocds::Event;
-
 use super::entities::{
-    agency, auction, award, bid, classifier_item, contract, supplier, tender, tender_item,
+    AuctionStatus, agency, auction, award, classifier_item, contract, supplier, tender, tender_item,
 };
-use super::tenders::{self, TenderError, TenderRecord};
-use crate::domain::audit::Actor;
-use crate::domain::award::{Bar, Candidate, ranking, savings, scale};
-use crate::domain::money::Money;
-use crate::domain::supplier::Ineligible;
-use crate::domain::tender::Status;
+use crate::domain::contract::ContractTerms;
+use crate::domain::ids::{AwardId, ContractId, TenderId};
+use crate::domain::money::{MAX_CENTAVOS, Money};
 
-/// Awards a tender after its evaluation: the service picks the winner (lowest final price
-/// among qualified bids; an earlier price wins a tie) and checks every rule in one
-/// transaction. A barred winner (sanctioned since, say) refuses the award with the bar's
-/// code, unless the officer gives `pass_over_reason`: then barred bids are passed over,
-/// in rank order, and the reason is recorded.
-#[allow(clippy::too_many_arguments)]
-pub async fn award(
-    db: &DatabaseConnection,
-    sealer: &crate::seal::Sealer,
-    id: Uuid,
-    agency: &str,
-    pass_over_reason: Option<&str>,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    feed: &crate::ocds::Feed,
-    today: NaiveDate,
-) -> Result<(TenderRecord, award::Model), TenderError> {
-    let txn = db.begin().await.context("starting a transaction")?;
-    let record = tenders::lock_for_update(&txn, id, Some(agency)).await?;
-    let auction = match record.status() {
-        Status::Evaluated => None,
-        Status::Auction => match super::auctions::of_tender(&txn, id).await? {
-            Some(auction) if auction.is_closed() => Some(auction),
-            _ => {
-                return Err(TenderError::Conflict(
-                    Code::AuctionNotClosed,
-                    format!("tender {id} is in its auction; it is awarded once the auction closes"),
-                ));
-            }
-        },
-        _ => {
-            return Err(TenderError::Conflict(
-                Code::NotAwardable,
-                format!(
-                    "tender {id} is {}; a tender is awarded after its evaluation (and auction)",
-                    record.tender.status
-                ),
-            ));
-        }
-    };
-    let qualified: Vec<bid::Model> = tenders::bids(&txn, id)
-        .await?
-        .into_iter()
-        .filter(|b| b.status == "live" && b.qualified == Some(true))
-        .collect();
-    // After an auction, each bid competes at its final auction price, given when its last
-    // auction bid was placed.
-    let final_price = |b: &bid::Model| -> Option<(Money, DateTime<Utc>)> {
-        let sealed = (Money::from_centavos(b.total_centavos?).ok()?, b.received_at);
-        let Some(auction) = &auction else {
-            return Some(sealed);
-        };
-        let Some(participant) = auction.participants.iter().find(|p| p.bid_id == b.id) else {
-            return Some(sealed);
-        };
-        let price = Money::from_centavos(participant.final_centavos?).ok()?;
-        let at = auction
-            .bids
-            .iter()
-            .rev()
-            .find(|ab| ab.rfc == participant.rfc)
-            .map_or(sealed.1, |ab| ab.placed_at);
-        Some((price, at))
-    };
-    let candidates = ranking(
-        qualified
-            .iter()
-            .filter_map(|b| {
-                let (total, priced_at) = final_price(b)?;
-                Some(Candidate {
-                    bid_id: b.id,
-                    rfc: b.rfc.clone()?,
-                    total,
-                    priced_at,
-                })
-            })
-            .collect(),
-    );
-    let reference = Money::from_centavos(record.tender.reference_centavos).unwrap_or_default();
-    let framework = match (record.procedure(), record.tender.framework_contract_id) {
-        (crate::domain::tender::Procedure::FrameworkOrder, Some(fid)) => {
-            super::frameworks::get(&txn, fid)
-                .await?
-                .map(|f| f.for_rules())
-        }
-        _ => None,
-    };
-    if let Some(framework) = &framework
-        && !framework.active_on(today)
-    {
-        let mut errors = crate::domain::validation::ValidationErrors::new();
-        errors.push(
-            "framework_contract_id",
-            Code::FrameworkContractInactive,
-            format!("the order's framework contract is not in force on {today}"),
-        );
-        return Err(TenderError::Invalid(errors));
-    }
-    let mut passed_over = Vec::new();
-    let mut winner = None;
-    for candidate in candidates {
-        let barred = match bar(&txn, &candidate.rfc, today).await? {
-            None if framework
-                .as_ref()
-                .is_some_and(|f| !f.adhered(&candidate.rfc)) =>
-            {
-                Some(Bar::NotAdhered)
-            }
-            other => other,
-        };
-        match barred {
-            None => {
-                winner = Some(candidate);
-                break;
-            }
-            Some(bar) if pass_over_reason.is_some() => {
-                passed_over.push(json!({"bid_id": candidate.bid_id.to_string(), "rfc": candidate.rfc, "bar": bar.code()}));
-            }
-            Some(bar) => {
-                return Err(TenderError::Conflict(
-                    bar.code(),
-                    format!(
-                        "the first-ranked bid {} ({}) can't be awarded today ({}); to award the next \
-                         qualified bid, send pass_over_reason",
-                        candidate.bid_id,
-                        candidate.rfc,
-                        bar.code()
-                    ),
-                ));
-            }
-        }
-    }
-    let winner = winner.ok_or_else(|| {
-        TenderError::Conflict(
-            Code::NoEligibleBid,
-            format!("tender {id} has no qualified bid that can be awarded"),
-        )
-    })?;
-    if let Some((code, message)) =
-        super::ict::check_tender(&txn, &record, today, Some(winner.total)).await?
-    {
-        let mut errors = crate::domain::validation::ValidationErrors::new();
-        errors.push("ict_assent_id", code, message);
-        return Err(TenderError::Invalid(errors));
-    }
-    // The unit prices awarded, item by item: the winner's sealed prices, scaled to its
-    // final total after an auction.
-    let won = qualified
-        .iter()
-        .find(|b| b.id == winner.bid_id)
-        .context("the winning bid vanished")?;
-    let content = super::tenders::unseal(sealer, won)?;
-    let items = record.domain_items();
-    let mut acquired = vec![Money::ZERO; items.len()];
-    let sealed_total = won
-        .total_centavos
-        .and_then(|c| Money::from_centavos(c).ok())
-        .unwrap_or(winner.total);
-    for line in &content.content.prices {
-        if let Some(slot) = usize::try_from(line.position)
-            .ok()
-            .and_then(|p| p.checked_sub(1))
-            .and_then(|p| acquired.get_mut(p))
-        {
-            // After an auction the unit prices fall in proportion to the total.
-            *slot = scale(line.unit_price, sealed_total, winner.total);
-        }
-    }
-    let awarded_items = serde_json::Value::Array(
-        acquired
-            .iter()
-            .enumerate()
-            .map(|(i, price)| json!({"position": i + 1, "unit_price_centavos": price.centavos()}))
-            .collect(),
-    )
-    .to_string();
-    let framework_savings = match &framework {
-        None => None,
-        Some(framework) => {
-            let chains = super::frameworks::item_ancestors(&txn, &record).await?;
-            let mut errors = crate::domain::validation::ValidationErrors::new();
-            for (i, (item, price)) in items.iter().zip(&acquired).enumerate() {
-                let chain = chains.get(i).map(Vec::as_slice).unwrap_or(&[]);
-                if framework
-                    .price_of(&item.classifier_code, chain)
-                    .is_some_and(|fixed| *price > fixed)
-                {
-                    errors.push(
-                        &format!("items[{i}]"),
-                        Code::FrameworkPriceExceeded,
-                        format!("the awarded unit price {price} is above the framework price"),
-                    );
-                }
-            }
-            errors.finish().map_err(TenderError::Invalid)?;
-            let savings =
-                crate::domain::framework::framework_savings(framework, &items, &chains, &acquired)
-                    .ok_or_else(|| {
-                        let mut errors = crate::domain::validation::ValidationErrors::new();
-                        errors.push(
-                            "items",
-                            Code::InvalidMoney,
-                            "the framework savings do not fit in an amount",
-                        );
-                        TenderError::Invalid(errors)
-                    })?;
-            Some(savings)
-        }
-    };
-    if winner.total > reference {
-        return Err(TenderError::Conflict(
-            Code::AboveReferenceValue,
-            format!(
-                "the award {} exceeds the reference value {}",
-                winner.total, reference
-            ),
-        ));
-    }
-    let model = award::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tender_id: Set(id),
-        bid_id: Set(winner.bid_id),
-        rfc: Set(winner.rfc.clone()),
-        agency: Set(record.tender.agency.clone()),
-        procedure: Set(record.tender.procedure.clone()),
-        amount_centavos: Set(winner.total.centavos()),
-        reference_centavos: Set(reference.centavos()),
-        savings_centavos: Set(savings(reference, winner.total)),
-        framework_savings_centavos: Set(framework_savings),
-        pass_over_reason: Set(pass_over_reason
-            .filter(|_| !passed_over.is_empty())
-            .map(str::to_owned)),
-        passed_over: Set(serde_json::Value::Array(passed_over.clone()).to_string()),
-        awarded_by: Set(actor.sub.clone()),
-        awarded_at: Set(now),
-        items: Set(Some(awarded_items)),
-    }
-    .insert(&txn)
-    .await
-    .context("inserting the award")?;
-    let updated = tenders::set_status_of(&txn, &record, Status::Awarded, now).await?;
-    tenders::record_event(
-        &txn,
-        now,
-        actor,
-        "tender.awarded",
-        id,
-        tenders::change_data(
-            &record,
-            Status::Awarded,
-            now,
-            json!({
-                "bid_id": winner.bid_id.to_string(),
-                "rfc": winner.rfc,
-                "amount": winner.total.to_string(),
-                "savings": Money::from_centavos(model.savings_centavos.max(0)).unwrap_or_default().to_string(),
-                "passed_over": passed_over,
-                "pass_over_reason": model.pass_over_reason,
-            }),
-        ),
-    )
-    .await?;
-    super::releases::publish(&txn, feed, id, Event::Awarded, now).await?;
-    txn.commit().await.context("committing the award")?;
-    let record = TenderRecord {
-        tender: updated,
-        award: Some(model.clone()),
-        ..record
-    };
-    Ok((record, model))
-}
-
-/// Whether `rfc` may be awarded on `today`.
-async fn bar(
-    conn: &impl ConnectionTrait,
-    rfc: &str,
-    today: NaiveDate,
-) -> anyhow::Result<Option<Bar>> {
-    Ok(match tenders::eligibility(conn, rfc, today).await? {
-        Some(Ineligible::NotRegistered) => Some(Bar::NotRegistered),
-        Some(Ineligible::Sanctioned) => Some(Bar::Sanctioned),
-        None => None,
-    })
-}
-
-/// The terms of a signed contract.
+/// An award as decided, ready to be written.
 #[derive(Debug, Clone)]
-pub struct ContractTerms {
+pub struct NewAward {
+    pub tender: TenderId,
+    pub bid: Uuid,
+    pub rfc: String,
+    pub agency: String,
+    pub procedure: String,
     pub amount: Money,
-    pub signed_on: NaiveDate,
-    pub starts_on: NaiveDate,
-    pub ends_on: NaiveDate,
+    pub reference: Money,
+    pub savings: i64,
+    pub framework_savings: Option<i64>,
+    pub pass_over_reason: Option<String>,
+    /// JSON array of the bids passed over.
+    pub passed_over: String,
+    pub awarded_by: String,
+    /// JSON array of `{position, unit_price_centavos}`.
+    pub items: String,
 }
 
-/// Records the signed contract: its amount equals the award; the tender becomes
-/// `contracted`.
-#[allow(clippy::too_many_arguments)]
-pub async fn sign(
-    db: &DatabaseConnection,
-    id: Uuid,
-    agency: &str,
-    terms: &ContractTerms,
-    actor: &Actor,
+pub async fn insert(
+    txn: &DatabaseTransaction,
+    new: NewAward,
     now: DateTime<Utc>,
-    feed: &crate::ocds::Feed,
-    today: NaiveDate,
-    legal_offset: chrono::FixedOffset,
-) -> Result<(TenderRecord, contract::Model), TenderError> {
-    let txn = db.begin().await.context("starting a transaction")?;
-    let record = tenders::lock_for_update(&txn, id, Some(agency)).await?;
-    let award = match (record.status(), &record.award) {
-        (Status::Awarded, Some(award)) => award.clone(),
-        _ => {
-            return Err(TenderError::Conflict(
-                Code::NotContractable,
-                format!(
-                    "tender {id} is {}; a contract follows the award",
-                    record.tender.status
-                ),
-            ));
-        }
-    };
-    let mut errors = crate::domain::validation::ValidationErrors::new();
-    if terms.amount.centavos() != award.amount_centavos {
-        errors.push(
-            "amount",
-            Code::ContractAmountMismatch,
-            format!(
-                "the contract's amount is the award's: {}",
-                Money::from_centavos(award.amount_centavos).unwrap_or_default()
-            ),
-        );
+) -> anyhow::Result<award::Model> {
+    award::ActiveModel {
+        id: Set(AwardId::generate().uuid()),
+        tender_id: Set(new.tender.uuid()),
+        bid_id: Set(new.bid),
+        rfc: Set(new.rfc),
+        agency: Set(new.agency),
+        procedure: Set(new.procedure),
+        amount_centavos: Set(new.amount.centavos()),
+        reference_centavos: Set(new.reference.centavos()),
+        savings_centavos: Set(new.savings),
+        framework_savings_centavos: Set(new.framework_savings),
+        pass_over_reason: Set(new.pass_over_reason),
+        passed_over: Set(new.passed_over),
+        awarded_by: Set(new.awarded_by),
+        awarded_at: Set(now),
+        items: Set(Some(new.items)),
     }
-    for (field, date) in [
-        ("signed_on", terms.signed_on),
-        ("starts_on", terms.starts_on),
-        ("ends_on", terms.ends_on),
-    ] {
-        crate::domain::validation::check_year(&mut errors, field, date);
-    }
-    if terms.signed_on < award.awarded_at.with_timezone(&legal_offset).date_naive() {
-        errors.push(
-            "signed_on",
-            Code::SignedBeforeAward,
-            "a contract is signed on or after its award",
-        );
-    }
-    if terms.signed_on > today {
-        errors.push(
-            "signed_on",
-            Code::SignedInFuture,
-            "a contract is recorded once signed",
-        );
-    }
-    if terms.ends_on < terms.starts_on {
-        errors.push(
-            "ends_on",
-            Code::InvalidContractPeriod,
-            "a contract ends on or after it starts",
-        );
-    }
-    errors.finish().map_err(TenderError::Invalid)?;
-    let model = contract::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        tender_id: Set(id),
+    .insert(txn)
+    .await
+    .context("inserting the award")
+}
+
+/// Writes the contract of `award` on `terms`.
+pub async fn insert_contract(
+    txn: &DatabaseTransaction,
+    award: &award::Model,
+    terms: &ContractTerms,
+    signed_by: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<contract::Model> {
+    contract::ActiveModel {
+        id: Set(ContractId::generate().uuid()),
+        tender_id: Set(award.tender_id),
         award_id: Set(award.id),
         amount_centavos: Set(terms.amount.centavos()),
         signed_on: Set(terms.signed_on),
         starts_on: Set(terms.starts_on),
         ends_on: Set(terms.ends_on),
-        signed_by: Set(actor.sub.clone()),
+        signed_by: Set(signed_by.to_owned()),
         recorded_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
-    .context("inserting the contract")?;
-    let updated = tenders::set_status_of(&txn, &record, Status::Contracted, now).await?;
-    tenders::record_event(
-        &txn,
-        now,
-        actor,
-        "tender.contracted",
-        id,
-        tenders::change_data(
-            &record,
-            Status::Contracted,
-            now,
-            json!({
-                "contract_id": model.id.to_string(),
-                "amount": terms.amount.to_string(),
-                "signed_on": terms.signed_on.to_string(),
-                "starts_on": terms.starts_on.to_string(),
-                "ends_on": terms.ends_on.to_string(),
-            }),
-        ),
-    )
-    .await?;
-    super::releases::publish(&txn, feed, id, Event::Contracted, now).await?;
-    txn.commit().await.context("committing the contract")?;
-    let record = TenderRecord {
-        tender: updated,
-        contract: Some(model.clone()),
-        ..record
-    };
-    Ok((record, model))
+    .context("inserting the contract")
+}
+
+/// The sum awarded in `tenders` (at most one award each), capped at the largest amount.
+pub async fn awarded_in(
+    conn: &impl ConnectionTrait,
+    tenders: &[TenderId],
+) -> anyhow::Result<Money> {
+    if tenders.is_empty() {
+        return Ok(Money::ZERO);
+    }
+    let amounts: Vec<i64> = award::Entity::find()
+        .select_only()
+        .column(award::Column::AmountCentavos)
+        .filter(award::Column::TenderId.is_in(tenders.iter().map(|t| t.uuid())))
+        .into_tuple()
+        .all(conn)
+        .await
+        .context("summing awards under the assent")?;
+    let total = amounts
+        .iter()
+        .try_fold(0i64, |sum, a| sum.checked_add(*a))
+        .context("awards overflow")?;
+    Ok(Money::from_centavos(total.min(MAX_CENTAVOS))?)
 }
 
 /// Filters of the savings totals.
@@ -693,7 +374,7 @@ pub async fn public_list(
         .select_only()
         .column(auction::Column::TenderId)
         .filter(auction::Column::TenderId.is_in(tender_ids))
-        .filter(auction::Column::Status.eq("closed"))
+        .filter(auction::Column::Status.eq(AuctionStatus::Closed))
         .into_tuple::<Uuid>()
         .all(conn)
         .await

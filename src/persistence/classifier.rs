@@ -1,20 +1,19 @@
-//! The classifier: lookups, search, upsert and CSV import.
+//! The classifier repository: lookups, chains of parents, search, and the upsert of one
+//! item that keeps the tree whole (a parent exists, no cycle, no deeper than the limit).
 
-use crate::domain::code::Code;
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
 
-use super::audit::{self, NewEvent};
-use super::entities::classifier_item::{self, Model as Item};
-use crate::domain::audit::Actor;
+use super::entities::classifier_item;
+pub use super::entities::classifier_item::Model as Item;
 use crate::domain::classifier::{MAX_LEVEL, NewClassifierItem};
+use crate::domain::code::Code;
 use crate::domain::text::{fold, match_rank};
 use crate::domain::validation::ValidationErrors;
 
@@ -309,241 +308,108 @@ async fn relevel_descendants(conn: &impl ConnectionTrait, root: &Item) -> anyhow
     Ok(())
 }
 
-/// Upserts one item in its own transaction, with its audit event.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    item: &NewClassifierItem,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> Result<(Upserted, Item), UpsertError> {
-    let txn = db.begin().await.context("starting a transaction")?;
-    // Classifier writes queue behind one lock, so that two concurrent moves cannot both
-    // pass the cycle check.
-    audit::lock_head(&txn).await?;
-    let (outcome, saved) = upsert_in(&txn, item, now).await?;
-    if outcome != Upserted::Unchanged {
-        audit::append(
-            &txn,
-            now,
-            NewEvent {
-                actor,
-                action: "classifier.item_saved",
-                entity_type: "classifier_item",
-                entity_id: &saved.code,
-                data: item_json(&saved),
-            },
-        )
-        .await?;
+/// The ancestors' codes (root first) of each of `codes` that is in the classifier, in one
+/// recursive query (bounded by the classifier's depth, so even a cycle would end).
+pub async fn chains(
+    conn: &impl ConnectionTrait,
+    codes: &[String],
+) -> anyhow::Result<HashMap<String, Vec<String>>> {
+    use sea_orm::sea_query::{
+        Alias, CommonTableExpression, Expr, ExprTrait, Query, UnionType, WithClause,
+    };
+    if codes.is_empty() {
+        return Ok(HashMap::new());
     }
-    txn.commit()
+    let up = Alias::new("up");
+    let (start, code, parent, depth) = (
+        Alias::new("start_code"),
+        Alias::new("code"),
+        Alias::new("parent"),
+        Alias::new("depth"),
+    );
+    let mut base = Query::select()
+        .expr_as(Expr::col(classifier_item::Column::Code), start.clone())
+        .column(classifier_item::Column::Code)
+        .column(classifier_item::Column::Parent)
+        .expr_as(Expr::val(0i32), depth.clone())
+        .from(classifier_item::Entity)
+        .and_where(Expr::col(classifier_item::Column::Code).is_in(codes.iter().cloned()))
+        .to_owned();
+    let step = Query::select()
+        .column((up.clone(), start.clone()))
+        .column((classifier_item::Entity, classifier_item::Column::Code))
+        .column((classifier_item::Entity, classifier_item::Column::Parent))
+        .expr(Expr::col((up.clone(), depth.clone())).add(1i32))
+        .from(classifier_item::Entity)
+        .inner_join(
+            up.clone(),
+            Expr::col((classifier_item::Entity, classifier_item::Column::Code))
+                .equals((up.clone(), parent.clone())),
+        )
+        .and_where(Expr::col((up.clone(), depth.clone())).lt(MAX_LEVEL))
+        .to_owned();
+    let cte = CommonTableExpression::new()
+        .query(base.union(UnionType::All, step).to_owned())
+        .columns([start.clone(), code.clone(), parent, depth.clone()])
+        .table_name(up.clone())
+        .to_owned();
+    let query = Query::select()
+        .column(start.clone())
+        .column(code.clone())
+        .column(depth.clone())
+        .from(up)
+        .and_where(Expr::col(depth.clone()).gt(0i32))
+        .order_by(start.clone(), sea_orm::Order::Asc)
+        .order_by(depth, sea_orm::Order::Desc)
+        .to_owned()
+        .with(WithClause::new().recursive(true).cte(cte).to_owned());
+    let mut out: HashMap<String, Vec<String>> = codes
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(|c| (c.clone(), Vec::new()))
+        .collect();
+    let found = missing_codes(conn, codes).await?;
+    for gone in found {
+        out.remove(&gone);
+    }
+    for row in conn
+        .query_all(&query)
         .await
-        .context("committing the classifier item")?;
-    Ok((outcome, saved))
+        .context("reading classifier chains")?
+    {
+        let of: String = row.try_get("", "start_code").context("a chain's start")?;
+        let ancestor: String = row.try_get("", "code").context("a chain's code")?;
+        out.entry(of).or_default().push(ancestor);
+    }
+    Ok(out)
 }
 
-fn item_json(item: &Item) -> serde_json::Value {
-    json!({
-        "code": item.code,
-        "description": item.description,
-        "parent": item.parent,
-        "partida": item.partida,
-        "unit": item.unit,
-        "is_ict": item.is_ict,
-    })
+/// Each of `codes` found in the classifier, with its ICT flag.
+pub async fn ict_flags(
+    conn: &impl ConnectionTrait,
+    codes: &[String],
+) -> anyhow::Result<HashMap<String, bool>> {
+    Ok(classifier_item::Entity::find()
+        .filter(classifier_item::Column::Code.is_in(codes.iter().cloned()))
+        .all(conn)
+        .await
+        .context("reading classifier items")?
+        .into_iter()
+        .map(|c| (c.code, c.is_ict))
+        .collect())
 }
 
-/// One row of an import that was refused.
-#[derive(Debug, Clone)]
-pub struct RefusedRow {
-    pub line: usize,
-    pub code: String,
-    pub errors: ValidationErrors,
-}
-
-/// What an import did.
-#[derive(Debug, Clone, Default)]
-pub struct ImportReport {
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub refused: Vec<RefusedRow>,
-    /// False when nothing was written (all-or-nothing with a refused row).
-    pub applied: bool,
-}
-
-/// Imports parsed rows in one transaction, parents before children whatever the file's
-/// order. `rows` name each code once (the parser refuses repeats). With `atomic`, one
-/// refused row means nothing is written. An event is recorded only when something changed.
-pub async fn import(
-    db: &DatabaseConnection,
-    rows: Vec<(usize, NewClassifierItem)>,
-    mut refused_rows: Vec<RefusedRow>,
-    atomic: bool,
-    file_sha256: &str,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> anyhow::Result<ImportReport> {
-    let mut report = ImportReport::default();
-    // A code refused only because a later line repeats it keeps its first, valid row: it
-    // is not a refused parent.
-    let valid: HashSet<&str> = rows.iter().map(|(_, item)| item.code.as_str()).collect();
-    let mut refused_codes: HashSet<String> = refused_rows
-        .iter()
-        .filter(|r| !valid.contains(r.code.as_str()))
-        .map(|r| r.code.clone())
-        .collect();
-    let ordered = parents_first(rows);
-    let txn = db.begin().await.context("starting the import")?;
-    audit::lock_head(&txn).await?;
-    for (line, item) in ordered {
-        if let Some(parent) = &item.parent
-            && refused_codes.contains(parent.as_str())
-        {
-            let mut errors = ValidationErrors::new();
-            errors.push(
-                "parent",
-                Code::UnknownParent,
-                format!("parent {parent} was refused in this file"),
-            );
-            refused_codes.insert(item.code.to_string());
-            refused_rows.push(RefusedRow {
-                line,
-                code: item.code.to_string(),
-                errors,
-            });
-            continue;
-        }
-        match upsert_in(&txn, &item, now).await {
-            Ok((Upserted::Created, _)) => report.created += 1,
-            Ok((Upserted::Updated, _)) => report.updated += 1,
-            Ok((Upserted::Unchanged, _)) => report.unchanged += 1,
-            Err(UpsertError::Invalid(errors)) => {
-                refused_codes.insert(item.code.to_string());
-                refused_rows.push(RefusedRow {
-                    line,
-                    code: item.code.to_string(),
-                    errors,
-                });
-            }
-            Err(UpsertError::Unexpected(e)) => return Err(e),
-        }
-    }
-    refused_rows.sort_by_key(|r| r.line);
-    report.refused = refused_rows;
-    if atomic && !report.refused.is_empty() {
-        txn.rollback().await.context("rolling back the import")?;
-        return Ok(ImportReport {
-            applied: false,
-            ..report
-        });
-    }
-    if report.created + report.updated > 0 {
-        audit::append(
-            &txn,
-            now,
-            NewEvent {
-                actor,
-                action: "classifier.imported",
-                entity_type: "classifier_import",
-                entity_id: file_sha256,
-                data: json!({
-                    "sha256": file_sha256,
-                    "created": report.created,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "refused": report.refused.len(),
-                }),
-            },
-        )
-        .await?;
-    }
-    txn.commit().await.context("committing the import")?;
-    report.applied = true;
-    Ok(report)
-}
-
-/// Orders rows so that a row whose parent is in the file comes after that parent; rows
-/// keep the file's order otherwise. Rows caught in a cycle within the file come last
-/// (their upsert refuses them).
-fn parents_first(rows: Vec<(usize, NewClassifierItem)>) -> Vec<(usize, NewClassifierItem)> {
-    let index: HashMap<String, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, (_, item))| (item.code.to_string(), i))
-        .collect();
-    let mut placed = vec![false; rows.len()];
-    let mut order = Vec::with_capacity(rows.len());
-    for i in 0..rows.len() {
-        // Walk up through the file's own rows to the first one already placed, then place
-        // from the top down. Iterative (a file may hold a chain of any length) and linear
-        // overall: each row joins one walk only.
-        let mut chain = Vec::new();
-        let mut seen = HashSet::new();
-        let mut next = Some(i);
-        while let Some(at) = next {
-            if placed[at] || !seen.insert(at) {
-                break;
-            }
-            chain.push(at);
-            next = rows[at]
-                .1
-                .parent
-                .as_ref()
-                .and_then(|p| index.get(p.as_str()).copied());
-        }
-        for at in chain.into_iter().rev() {
-            if !placed[at] {
-                placed[at] = true;
-                order.push(at);
-            }
-        }
-    }
-    let mut slots: Vec<Option<(usize, NewClassifierItem)>> = rows.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::classifier::RawClassifierItem;
-
-    fn item(code: &'static str, parent: Option<&'static str>) -> NewClassifierItem {
-        NewClassifierItem::parse(&RawClassifierItem {
-            code,
-            description: "Artículo",
-            parent,
-            partida: None,
-            unit: None,
-            is_ict: false,
-        })
-        .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn parents_come_before_children_whatever_the_file_order() {
-        let rows = vec![
-            (2, item("21101001", Some("21101"))),
-            (3, item("21101", Some("211"))),
-            (4, item("211", None)),
-        ];
-        let order: Vec<usize> = parents_first(rows)
-            .into_iter()
-            .map(|(line, _)| line)
-            .collect();
-        assert_eq!(order, [4, 3, 2]);
-    }
-
-    #[test]
-    fn a_long_chain_in_a_file_is_ordered_without_recursion() {
-        let codes: Vec<&'static str> = (0..50_000)
-            .map(|i| &*Box::leak(format!("{}", 100_000_000 + i).into_boxed_str()))
-            .collect();
-        let rows: Vec<_> = codes
-            .iter()
-            .enumerate()
-            .map(|(i, code)| (i + 2, item(code, (i > 0).then(|| codes[i - 1]))))
-            .rev()
-            .collect();
-        assert_eq!(parents_first(rows).len(), 50_000, "every row is kept");
-    }
+/// Each of `codes` found in the classifier, with its description.
+pub async fn descriptions(
+    conn: &impl ConnectionTrait,
+    codes: &[String],
+) -> anyhow::Result<HashMap<String, String>> {
+    Ok(classifier_item::Entity::find()
+        .filter(classifier_item::Column::Code.is_in(codes.iter().cloned()))
+        .all(conn)
+        .await
+        .context("reading classifier descriptions")?
+        .into_iter()
+        .map(|c| (c.code, c.description))
+        .collect())
 }

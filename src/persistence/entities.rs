@@ -1,5 +1,108 @@
 //! sea-orm entities, one module per table.
 
+/// A stored enum: its column holds the value's snake-case name, and a value the service
+/// does not know is an error when read (never a default).
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $value:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name {
+            $(#[sea_orm(string_value = $value)] $variant,)*
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $value,)* }
+            }
+        }
+    };
+}
+
+/// The domain's enum and its stored twin, converted both ways (exhaustively, so a variant
+/// added to one and not the other does not compile).
+macro_rules! twin {
+    ($stored:ident <=> $domain:path { $($variant:ident),* $(,)? }) => {
+        impl From<$stored> for $domain {
+            fn from(value: $stored) -> Self {
+                match value { $($stored::$variant => <$domain>::$variant,)* }
+            }
+        }
+
+        impl From<$domain> for $stored {
+            fn from(value: $domain) -> Self {
+                match value { $(<$domain>::$variant => $stored::$variant,)* }
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// `tenders.status`.
+    TenderStatus {
+        Draft = "draft",
+        Published = "published",
+        Opened = "opened",
+        Evaluated = "evaluated",
+        Auction = "auction",
+        Awarded = "awarded",
+        Contracted = "contracted",
+        Cancelled = "cancelled",
+        Deserted = "deserted",
+    }
+);
+twin!(TenderStatus <=> crate::domain::tender::Status {
+    Draft, Published, Opened, Evaluated, Auction, Awarded, Contracted, Cancelled, Deserted,
+});
+
+stored_enum!(
+    /// `tenders.procedure`.
+    TenderProcedure {
+        Open = "open",
+        Invitation = "invitation",
+        DirectAward = "direct_award",
+        FrameworkOrder = "framework_order",
+    }
+);
+twin!(TenderProcedure <=> crate::domain::tender::Procedure {
+    Open, Invitation, DirectAward, FrameworkOrder,
+});
+
+stored_enum!(
+    /// `tenders.scope`.
+    TenderScope {
+        National = "national",
+        International = "international",
+    }
+);
+twin!(TenderScope <=> crate::domain::tender::Scope { National, International });
+
+stored_enum!(
+    /// `bids.status`: the live bid of a supplier, or one it replaced or withdrew.
+    BidStatus {
+        Live = "live",
+        Replaced = "replaced",
+        Withdrawn = "withdrawn",
+    }
+);
+
+stored_enum!(
+    /// `auctions.status`.
+    AuctionStatus {
+        Scheduled = "scheduled",
+        Closed = "closed",
+    }
+);
+
+stored_enum!(
+    /// `ict_assents.status`.
+    AssentStatus {
+        Requested = "requested",
+        Approved = "approved",
+        Rejected = "rejected",
+    }
+);
+
 pub mod agency {
     use sea_orm::entity::prelude::*;
 
@@ -166,9 +269,9 @@ pub mod tender {
         pub agency: String,
         pub title: String,
         pub description: String,
-        pub procedure: String,
-        pub scope: String,
-        pub status: String,
+        pub procedure: super::TenderProcedure,
+        pub scope: super::TenderScope,
+        pub status: super::TenderStatus,
         pub reference_centavos: i64,
         pub clarifications_until: DateTimeUtc,
         pub submission_deadline: DateTimeUtc,
@@ -269,8 +372,7 @@ pub mod bid {
         pub tender_id: Uuid,
         /// In clear from the opening on (version 2; always for version 1).
         pub rfc: Option<String>,
-        /// live, replaced or withdrawn.
-        pub status: String,
+        pub status: super::BidStatus,
         pub received_at: DateTimeUtc,
         pub receipt_sha256: String,
         pub sealed: String,
@@ -361,7 +463,7 @@ pub mod ict_assent {
         pub amount_centavos: i64,
         pub strategic: bool,
         /// requested, approved or rejected.
-        pub status: String,
+        pub status: super::AssentStatus,
         pub approved_centavos: Option<i64>,
         pub expires_on: Option<Date>,
         pub fiscal_year: Option<i32>,
@@ -474,8 +576,7 @@ pub mod auction {
         pub starts_at: DateTimeUtc,
         /// Scheduled end; the final one once closed.
         pub ends_at: DateTimeUtc,
-        /// scheduled or closed.
-        pub status: String,
+        pub status: super::AuctionStatus,
         pub created_by: String,
         pub created_at: DateTimeUtc,
         pub closed_at: Option<DateTimeUtc>,

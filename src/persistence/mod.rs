@@ -6,6 +6,7 @@ pub mod agencies;
 pub mod auctions;
 pub mod audit;
 pub mod awards;
+pub mod bids;
 pub mod classifier;
 pub mod entities;
 pub mod frameworks;

@@ -1,4 +1,4 @@
-//! The supplier register and sanctions.
+//! The supplier-register repository: suppliers, their classifier codes and sanctions.
 
 use std::collections::HashMap;
 
@@ -6,19 +6,16 @@ use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde_json::json;
 
-use super::audit::{self, NewEvent};
-use super::classifier::missing_codes;
 use super::entities::{sanction, supplier, supplier_classifier};
-use super::is_unique_violation;
-use crate::domain::audit::Actor;
 use crate::domain::classifier::ClassifierCode;
+use crate::domain::rfc::Rfc;
 use crate::domain::supplier::{
-    CompanySize, NewSanction, NewSupplier, SupplierStatus, SupplierUpdate,
+    CompanySize, Ineligible, NewSanction, NewSupplier, SupplierStatus, SupplierUpdate,
+    eligibility as supplier_eligibility,
 };
 use crate::domain::text::fold;
 
@@ -30,38 +27,8 @@ pub struct SupplierRecord {
     pub sanctions: Vec<sanction::Model>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SupplierError {
-    #[error("a supplier with RFC {0} is already registered")]
-    Exists(String),
-    #[error("supplier {0} is not registered")]
-    NotFound(String),
-    /// Codes not in the classifier, with their index in the request.
-    #[error("unknown classifier codes")]
-    UnknownCodes(Vec<(usize, String)>),
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-async fn check_codes(
-    conn: &impl ConnectionTrait,
-    codes: &[ClassifierCode],
-) -> Result<(), SupplierError> {
-    let raw: Vec<String> = codes.iter().map(|c| c.as_str().to_owned()).collect();
-    let missing = missing_codes(conn, &raw).await?;
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(SupplierError::UnknownCodes(
-        raw.iter()
-            .enumerate()
-            .filter(|(_, c)| missing.contains(c))
-            .map(|(i, c)| (i, c.clone()))
-            .collect(),
-    ))
-}
-
-async fn replace_codes(
+/// Replaces a supplier's classifier codes.
+pub async fn replace_codes(
     conn: &impl ConnectionTrait,
     rfc: &str,
     codes: &[ClassifierCode],
@@ -86,28 +53,14 @@ async fn replace_codes(
     Ok(())
 }
 
-fn supplier_json(s: &supplier::Model, codes: &[ClassifierCode]) -> serde_json::Value {
-    json!({
-        "rfc": s.rfc,
-        "legal_name": s.legal_name,
-        "size": s.size,
-        "email": s.email,
-        "check_digit_override": s.check_digit_override,
-        "classifier_codes": codes.iter().map(ClassifierCode::as_str).collect::<Vec<_>>(),
-    })
-}
-
-/// Registers a supplier with its codes, and records the event.
-#[tracing::instrument(skip_all, fields(rfc = %new.rfc))]
-pub async fn create(
-    db: &DatabaseConnection,
+/// Writes a new supplier (not its codes); a unique violation means the RFC is taken.
+pub async fn insert(
+    txn: &DatabaseTransaction,
     new: &NewSupplier,
-    actor: &Actor,
+    registered_by: &str,
     now: DateTime<Utc>,
-) -> Result<SupplierRecord, SupplierError> {
-    let txn = db.begin().await.context("starting a transaction")?;
-    check_codes(&txn, &new.classifier_codes).await?;
-    let model = supplier::ActiveModel {
+) -> Result<supplier::Model, DbErr> {
+    supplier::ActiveModel {
         rfc: Set(new.rfc.as_str().to_owned()),
         person_type: Set(new.rfc.person_type().as_str().to_owned()),
         legal_name: Set(new.legal_name.clone()),
@@ -115,49 +68,16 @@ pub async fn create(
         size: Set(new.size.as_str().to_owned()),
         email: Set(new.email.as_str().to_owned()),
         check_digit_override: Set(new.check_digit_override),
-        registered_by: Set(actor.role.clone()),
+        registered_by: Set(registered_by.to_owned()),
         registered_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            SupplierError::Exists(new.rfc.to_string())
-        } else {
-            SupplierError::Unexpected(anyhow::Error::new(e).context("inserting the supplier"))
-        }
-    })?;
-    replace_codes(&txn, &model.rfc, &new.classifier_codes).await?;
-    audit::append(
-        &txn,
-        now,
-        NewEvent {
-            actor,
-            action: "supplier.registered",
-            entity_type: "supplier",
-            entity_id: &model.rfc,
-            data: supplier_json(&model, &new.classifier_codes),
-        },
-    )
-    .await?;
-    txn.commit().await.context("committing the supplier")?;
-    // In code order, as every read returns them.
-    let mut classifier_codes: Vec<String> = new
-        .classifier_codes
-        .iter()
-        .map(|c| c.as_str().to_owned())
-        .collect();
-    classifier_codes.sort();
-    Ok(SupplierRecord {
-        classifier_codes,
-        supplier: model,
-        sanctions: Vec::new(),
-    })
 }
 
 /// Loads the codes and sanctions of the given suppliers.
-async fn complete(
+pub async fn complete(
     conn: &impl ConnectionTrait,
     suppliers: Vec<supplier::Model>,
 ) -> anyhow::Result<Vec<SupplierRecord>> {
@@ -206,22 +126,22 @@ pub async fn get(conn: &impl ConnectionTrait, rfc: &str) -> anyhow::Result<Optio
     Ok(complete(conn, vec![model]).await?.pop())
 }
 
-/// Changes a supplier's profile and records the event.
-#[tracing::instrument(skip_all, fields(rfc = %rfc))]
-pub async fn update(
-    db: &DatabaseConnection,
-    rfc: &str,
-    change: &SupplierUpdate,
-    actor: &Actor,
-    now: DateTime<Utc>,
-) -> Result<SupplierRecord, SupplierError> {
-    let txn = db.begin().await.context("starting a transaction")?;
-    let current = supplier::Entity::find_by_id(rfc.to_owned())
+/// Reads a supplier's row, locked until the transaction ends.
+pub async fn lock(txn: &DatabaseTransaction, rfc: &Rfc) -> anyhow::Result<Option<supplier::Model>> {
+    supplier::Entity::find_by_id(rfc.as_str().to_owned())
         .lock_exclusive()
-        .one(&txn)
+        .one(txn)
         .await
-        .context("reading the supplier")?
-        .ok_or_else(|| SupplierError::NotFound(rfc.to_owned()))?;
+        .context("reading the supplier")
+}
+
+/// Changes a supplier's profile (not its codes).
+pub async fn update(
+    txn: &DatabaseTransaction,
+    current: supplier::Model,
+    change: &SupplierUpdate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<supplier::Model> {
     let mut active: supplier::ActiveModel = current.into();
     if let Some(name) = &change.legal_name {
         active.legal_name = Set(name.clone());
@@ -234,34 +154,52 @@ pub async fn update(
         active.email = Set(email.as_str().to_owned());
     }
     active.updated_at = Set(now);
-    let model = active.update(&txn).await.context("updating the supplier")?;
-    if let Some(codes) = &change.classifier_codes {
-        check_codes(&txn, codes).await?;
-        replace_codes(&txn, rfc, codes).await?;
+    active.update(txn).await.context("updating the supplier")
+}
+
+/// Whether each of `rfcs` may take part on `on`: registered and free of sanctions in force
+/// (two queries, however many).
+pub async fn eligibility(
+    conn: &impl ConnectionTrait,
+    rfcs: &[String],
+    on: NaiveDate,
+) -> anyhow::Result<HashMap<String, Option<Ineligible>>> {
+    if rfcs.is_empty() {
+        return Ok(HashMap::new());
     }
-    let record = complete(&txn, vec![model])
-        .await?
-        .pop()
-        .context("the supplier vanished")?;
-    let codes: Vec<ClassifierCode> = record
-        .classifier_codes
-        .iter()
-        .filter_map(|c| ClassifierCode::parse(c).ok())
+    let registered: std::collections::HashSet<String> = supplier::Entity::find()
+        .select_only()
+        .column(supplier::Column::Rfc)
+        .filter(supplier::Column::Rfc.is_in(rfcs.iter().cloned()))
+        .into_tuple::<String>()
+        .all(conn)
+        .await
+        .context("reading the register")?
+        .into_iter()
         .collect();
-    audit::append(
-        &txn,
-        now,
-        NewEvent {
-            actor,
-            action: "supplier.updated",
-            entity_type: "supplier",
-            entity_id: rfc,
-            data: supplier_json(&record.supplier, &codes),
-        },
-    )
-    .await?;
-    txn.commit().await.context("committing the supplier")?;
-    Ok(record)
+    let mut periods: HashMap<String, Vec<(NaiveDate, NaiveDate)>> = HashMap::new();
+    for s in sanction::Entity::find()
+        .filter(sanction::Column::Rfc.is_in(rfcs.iter().cloned()))
+        .all(conn)
+        .await
+        .context("reading sanctions")?
+    {
+        periods
+            .entry(s.rfc)
+            .or_default()
+            .push((s.starts_on, s.ends_on));
+    }
+    Ok(rfcs
+        .iter()
+        .map(|rfc| {
+            let standing = supplier_eligibility(
+                registered.contains(rfc),
+                periods.get(rfc).into_iter().flatten().copied(),
+                on,
+            );
+            (rfc.clone(), standing)
+        })
+        .collect())
 }
 
 /// Filters of the supplier list.
@@ -352,56 +290,28 @@ pub async fn list(
     complete(conn, rows).await
 }
 
-/// Records a sanction and its event.
-#[tracing::instrument(skip_all, fields(rfc = %rfc))]
-pub async fn add_sanction(
-    db: &DatabaseConnection,
-    rfc: &str,
+/// Writes a sanction.
+pub async fn insert_sanction(
+    txn: &DatabaseTransaction,
+    rfc: &Rfc,
     new: &NewSanction,
-    actor: &Actor,
+    recorded_by: &str,
     now: DateTime<Utc>,
-) -> Result<sanction::Model, SupplierError> {
-    let txn = db.begin().await.context("starting a transaction")?;
-    supplier::Entity::find_by_id(rfc.to_owned())
-        .one(&txn)
-        .await
-        .context("reading the supplier")?
-        .ok_or_else(|| SupplierError::NotFound(rfc.to_owned()))?;
-    let model = sanction::ActiveModel {
+) -> anyhow::Result<sanction::Model> {
+    sanction::ActiveModel {
         id: Set(uuid::Uuid::now_v7()),
-        rfc: Set(rfc.to_owned()),
+        rfc: Set(rfc.as_str().to_owned()),
         authority: Set(new.authority.clone()),
         reference: Set(new.reference.clone()),
         reason: Set(new.reason.clone()),
         starts_on: Set(new.starts_on),
         ends_on: Set(new.ends_on),
-        recorded_by: Set(actor.sub.clone()),
+        recorded_by: Set(recorded_by.to_owned()),
         recorded_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
-    .context("inserting the sanction")?;
-    audit::append(
-        &txn,
-        now,
-        NewEvent {
-            actor,
-            action: "supplier.sanctioned",
-            entity_type: "supplier",
-            entity_id: rfc,
-            data: json!({
-                "sanction_id": model.id.to_string(),
-                "authority": model.authority,
-                "reference": model.reference,
-                "reason": model.reason,
-                "starts_on": model.starts_on.to_string(),
-                "ends_on": model.ends_on.to_string(),
-            }),
-        },
-    )
-    .await?;
-    txn.commit().await.context("committing the sanction")?;
-    Ok(model)
+    .context("inserting the sanction")
 }
 
 /// Suppliers with a sanction in force on `today`, in RFC order after `after`.
@@ -416,4 +326,19 @@ pub async fn sanctioned(
         ..Default::default()
     };
     list(conn, &filter, today, after, limit).await
+}
+
+/// The register's rows of `rfcs` (those registered), in no particular order.
+pub async fn models(
+    conn: &impl ConnectionTrait,
+    rfcs: &[String],
+) -> anyhow::Result<Vec<supplier::Model>> {
+    if rfcs.is_empty() {
+        return Ok(Vec::new());
+    }
+    supplier::Entity::find()
+        .filter(supplier::Column::Rfc.is_in(rfcs.iter().cloned()))
+        .all(conn)
+        .await
+        .context("reading suppliers")
 }

@@ -13,7 +13,7 @@ use futures_util::{StreamExt, future::LocalBoxFuture};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The body limit when the settings are not reachable (never in the running service).
 const FALLBACK_BODY_LIMIT: usize = 256 * 1024;

@@ -1,7 +1,6 @@
 //! HTTP routes: extract, parse into domain types, call, respond. One file per endpoint.
 
 pub mod agencies;
-pub mod atom;
 pub mod auctions;
 pub mod audit;
 pub mod awards;

@@ -865,7 +865,7 @@ async fn the_auction_closes_at_its_end_with_nobody_watching(kind: Kind) {
             .await
             .unwrap()
             .unwrap();
-        if row.status == "closed" {
+        if row.status.as_str() == "closed" {
             closed = Some(row);
             break;
         }
@@ -1410,7 +1410,7 @@ async fn cancelling_the_tender_closes_its_auction_at_once(kind: Kind) {
         "the bids taken before the cancellation are kept"
     );
     let row = auction::Entity::find().one(&app.db).await.unwrap().unwrap();
-    assert_eq!(row.status, "closed");
+    assert_eq!(row.status.as_str(), "closed");
     assert!(row.closed_at.is_some());
     // Still closed after the engine forgets it and reads it again.
     app.engine

@@ -250,9 +250,12 @@ async fn the_opening_writes_who_bid_and_the_supplier_still_verifies_its_receipt(
         "staff don't get it"
     );
     let stored = rows(&app, &tender).await;
-    let live = stored.iter().find(|b| b.status == "live").unwrap();
+    let live = stored.iter().find(|b| b.status.as_str() == "live").unwrap();
     assert_eq!(live.rfc.as_deref(), Some(who.as_str()));
-    let replaced = stored.iter().find(|b| b.status == "replaced").unwrap();
+    let replaced = stored
+        .iter()
+        .find(|b| b.status.as_str() == "replaced")
+        .unwrap();
     assert_eq!(
         replaced.rfc, None,
         "a replaced bid stays sealed, its bidder too"
@@ -292,7 +295,7 @@ async fn bids_sealed_before_version_2_keep_working(backend: Backend) {
         id: Set(bid_id),
         tender_id: Set(tender_id),
         rfc: Set(Some(who.clone())),
-        status: Set("live".into()),
+        status: Set(licita::persistence::entities::BidStatus::Live),
         received_at: Set(now),
         receipt_sha256: Set(receipt(bid_id, tender_id, &who, &old, now)),
         sealed: Set(sealed),

@@ -862,7 +862,11 @@ async fn sealed_bids_are_unreadable_until_the_opening_then_evaluated(backend: Ba
         let sealed = hex::decode(&row.sealed).unwrap();
         let clear = format!(
             "{:?} {:?} {} {} {:?}",
-            row.rfc, row.bidder_tag, row.status, row.receipt_sha256, row.evaluation_reason
+            row.rfc,
+            row.bidder_tag,
+            row.status.as_str(),
+            row.receipt_sha256,
+            row.evaluation_reason
         );
         assert_eq!(row.rfc, None, "who bid is sealed too");
         for secret in [

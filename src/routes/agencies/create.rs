@@ -5,10 +5,10 @@ use utoipa::ToSchema;
 use super::Agency;
 use crate::auth::Registrar;
 use crate::domain::agency::NewAgency;
-use crate::error::{ApiError, Code, Problem};
-use crate::persistence::agencies::{self, CreateAgencyError};
+use crate::error::{ApiError, Problem};
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::agencies::register;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,15 +46,7 @@ pub async fn create_agency(
     ApiJson(body): ApiJson<CreateAgencyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = NewAgency::parse(&body.code, &body.name, body.rfc.as_deref())?;
-    let model = agencies::create(&state.db, &new, &registrar.0.actor(), state.clock.now())
-        .await
-        .map_err(|e| match e {
-            CreateAgencyError::Exists(code) => ApiError::Conflict {
-                code: Code::AgencyExists,
-                detail: format!("an agency with code {code} already exists"),
-            },
-            CreateAgencyError::Unexpected(e) => ApiError::from(e),
-        })?;
+    let model = register::run(&state.context(), &new, &registrar.0.actor()).await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/public/v1/agencies?code={}", model.code)))
         .json(Agency::from(model)))

@@ -4,7 +4,7 @@ use super::Agency;
 use crate::error::{ApiError, Problem};
 use crate::persistence::agencies;
 use crate::routes::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -8,9 +8,9 @@ use crate::domain::agency::{AgencyCode, AgencyName, parse_agency_rfc};
 use crate::domain::code::Code;
 use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
-use crate::persistence::agencies;
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::agencies::update;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -56,17 +56,15 @@ pub async fn update_agency(
         errors.push("body", Code::InvalidBody, "send the name, the rfc, or both");
     }
     errors.finish()?;
-    let model = agencies::update(
-        &state.db,
-        code.as_str(),
+    let model = update::run(
+        &state.context(),
+        &code,
         (
             name.as_ref().map(AgencyName::as_str),
             rfc.as_ref().map(|r| r.as_str()),
         ),
         &registrar.0.actor(),
-        state.clock.now(),
     )
-    .await?
-    .ok_or_else(|| ApiError::not_found(format!("agency {code}")))?;
+    .await?;
     Ok(HttpResponse::Ok().json(Agency::from(model)))
 }

@@ -8,7 +8,7 @@ use super::{AuctionStatus, Viewer, auction_id, engine_error, view, viewer};
 use crate::auth::MaybePrincipal;
 use crate::error::{ApiError, Problem};
 use crate::persistence::tenders;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How often the stream looks at the clock (turn changes, the end) when no bid arrives.
 const TICK: Duration = Duration::from_secs(1);
@@ -45,7 +45,7 @@ pub async fn auction_events(
 ) -> Result<HttpResponse, ApiError> {
     let id = auction_id(&path)?;
     let snapshot = state.engine.snapshot(id).await.map_err(engine_error)?;
-    let tender = tenders::get(&state.db, snapshot.record.auction.tender_id)
+    let tender = tenders::get(&state.db, snapshot.record.tender_id())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("auction {id}")))?;
     let who = viewer(identity.as_ref(), &snapshot, tender.status())?;

@@ -12,7 +12,7 @@ use crate::engine::{BidRequest, Idempotency};
 use crate::error::{ApiError, Code, Problem};
 use crate::routes::extract::ApiJson;
 use crate::routes::tenders::supplier_rfc;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The longest `Idempotency-Key` accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;

@@ -4,7 +4,7 @@ use super::{AuctionView, auction_id, engine_error, view, viewer};
 use crate::auth::MaybePrincipal;
 use crate::error::{ApiError, Problem};
 use crate::persistence::tenders;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// An auction as the caller may see it, with the server's time and the time left. A
 /// participant sees its own price and rank and, per the auction's visibility, the best
@@ -28,7 +28,7 @@ pub async fn get_auction(
 ) -> Result<HttpResponse, ApiError> {
     let id = auction_id(&path)?;
     let snapshot = state.engine.snapshot(id).await.map_err(engine_error)?;
-    let tender = tenders::get(&state.db, snapshot.record.auction.tender_id)
+    let tender = tenders::get(&state.db, snapshot.record.tender_id())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("auction {id}")))?;
     let who = viewer(identity.as_ref(), &snapshot, tender.status())?;

@@ -4,10 +4,10 @@ use super::{AuctionView, Viewer, engine_error, view};
 use crate::auth::Officer;
 use crate::domain::auction_settings::SettingsRequest;
 use crate::error::{ApiError, Problem};
-use crate::persistence::auctions;
 use crate::routes::extract::ApiJson;
-use crate::routes::tenders::{tender_error, tender_id};
-use crate::startup::AppState;
+use crate::routes::tenders::tender_id;
+use crate::state::AppState;
+use crate::usecases::auctions::schedule;
 
 /// Schedule the reverse auction of an evaluated tender (officers of its agency). The
 /// participants are the suppliers of the qualified bids, each starting at its sealed
@@ -40,18 +40,15 @@ pub async fn schedule_auction(
             message: "auction settings are a JSON object".into(),
         });
     }
-    let record = auctions::schedule(
-        &state.db,
+    let record = schedule::run(
+        &state.context(),
         id,
-        officer.agency.as_str(),
+        &officer.agency,
         body,
         state.settings.time_factor,
         &officer.identity.actor(),
-        state.clock.now(),
-        &state.feed(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     let snapshot = state
         .engine
         .snapshot(record.auction.id)

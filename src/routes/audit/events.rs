@@ -11,7 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::persistence::audit::{self, EventFilter};
 use crate::persistence::entities::audit_event;
 use crate::routes::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,7 @@ use super::resource;
 use crate::domain::audit::ChainWalk;
 use crate::error::ApiError;
 use crate::persistence::audit;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 mod events;
 

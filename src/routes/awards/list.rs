@@ -12,12 +12,13 @@ use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::tender::Procedure;
 use crate::domain::validation::YEARS;
 use crate::error::{ApiError, Problem};
+use crate::formats::atom::{self, ATOM};
+use crate::formats::csv;
 use crate::persistence::awards::{self, AwardFilter, AwardKey, ListedAward};
-use crate::routes::atom::{self, ATOM};
 use crate::routes::negotiate;
 use crate::routes::pagination::{Page, PageParams};
 use crate::routes::tenders::money_signed;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const JSON: &str = "application/json";
 const CSV: &str = "text/csv";
@@ -383,73 +384,38 @@ pub async fn list_awards(
     }
 }
 
-/// A cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab
-/// or a carriage return: OWASP's list) gets a leading `'`, which spreadsheets show as text.
-/// Plain numbers, negative ones included, stay as they are.
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let number = cell
-        .strip_prefix('-')
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.'));
-    if risky && !number {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
-}
-
 /// One CSV document: a header row, then one row per award; RFC 4180 (CRLF, quotes where
 /// needed), money as plain decimals, empty cells for what does not apply.
 fn csv_body(items: &[PublicAward]) -> Result<Vec<u8>, ApiError> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let write = |writer: &mut csv::Writer<Vec<u8>>, record: &[String]| {
-        writer
-            .write_record(record.iter().map(|cell| neutralise(cell).into_owned()))
-            .map_err(|e| ApiError::Unexpected(anyhow::Error::new(e).context("writing CSV")))
-    };
-    write(
-        &mut writer,
-        &CSV_HEADER
-            .iter()
-            .map(|h| (*h).to_owned())
-            .collect::<Vec<_>>(),
-    )?;
-    for a in items {
+    let rows = items.iter().map(|a| {
         let contract = a.contract.as_ref();
-        write(
-            &mut writer,
-            &[
-                a.id.to_string(),
-                a.ocid.clone(),
-                a.tender.id.to_string(),
-                a.tender.title.clone(),
-                a.agency.code.clone(),
-                a.agency.name.clone(),
-                a.procedure.clone(),
-                a.supplier.rfc.clone(),
-                a.supplier.legal_name.clone(),
-                a.amount.to_string(),
-                a.reference_value.to_string(),
-                a.savings.clone(),
-                a.framework_savings.clone().unwrap_or_default(),
-                a.awarded_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-                a.auction_held.to_string(),
-                contract.map(|c| c.amount.to_string()).unwrap_or_default(),
-                contract
-                    .map(|c| c.signed_on.to_string())
-                    .unwrap_or_default(),
-                contract
-                    .map(|c| c.starts_on.to_string())
-                    .unwrap_or_default(),
-                contract.map(|c| c.ends_on.to_string()).unwrap_or_default(),
-            ],
-        )?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| ApiError::Unexpected(anyhow::anyhow!("finishing the CSV: {e}")))
+        vec![
+            a.id.to_string(),
+            a.ocid.clone(),
+            a.tender.id.to_string(),
+            a.tender.title.clone(),
+            a.agency.code.clone(),
+            a.agency.name.clone(),
+            a.procedure.clone(),
+            a.supplier.rfc.clone(),
+            a.supplier.legal_name.clone(),
+            a.amount.to_string(),
+            a.reference_value.to_string(),
+            a.savings.clone(),
+            a.framework_savings.clone().unwrap_or_default(),
+            a.awarded_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            a.auction_held.to_string(),
+            contract.map(|c| c.amount.to_string()).unwrap_or_default(),
+            contract
+                .map(|c| c.signed_on.to_string())
+                .unwrap_or_default(),
+            contract
+                .map(|c| c.starts_on.to_string())
+                .unwrap_or_default(),
+            contract.map(|c| c.ends_on.to_string()).unwrap_or_default(),
+        ]
+    });
+    Ok(csv::table(CSV_HEADER, rows)?)
 }
 
 /// The page as an Atom feed. The feed's id names the filters (each filtered list is a

@@ -6,7 +6,7 @@ use super::ClassifierItem;
 use crate::domain::classifier::ClassifierCode;
 use crate::error::{ApiError, Problem};
 use crate::persistence::classifier;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// An item with the chain of its ancestors, capítulo first.
 #[derive(Debug, Serialize, ToSchema)]

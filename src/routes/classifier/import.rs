@@ -9,9 +9,9 @@ use crate::auth::Registrar;
 use crate::domain::classifier::{NewClassifierItem, RawClassifierItem, parse_flag};
 use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Code, Problem, ProblemField};
-use crate::persistence::classifier::{self, ImportReport, RefusedRow};
 use crate::routes::extract::{check_length, media_type, read_limited};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::classifier::import::{self, ImportReport, RefusedRow};
 
 /// The most rows one import may hold.
 pub const MAX_IMPORT_ROWS: usize = 200_000;
@@ -102,14 +102,12 @@ pub async fn import_classifier(
     let sha256 = hex::encode(Sha256::digest(&body));
     let (rows, refused) = parse_csv(&body)?;
     tracing::info!(rows = rows.len(), refused = refused.len(), %sha256, "classifier import");
-    let report = classifier::import(
-        &state.db,
+    let report = import::run(
+        &state.context(),
         rows,
         refused,
-        params.atomic,
-        &sha256,
+        (params.atomic, &sha256),
         &registrar.0.actor(),
-        state.clock.now(),
     )
     .await?;
     if !report.applied {

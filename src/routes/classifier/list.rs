@@ -8,7 +8,7 @@ use crate::domain::text::fold;
 use crate::error::{ApiError, Problem};
 use crate::persistence::classifier::{self, ClassifierFilter, SearchError};
 use crate::routes::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The longest search text, and the most words, accepted.
 const MAX_QUERY_LEN: usize = 200;

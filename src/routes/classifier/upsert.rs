@@ -6,9 +6,10 @@ use super::ClassifierItem;
 use crate::auth::Registrar;
 use crate::domain::classifier::{NewClassifierItem, RawClassifierItem};
 use crate::error::{ApiError, Problem};
-use crate::persistence::classifier::{self, UpsertError, Upserted};
+use crate::persistence::classifier::{UpsertError, Upserted};
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::classifier::upsert;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,13 +54,12 @@ pub async fn upsert_classifier_item(
         unit: body.unit.as_deref(),
         is_ict: body.is_ict,
     })?;
-    let (outcome, saved) =
-        classifier::upsert(&state.db, &item, &registrar.0.actor(), state.clock.now())
-            .await
-            .map_err(|e| match e {
-                UpsertError::Invalid(errors) => ApiError::Validation(errors),
-                UpsertError::Unexpected(e) => ApiError::from(e),
-            })?;
+    let (outcome, saved) = upsert::run(&state.context(), &item, &registrar.0.actor())
+        .await
+        .map_err(|e| match e {
+            UpsertError::Invalid(errors) => ApiError::Validation(errors),
+            UpsertError::Unexpected(e) => ApiError::from(e),
+        })?;
     let mut response = match outcome {
         Upserted::Created => HttpResponse::Created(),
         Upserted::Updated | Upserted::Unchanged => HttpResponse::Ok(),

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{FrameworkContract, framework_error, framework_id};
+use super::{FrameworkContract, framework_id};
 use crate::auth::Registrar;
 use crate::domain::classifier::{ClassifierCode, UNIT_LEN};
 use crate::domain::money::Money;
@@ -13,9 +13,10 @@ use crate::domain::tender::{LONG_TEXT_LEN, TITLE_LEN};
 use crate::domain::text::bounded;
 use crate::domain::validation::{ValidationErrors, check_year};
 use crate::error::{ApiError, Problem};
-use crate::persistence::frameworks::{self, NewFramework};
+use crate::persistence::frameworks::NewFramework;
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::frameworks::{adhere, create, end};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,15 +124,7 @@ pub async fn create_framework_contract(
         items,
         suppliers,
     };
-    let record = frameworks::create(
-        &state.db,
-        &new,
-        &registrar.0.actor(),
-        state.clock.now(),
-        state.today(),
-    )
-    .await
-    .map_err(framework_error)?;
+    let record = create::run(&state.context(), &new, &registrar.0.actor()).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             LOCATION,
@@ -171,26 +164,7 @@ pub async fn adhere_supplier(
     let rfc = errors.check("rfc", Rfc::parse_with(&body.rfc, CheckDigit::Override));
     errors.finish()?;
     let rfc = rfc.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("checked RFC vanished")))?;
-    let record = frameworks::adhere(
-        &state.db,
-        id,
-        rfc.as_str(),
-        &registrar.0.actor(),
-        state.clock.now(),
-        state.today(),
-    )
-    .await
-    .map_err(|e| match e {
-        crate::persistence::tenders::TenderError::Conflict(
-            Code::FrameworkContractInactive,
-            detail,
-        ) => {
-            let mut errors = ValidationErrors::new();
-            errors.push("id", Code::FrameworkContractInactive, detail);
-            ApiError::Validation(errors)
-        }
-        other => framework_error(other),
-    })?;
+    let record = adhere::run(&state.context(), id, &rfc, &registrar.0.actor()).await?;
     Ok(HttpResponse::Ok().json(FrameworkContract::from(record)))
 }
 
@@ -235,16 +209,13 @@ pub async fn end_framework_contract(
         ),
     );
     errors.finish()?;
-    let record = frameworks::end(
-        &state.db,
+    let record = end::run(
+        &state.context(),
         id,
         body.ends_on,
         &reason.unwrap_or_default(),
         &registrar.0.actor(),
-        state.clock.now(),
-        state.today(),
     )
-    .await
-    .map_err(framework_error)?;
+    .await?;
     Ok(HttpResponse::Ok().json(FrameworkContract::from(record)))
 }

@@ -13,10 +13,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::resource;
+use crate::domain::ids::FrameworkId;
 use crate::domain::money::Money;
 use crate::error::ApiError;
 use crate::persistence::frameworks::FrameworkRecord;
-use crate::persistence::tenders::TenderError;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -100,12 +100,7 @@ impl From<FrameworkRecord> for FrameworkContract {
     }
 }
 
-pub fn framework_error(error: TenderError) -> ApiError {
-    match error {
-        other => crate::routes::tenders::tender_error(other),
-    }
-}
-
-pub fn framework_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("framework contract {raw}")))
+pub fn framework_id(raw: &str) -> Result<FrameworkId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::not_found(format!("framework contract {raw}")))
 }

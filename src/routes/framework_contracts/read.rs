@@ -2,15 +2,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 use super::{FrameworkContract, framework_id};
 use crate::auth::Principal;
 use crate::domain::classifier::ClassifierCode;
+use crate::domain::ids::FrameworkId;
 use crate::error::{ApiError, Problem};
-use crate::persistence::frameworks;
+use crate::persistence::{classifier, frameworks};
 use crate::routes::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One framework contract (any authenticated role).
 #[utoipa::path(
@@ -71,7 +71,10 @@ pub async fn list_framework_contracts(
     let before = page
         .after
         .as_deref()
-        .map(|c| Uuid::parse_str(c).map_err(|_| ApiError::InvalidCursor))
+        .map(|c| {
+            c.parse::<FrameworkId>()
+                .map_err(|_| ApiError::InvalidCursor)
+        })
         .transpose()?;
     let classifier = params
         .classifier
@@ -80,10 +83,24 @@ pub async fn list_framework_contracts(
             ClassifierCode::parse(c).map_err(|e| ApiError::InvalidQuery(format!("classifier: {e}")))
         })
         .transpose()?;
+    // A contract covers a code when it prices the code or one of its ancestors.
+    let codes = match &classifier {
+        Some(code) => {
+            let mut codes = vec![code.as_str().to_owned()];
+            if let Some(chain) = classifier::chains(&state.db, &codes)
+                .await?
+                .remove(code.as_str())
+            {
+                codes.extend(chain);
+            }
+            Some(codes)
+        }
+        None => None,
+    };
     let rows = frameworks::list(
         &state.db,
         params.active_on,
-        classifier.as_ref().map(ClassifierCode::as_str),
+        codes.as_deref(),
         before,
         page.limit + 1,
     )

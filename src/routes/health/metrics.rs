@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(

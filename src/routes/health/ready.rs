@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long each dependency may take to answer a readiness probe.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);

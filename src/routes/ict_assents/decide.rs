@@ -3,19 +3,19 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::IctAssent;
 use crate::auth::IctAuthority;
+use crate::domain::ict::Decision;
+use crate::domain::ids::AssentId;
 use crate::domain::money::Money;
 use crate::domain::tender::LONG_TEXT_LEN;
 use crate::domain::text::bounded;
 use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
-use crate::persistence::ict::{self, Decision};
 use crate::routes::extract::ApiJson;
-use crate::routes::tenders::tender_error;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::ict::decide;
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -58,8 +58,11 @@ pub async fn decide_assent(
     ApiJson(body): ApiJson<DecisionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let raw = path.into_inner();
-    let id = Uuid::parse_str(&raw).map_err(|_| ApiError::not_found(format!("ICT assent {raw}")))?;
-    let today = state.today();
+    let id: AssentId = raw
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("ICT assent {raw}")))?;
+    let cx = state.context();
+    let today = cx.today;
     let mut errors = ValidationErrors::new();
     let notes = body
         .notes
@@ -114,16 +117,13 @@ pub async fn decide_assent(
         }
     };
     errors.finish()?;
-    let record = ict::decide(
-        &state.db,
+    let record = decide::run(
+        &cx,
         id,
         &decision,
         &state.settings.ict,
         &authority.0.actor(),
-        state.clock.now(),
-        today,
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Ok().json(IctAssent::from(record)))
 }

@@ -62,7 +62,7 @@ impl From<AssentRecord> for IctAssent {
             amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
             strategic: a.strategic,
             classifier_codes: r.codes,
-            status: a.status,
+            status: a.status.as_str().to_owned(),
             approved_amount: a
                 .approved_centavos
                 .and_then(|c| Money::from_centavos(c).ok()),

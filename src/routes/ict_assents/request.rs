@@ -2,10 +2,10 @@ use crate::domain::code::Code;
 use actix_web::{HttpRequest, HttpResponse, http::header::LOCATION, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::{IctAssent, reader_scope};
 use crate::auth::{Officer, Principal};
+use crate::domain::ids::AssentId;
 use crate::domain::money::Money;
 use crate::domain::supplier::parse_codes;
 use crate::domain::tender::{LONG_TEXT_LEN, TITLE_LEN};
@@ -15,8 +15,8 @@ use crate::error::{ApiError, Problem};
 use crate::persistence::ict::{self, NewAssent};
 use crate::routes::extract::ApiJson;
 use crate::routes::pagination::{Page, PageParams};
-use crate::routes::tenders::tender_error;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::ict::request;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,15 +92,13 @@ pub async fn request_assent(
             .map(|c| c.as_str().to_owned())
             .collect(),
     };
-    let record = ict::request(
-        &state.db,
-        officer.agency.as_str(),
+    let record = request::run(
+        &state.context(),
+        &officer.agency,
         &new,
         &officer.identity.actor(),
-        state.clock.now(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             LOCATION,
@@ -127,7 +125,9 @@ pub async fn get_assent(
 ) -> Result<HttpResponse, ApiError> {
     let scope = reader_scope(&principal.0)?;
     let raw = path.into_inner();
-    let id = Uuid::parse_str(&raw).map_err(|_| ApiError::not_found(format!("ICT assent {raw}")))?;
+    let id: AssentId = raw
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("ICT assent {raw}")))?;
     let record = ict::get(&state.db, id)
         .await?
         .filter(|r| scope.as_ref().is_none_or(|a| *a == r.assent.agency))
@@ -170,7 +170,7 @@ pub async fn list_assents(
     let before = page
         .after
         .as_deref()
-        .map(|c| Uuid::parse_str(c).map_err(|_| ApiError::InvalidCursor))
+        .map(|c| c.parse::<AssentId>().map_err(|_| ApiError::InvalidCursor))
         .transpose()?;
     let rows = ict::list(&state.db, scope.as_deref(), before, page.limit + 1).await?;
     let page =

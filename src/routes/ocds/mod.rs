@@ -10,7 +10,7 @@ use crate::error::{ApiError, Problem};
 use crate::ocds;
 use crate::persistence::releases;
 use crate::routes::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/public/v1/releases").route(web::get().to(list_releases)))

@@ -12,7 +12,7 @@ use crate::domain::agency::AgencyCode;
 use crate::domain::tender::Procedure;
 use crate::error::{ApiError, Problem};
 use crate::persistence::awards::{self, SavingsFilter};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/public/v1/savings").route(web::get().to(savings)));

@@ -4,7 +4,7 @@ use super::{READERS, Supplier, path_rfc, require_self};
 use crate::auth::{Principal, Role};
 use crate::error::{ApiError, Problem};
 use crate::persistence::suppliers;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One supplier with its codes and sanction history: officers, the registrar and auditors
 /// see any; a supplier sees only itself.

@@ -10,7 +10,7 @@ use crate::domain::supplier::{CompanySize, SupplierStatus};
 use crate::error::{ApiError, Problem};
 use crate::persistence::suppliers::{self, SupplierFilter};
 use crate::routes::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The longest search text accepted.
 const MAX_QUERY_LEN: usize = 200;

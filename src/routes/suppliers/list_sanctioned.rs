@@ -6,7 +6,7 @@ use super::Sanction;
 use crate::error::{ApiError, Problem};
 use crate::persistence::suppliers;
 use crate::routes::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A supplier barred today, with the sanctions in force.
 #[derive(Debug, Serialize, ToSchema)]

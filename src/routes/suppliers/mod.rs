@@ -27,10 +27,9 @@ use super::resource;
 use crate::auth::{Identity, Role};
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::supplier::{CompanySize, SupplierStatus, in_force, status_on};
-use crate::domain::validation::ValidationErrors;
-use crate::error::{ApiError, Code};
+use crate::error::ApiError;
 use crate::persistence::entities::sanction as sanction_entity;
-use crate::persistence::suppliers::{SupplierError, SupplierRecord};
+use crate::persistence::suppliers::SupplierRecord;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -152,26 +151,3 @@ pub fn require_self(identity: &Identity, rfc: &Rfc) -> Result<(), ApiError> {
 
 /// Roles that may read any supplier.
 pub const READERS: &[Role] = &[Role::Officer, Role::Registrar, Role::Auditor];
-
-/// Maps a persistence refusal to the API's.
-pub fn supplier_error(error: SupplierError) -> ApiError {
-    match error {
-        SupplierError::Exists(rfc) => ApiError::Conflict {
-            code: Code::SupplierExists,
-            detail: format!("a supplier with RFC {rfc} is already registered"),
-        },
-        SupplierError::NotFound(rfc) => ApiError::not_found(format!("supplier {rfc}")),
-        SupplierError::UnknownCodes(codes) => {
-            let mut errors = ValidationErrors::new();
-            for (i, code) in codes {
-                errors.push(
-                    &format!("classifier_codes[{i}]"),
-                    Code::UnknownClassifierCode,
-                    format!("{code} is not in the classifier"),
-                );
-            }
-            ApiError::Validation(errors)
-        }
-        SupplierError::Unexpected(e) => ApiError::from(e),
-    }
-}

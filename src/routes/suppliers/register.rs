@@ -2,14 +2,14 @@ use actix_web::{HttpResponse, http::header::LOCATION, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Supplier, require_self, supplier_error};
+use super::{Supplier, require_self};
 use crate::auth::{Principal, Role};
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::supplier::{CompanySize, NewSupplier};
 use crate::error::{ApiError, Problem};
-use crate::persistence::suppliers;
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::suppliers::register;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,9 +77,7 @@ pub async fn register_supplier(
     if identity.role == Role::Supplier {
         require_self(&identity, &new.rfc)?;
     }
-    let record = suppliers::create(&state.db, &new, &identity.actor(), state.clock.now())
-        .await
-        .map_err(supplier_error)?;
+    let record = register::run(&state.context(), &new, &identity.actor()).await?;
     let rfc: &Rfc = &new.rfc;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/suppliers/{rfc}")))

@@ -3,13 +3,13 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Sanction, path_rfc, supplier_error};
+use super::{Sanction, path_rfc};
 use crate::auth::Registrar;
 use crate::domain::supplier::NewSanction;
 use crate::error::{ApiError, Problem};
-use crate::persistence::suppliers;
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::suppliers::sanction;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,14 +54,6 @@ pub async fn record_sanction(
         body.starts_on,
         body.ends_on,
     )?;
-    let model = suppliers::add_sanction(
-        &state.db,
-        rfc.as_str(),
-        &new,
-        &registrar.0.actor(),
-        state.clock.now(),
-    )
-    .await
-    .map_err(supplier_error)?;
+    let model = sanction::run(&state.context(), &rfc, &new, &registrar.0.actor()).await?;
     Ok(HttpResponse::Created().json(Sanction::from_model(model, state.today())))
 }

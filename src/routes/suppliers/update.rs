@@ -2,13 +2,13 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Supplier, path_rfc, require_self, supplier_error};
+use super::{Supplier, path_rfc, require_self};
 use crate::auth::{Principal, Role};
 use crate::domain::supplier::{CompanySize, SupplierUpdate};
 use crate::error::{ApiError, Problem};
-use crate::persistence::suppliers;
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::suppliers::update;
 
 /// The fields to change; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,14 +57,6 @@ pub async fn update_supplier(
         body.email.as_deref(),
         body.classifier_codes.as_deref(),
     )?;
-    let record = suppliers::update(
-        &state.db,
-        rfc.as_str(),
-        &change,
-        &identity.actor(),
-        state.clock.now(),
-    )
-    .await
-    .map_err(supplier_error)?;
+    let record = update::run(&state.context(), &rfc, &change, &identity.actor()).await?;
     Ok(HttpResponse::Ok().json(Supplier::from_record(record, state.today())))
 }

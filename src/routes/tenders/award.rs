@@ -4,16 +4,17 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Tender, tender_error, tender_id};
+use super::{Tender, tender_id};
 use crate::auth::Officer;
+use crate::domain::contract::ContractTerms;
 use crate::domain::money::Money;
 use crate::domain::tender::LONG_TEXT_LEN;
 use crate::domain::text::bounded;
 use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
-use crate::persistence::awards::{self, ContractTerms};
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::awards::{award, sign};
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -64,23 +65,18 @@ pub async fn award_tender(
     if let Some(auction) = crate::persistence::auctions::id_of_tender(&state.db, id).await? {
         state
             .engine
-            .snapshot(auction)
+            .snapshot(auction.uuid())
             .await
             .map_err(crate::routes::auctions::engine_error)?;
     }
-    let (record, _) = awards::award(
-        &state.db,
-        &state.sealer,
+    let (record, _) = award::run(
+        &state.context(),
         id,
-        officer.agency.as_str(),
+        &officer.agency,
         reason.as_deref(),
         &officer.identity.actor(),
-        state.clock.now(),
-        &state.feed(),
-        state.today(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
 }
 
@@ -123,18 +119,13 @@ pub async fn sign_contract(
         starts_on: body.starts_on,
         ends_on: body.ends_on,
     };
-    let (record, _) = awards::sign(
-        &state.db,
+    let (record, _) = sign::run(
+        &state.context(),
         id,
-        officer.agency.as_str(),
+        &officer.agency,
         &terms,
         &officer.identity.actor(),
-        state.clock.now(),
-        &state.feed(),
-        state.today(),
-        state.settings.legal_offset,
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
 }

@@ -4,17 +4,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{tender_error, tender_id};
+use super::tender_id;
 use crate::auth::{Principal, Role, Supplier};
 use crate::domain::bid::{BidLine, SealedContent};
+use crate::domain::ids::BidId;
 use crate::domain::money::Money;
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::tender::Status;
 use crate::error::{ApiError, Problem};
+use crate::persistence::entities::BidStatus;
 use crate::persistence::entities::bid;
-use crate::persistence::tenders;
+use crate::persistence::{bids, tenders};
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::sealed::{owned_by, unseal};
+use crate::usecases::tenders::{submit_bid, withdraw_bid};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,7 +73,7 @@ impl BidReceipt {
             receipt_nonce,
             receipt_version: b.seal_version,
             received_at: b.received_at,
-            status: b.status.clone(),
+            status: b.status.as_str().to_owned(),
         }
     }
 }
@@ -129,9 +133,9 @@ pub fn full_view(
 ) -> Result<BidView, ApiError> {
     // Replaced and withdrawn bids stay sealed to staff: only the live one is ever read. Its
     // owner gets every bid's receipt key back, to check any of its receipts.
-    let live = b.status == "live";
+    let live = b.status == BidStatus::Live;
     let unsealed = if live || owner.is_some() {
-        Some(tenders::unseal(&state.sealer, b)?)
+        Some(unseal(&state.sealer, b)?)
     } else {
         None
     };
@@ -141,7 +145,7 @@ pub fn full_view(
     let content = unsealed.as_ref().filter(|_| live).map(|u| &u.content);
     Ok(BidView {
         bid_id: b.id,
-        status: b.status.clone(),
+        status: b.status.as_str().to_owned(),
         received_at: b.received_at,
         rfc: owner
             .map(|r| r.as_str().to_owned())
@@ -202,16 +206,7 @@ pub async fn submit_bid(
         technical_offer: crate::domain::text::normalise(&body.technical_offer),
         document_sha256: body.document_sha256.map(|h| h.trim().to_ascii_lowercase()),
     };
-    let submitted = tenders::submit_bid(
-        &state.db,
-        &state.sealer,
-        id,
-        rfc.as_str(),
-        &content,
-        (state.clock.now(), state.today()),
-    )
-    .await
-    .map_err(tender_error)?;
+    let submitted = submit_bid::run(&state.context(), id, &rfc, &content).await?;
     Ok(HttpResponse::Created().json(BidReceipt::of(
         &submitted.bid,
         Some(submitted.receipt_nonce),
@@ -237,18 +232,11 @@ pub async fn withdraw_bid(
 ) -> Result<HttpResponse, ApiError> {
     let (id, bid_id) = path.into_inner();
     let id = tender_id(&id)?;
-    let bid_id =
-        Uuid::parse_str(&bid_id).map_err(|_| ApiError::not_found(format!("bid {bid_id}")))?;
+    let bid_id: BidId = bid_id
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("bid {bid_id}")))?;
     let rfc = supplier_rfc(&supplier)?;
-    let model = tenders::withdraw_bid(
-        &state.db,
-        &state.sealer,
-        (id, bid_id),
-        rfc.as_str(),
-        state.clock.now(),
-    )
-    .await
-    .map_err(tender_error)?;
+    let model = withdraw_bid::run(&state.context(), (id, bid_id), &rfc).await?;
     Ok(HttpResponse::Ok().json(BidReceipt::of(&model, None)))
 }
 
@@ -279,14 +267,14 @@ pub async fn list_bids(
         .await?
         .filter(|r| super::may_see(Some(identity), r))
         .ok_or_else(|| ApiError::not_found(format!("tender {id}")))?;
-    let all = tenders::bids(&state.db, id).await?;
+    let all = bids::of_tender(&state.db, id).await?;
     let views: Vec<BidView> = match identity.role {
         Role::Supplier => {
             let rfc = Rfc::parse_with(&identity.sub, CheckDigit::Override)
                 .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))?;
-            let tag = state.sealer.bidder_tag(id, rfc.as_str());
+            let tag = state.sealer.bidder_tag(id.uuid(), rfc.as_str());
             all.iter()
-                .filter(|b| tenders::owned_by(b, rfc.as_str(), &tag))
+                .filter(|b| owned_by(b, rfc.as_str(), &tag))
                 .map(|b| full_view(&state, b, Some(&rfc)))
                 .collect::<Result<_, _>>()?
         }
@@ -304,14 +292,14 @@ pub async fn list_bids(
             }
             let opened = !matches!(record.status(), Status::Draft | Status::Published)
                 && record.tender.opened_at.is_some();
-            let live = all.iter().filter(|b| b.status == "live");
+            let live = all.iter().filter(|b| b.status == BidStatus::Live);
             if opened {
                 live.map(|b| full_view(&state, b, None))
                     .collect::<Result<_, _>>()?
             } else {
                 live.map(|b| BidView {
                     bid_id: b.id,
-                    status: b.status.clone(),
+                    status: b.status.as_str().to_owned(),
                     received_at: b.received_at,
                     rfc: None,
                     receipt_sha256: None,

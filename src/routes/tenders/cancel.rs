@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{Tender, tender_error, tender_id};
+use super::{Tender, tender_id};
 use crate::auth::Officer;
 use crate::domain::tender::LONG_TEXT_LEN;
 use crate::domain::text::bounded;
@@ -11,7 +11,8 @@ use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
 use crate::persistence::{auctions, tenders};
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::tenders::cancel;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -54,17 +55,15 @@ pub async fn cancel_tender(
     errors.finish()?;
     let reason = reason.unwrap_or_default();
     let cancel = async || {
-        tenders::cancel(
-            &state.db,
+        cancel::run(
+            &state.context(),
             id,
-            officer.agency.as_str(),
+            &officer.agency,
             &reason,
             &officer.identity.actor(),
-            state.clock.now(),
-            &state.feed(),
         )
         .await
-        .map_err(tender_error)
+        .map_err(ApiError::from)
     };
     // A live auction stops taking bids before the cancellation commits, and closes with it.
     // Only for a cancellation that can go through (the officer's own, cancellable tender),
@@ -79,9 +78,9 @@ pub async fn cancel_tender(
     } else {
         None
     };
-    let halted = auction.as_ref().map(|a| a.auction.id);
+    let halted = auction.as_ref().map(|a| a.id());
     let record = match halted {
-        Some(id) => state.engine.close_early(id, cancel).await?,
+        Some(id) => state.engine.close_early(id.uuid(), cancel).await?,
         None => cancel().await?,
     };
     // An auction scheduled while this cancellation was on its way was closed in SQL by it:
@@ -89,7 +88,7 @@ pub async fn cancel_tender(
     if let Some(id) = record.auction_id.filter(|id| halted != Some(*id)) {
         state
             .engine
-            .close_early(id, async || Ok::<(), ApiError>(()))
+            .close_early(id.uuid(), async || Ok::<(), ApiError>(()))
             .await?;
     }
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))

@@ -3,14 +3,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Tender, tender_error, tender_id};
+use super::{Tender, tender_id};
 use crate::auth::Officer;
 use crate::domain::money::Money;
 use crate::domain::tender::{Procedure, RawDraft, RawItem, Schedule, Scope, TenderDraft};
 use crate::error::{ApiError, Problem};
-use crate::persistence::tenders;
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::tenders::{create_draft, replace_draft};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,15 +106,13 @@ pub async fn create_tender(
     ApiJson(body): ApiJson<TenderRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.parse()?;
-    let record = tenders::create(
-        &state.db,
-        officer.agency.as_str(),
+    let record = create_draft::run(
+        &state.context(),
+        &officer.agency,
         &draft,
         &officer.identity.actor(),
-        state.clock.now(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/tenders/{}", record.tender.id)))
         .json(Tender::from_record(record, state.clock.now())))
@@ -142,15 +140,13 @@ pub async fn replace_tender(
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
     let draft = body.parse()?;
-    let record = tenders::replace_draft(
-        &state.db,
+    let record = replace_draft::run(
+        &state.context(),
         id,
-        officer.agency.as_str(),
+        &officer.agency,
         &draft,
         &officer.identity.actor(),
-        state.clock.now(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
 }

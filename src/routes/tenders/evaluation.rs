@@ -5,15 +5,16 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::bids::{BidView, full_view};
-use super::{Tender, tender_error, tender_id};
+use super::{Tender, tender_id};
 use crate::auth::Officer;
+use crate::domain::publication::Verdict;
 use crate::domain::tender::{LONG_TEXT_LEN, Status};
 use crate::domain::text::bounded;
 use crate::domain::validation::ValidationErrors;
 use crate::error::{ApiError, Problem};
-use crate::persistence::tenders::{self, Evaluation};
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::tenders::evaluate;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -63,11 +64,11 @@ pub async fn evaluate_tender(
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
     let mut errors = ValidationErrors::new();
-    let evaluations: Vec<Evaluation> = body
+    let evaluations: Vec<Verdict> = body
         .evaluations
         .into_iter()
         .enumerate()
-        .map(|(i, e)| Evaluation {
+        .map(|(i, e)| Verdict {
             bid_id: e.bid_id,
             qualified: e.qualified,
             reason: e.reason.filter(|r| !r.trim().is_empty()).and_then(|r| {
@@ -79,17 +80,14 @@ pub async fn evaluate_tender(
         })
         .collect();
     errors.finish()?;
-    let (record, bids) = tenders::evaluate(
-        &state.db,
+    let (record, bids) = evaluate::run(
+        &state.context(),
         id,
-        officer.agency.as_str(),
+        &officer.agency,
         &evaluations,
         &officer.identity.actor(),
-        state.clock.now(),
-        &state.feed(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     let qualified = bids.iter().filter(|b| b.qualified == Some(true)).count();
     let next = match (record.status(), qualified) {
         (Status::Deserted, _) => "none",

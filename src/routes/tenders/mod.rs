@@ -29,10 +29,11 @@ use uuid::Uuid;
 
 use super::resource;
 use crate::auth::{Identity, Role};
+use crate::domain::ids::TenderId;
 use crate::domain::money::Money;
 use crate::domain::tender::{Phase, Procedure, Schedule, Scope, Status};
-use crate::error::{ApiError, Code};
-use crate::persistence::tenders::{TenderError, TenderRecord};
+use crate::error::ApiError;
+use crate::persistence::tenders::TenderRecord;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -127,8 +128,8 @@ impl Tender {
             agency: t.agency,
             title: t.title,
             description: t.description,
-            procedure: Procedure::parse(&t.procedure).unwrap_or(Procedure::Open),
-            scope: Scope::parse(&t.scope).unwrap_or_default(),
+            procedure: t.procedure.into(),
+            scope: t.scope.into(),
             phase,
             items: record
                 .items
@@ -156,7 +157,7 @@ impl Tender {
             auction: t
                 .auction_settings
                 .and_then(|a| serde_json::from_str(&a).ok()),
-            auction_id: record.auction_id,
+            auction_id: record.auction_id.map(Into::into),
             cancel_reason: t.cancel_reason,
             award: record.award.map(|a| AwardView {
                 bid_id: a.bid_id,
@@ -237,20 +238,8 @@ pub fn may_see(identity: Option<&Identity>, record: &TenderRecord) -> bool {
     }
 }
 
-/// Maps a refusal of the tender layer to the API's.
-pub fn tender_error(error: TenderError) -> ApiError {
-    match error {
-        TenderError::NotFound(id) => ApiError::not_found(format!("tender {id}")),
-        TenderError::Missing(detail) => ApiError::NotFound { detail },
-        TenderError::Forbidden(Code::NotYourAgency, detail) => ApiError::NotYourAgency(detail),
-        TenderError::Forbidden(code, detail) => ApiError::Denied { code, detail },
-        TenderError::Conflict(code, detail) => ApiError::Conflict { code, detail },
-        TenderError::Invalid(errors) => ApiError::Validation(errors),
-        TenderError::Unexpected(e) => ApiError::from(e),
-    }
-}
-
 /// The tender id of a path.
-pub fn tender_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found(format!("tender {raw}")))
+pub fn tender_id(raw: &str) -> Result<TenderId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::not_found(format!("tender {raw}")))
 }

@@ -3,11 +3,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::bids::{BidView, full_view};
-use super::{Tender, tender_error, tender_id};
+use super::{Tender, tender_id};
 use crate::auth::Officer;
 use crate::error::{ApiError, Problem};
-use crate::persistence::tenders;
-use crate::startup::AppState;
+use crate::persistence::bids;
+use crate::state::AppState;
+use crate::usecases::tenders::open;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpeningResult {
@@ -35,21 +36,16 @@ pub async fn open_tender(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
-    let record = tenders::open(
-        &state.db,
-        &state.sealer,
+    let record = open::run(
+        &state.context(),
         id,
-        officer.agency.as_str(),
+        &officer.agency,
         &officer.identity.actor(),
-        state.clock.now(),
-        &state.feed(),
     )
-    .await
-    .map_err(tender_error)?;
-    let bids = tenders::bids(&state.db, id)
+    .await?;
+    let bids = bids::live(&state.db, id)
         .await?
         .iter()
-        .filter(|b| b.status == "live")
         .map(|b| full_view(&state, b, None))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(OpeningResult {

@@ -1,10 +1,10 @@
 use actix_web::{HttpResponse, web};
 
-use super::{Tender, tender_error, tender_id};
+use super::{Tender, tender_id};
 use crate::auth::Officer;
 use crate::error::{ApiError, Problem};
-use crate::persistence::tenders;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::tenders::publish;
 
 /// Publish a draft (officers of its agency): the schedule must be in the future, in order
 /// and within the legal minimum periods; invited suppliers registered and unsanctioned.
@@ -26,17 +26,13 @@ pub async fn publish_tender(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
-    let record = tenders::publish(
-        &state.db,
+    let record = publish::run(
+        &state.context(),
         id,
-        officer.agency.as_str(),
+        &officer.agency,
         &state.settings.periods,
         &officer.identity.actor(),
-        state.clock.now(),
-        &state.feed(),
-        state.today(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
 }

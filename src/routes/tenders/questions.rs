@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{may_see, tender_error, tender_id};
+use super::{may_see, tender_id};
 use crate::auth::{MaybePrincipal, Officer, Role, Supplier};
+use crate::domain::ids::QuestionId;
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::tender::LONG_TEXT_LEN;
 use crate::domain::text::bounded;
@@ -15,7 +16,8 @@ use crate::error::{ApiError, Problem};
 use crate::persistence::entities::tender_question;
 use crate::persistence::tenders;
 use crate::routes::extract::ApiJson;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::tenders::{answer, ask};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -87,16 +89,7 @@ pub async fn ask_question(
     let asked = text(&body.question, "question", Code::InvalidQuestion)?;
     let rfc = Rfc::parse_with(&supplier.0.sub, CheckDigit::Override)
         .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))?;
-    let model = tenders::ask(
-        &state.db,
-        id,
-        rfc.as_str(),
-        &asked,
-        state.clock.now(),
-        state.today(),
-    )
-    .await
-    .map_err(tender_error)?;
+    let model = ask::run(&state.context(), id, &rfc, &asked).await?;
     Ok(HttpResponse::Created().json(question(model, true, false)))
 }
 
@@ -122,21 +115,18 @@ pub async fn answer_question(
 ) -> Result<HttpResponse, ApiError> {
     let (id, question_id) = path.into_inner();
     let id = tender_id(&id)?;
-    let question_id = Uuid::parse_str(&question_id)
+    let question_id: QuestionId = question_id
+        .parse()
         .map_err(|_| ApiError::not_found(format!("question {question_id}")))?;
     let answer = text(&body.answer, "answer", Code::InvalidAnswer)?;
-    let model = tenders::answer(
-        &state.db,
-        id,
-        question_id,
-        officer.agency.as_str(),
+    let model = answer::run(
+        &state.context(),
+        (id, question_id),
+        &officer.agency,
         &answer,
         &officer.identity.actor(),
-        state.clock.now(),
-        &state.feed(),
     )
-    .await
-    .map_err(tender_error)?;
+    .await?;
     Ok(HttpResponse::Ok().json(question(model, false, true)))
 }
 

@@ -1,16 +1,16 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 use super::{Tender, may_see, tender_id};
 use crate::auth::{MaybePrincipal, Role};
 use crate::domain::agency::AgencyCode;
+use crate::domain::ids::TenderId;
 use crate::domain::tender::{Procedure, Status};
 use crate::error::{ApiError, Problem};
 use crate::persistence::tenders::{self, TenderFilter, Visibility};
 use crate::routes::pagination::{Page, PageParams};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One tender. Published tenders are public; a draft is seen only by its agency's
 /// officers and auditors (404 to anyone else).
@@ -76,7 +76,7 @@ pub async fn list_tenders(
     let before = page
         .after
         .as_deref()
-        .map(|c| Uuid::parse_str(c).map_err(|_| ApiError::InvalidCursor))
+        .map(|c| c.parse::<TenderId>().map_err(|_| ApiError::InvalidCursor))
         .transpose()?;
     let agency = params
         .agency
@@ -96,7 +96,7 @@ pub async fn list_tenders(
         Some(id) if id.role == Role::Officer => id
             .agency
             .as_ref()
-            .map_or(Visibility::Public, |a| Visibility::Agency(a.to_string())),
+            .map_or(Visibility::Public, |a| Visibility::Agency(a.clone())),
         _ => Visibility::Public,
     };
     let filter = TenderFilter {

@@ -1,0 +1,109 @@
+//! The application's state: everything a handler may need, built once and shared.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+
+use crate::auth::{TokenVerifier, keys};
+use crate::clock::Clock;
+use crate::engine::Engine;
+use crate::metrics::Metrics;
+use crate::ocds::Feed;
+use crate::persistence;
+use crate::redis_link::RedisLink;
+use crate::settings::Settings;
+use crate::usecases::Context;
+
+/// Everything a handler may need, registered once.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub redis: Option<RedisLink>,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<TokenVerifier>,
+    pub sealer: Arc<crate::seal::Sealer>,
+    pub metrics: Arc<Metrics>,
+    pub engine: Arc<Engine>,
+    /// What the OCDS releases share: the ocid prefix and the legal calendar.
+    pub feed: Arc<Feed>,
+}
+
+impl AppState {
+    /// Connects to the database (applying migrations) and Redis, and loads the token key.
+    /// `server_time`: the auction engine on Redis decides by Redis server time (in
+    /// production) rather than by `clock` (tests inject a clock that they move).
+    pub async fn build(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+        server_time: bool,
+    ) -> anyhow::Result<Self> {
+        let db = persistence::connect(&settings).await?;
+        persistence::migrate(&db).await?;
+        let redis = settings
+            .redis_url
+            .as_ref()
+            .map(|url| RedisLink::new(url.expose_secret(), &settings.redis_prefix))
+            .transpose()?;
+        let tokens = keys::verifier(&settings).context("loading the token key")?;
+        let sealer = keys::sealer(&settings).context("loading the seal key")?;
+        let engine = Arc::new(match &redis {
+            Some(link) => Engine::redis(
+                link.clone(),
+                db.clone(),
+                (!server_time).then(|| clock.clone()),
+            ),
+            None => Engine::memory(db.clone(), clock.clone()),
+        });
+        let feed = Arc::new(Feed {
+            prefix: settings.ocid_prefix.clone(),
+            legal_offset: settings.legal_offset,
+        });
+        Ok(Self {
+            engine,
+            db,
+            redis,
+            feed,
+            settings: Arc::new(settings),
+            clock,
+            tokens: Arc::new(tokens),
+            sealer: Arc::new(sealer),
+            metrics: Arc::new(Metrics::new()?),
+        })
+    }
+}
+
+impl AppState {
+    /// The address the public reaches the service at: every absolute link starts with it.
+    pub fn public_url(&self) -> &str {
+        self.settings.public_url.as_deref().unwrap_or_default()
+    }
+
+    /// What the OCDS releases share: the ocid prefix and the legal calendar.
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    /// What a use case runs against, at this moment.
+    pub fn context(&self) -> Context<'_> {
+        let now = self.clock.now();
+        Context {
+            db: &self.db,
+            sealer: &self.sealer,
+            feed: &self.feed,
+            now,
+            today: now.with_timezone(&self.settings.legal_offset).date_naive(),
+            legal_offset: self.settings.legal_offset,
+        }
+    }
+
+    /// Today's date in the legal calendar (`LICITA_LEGAL_UTC_OFFSET`).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&self.settings.legal_offset)
+            .date_naive()
+    }
+}

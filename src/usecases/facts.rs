@@ -1,0 +1,233 @@
+//! What is public about a tender now, gathered from the repositories for the OCDS
+//! release that a change publishes.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use sea_orm::ConnectionTrait;
+
+use crate::domain::ids::TenderId;
+use crate::domain::money::Money;
+use crate::domain::supplier::CompanySize;
+use crate::domain::tender::{Procedure, Status};
+use crate::ocds::{
+    self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, ItemFacts, TenderFacts,
+};
+use crate::persistence::entities::bid;
+use crate::persistence::{
+    agencies, auctions, bids, classifier, frameworks, ict, suppliers, tenders,
+};
+
+/// An award's stored items: (position, unit price).
+fn awarded_items(raw: Option<&str>) -> Vec<(i32, Money)> {
+    let Some(lines) = raw.and_then(|r| serde_json::from_str::<Vec<serde_json::Value>>(r).ok())
+    else {
+        return Vec::new();
+    };
+    lines
+        .iter()
+        .filter_map(|l| {
+            let position = i32::try_from(l["position"].as_i64()?).ok()?;
+            let price = Money::from_centavos(l["unit_price_centavos"].as_i64()?).ok()?;
+            Some((position, price))
+        })
+        .collect()
+}
+
+/// A supplier's registered size, as OCDS's partyScale codelist names it (the same words).
+fn party_scale(size: &str) -> Option<&'static str> {
+    CompanySize::parse(size).map(CompanySize::as_str)
+}
+
+/// Gathers what is public about a tender now.
+pub async fn tender_facts(
+    conn: &impl ConnectionTrait,
+    feed: &crate::ocds::Feed,
+    tender_id: TenderId,
+) -> anyhow::Result<TenderFacts> {
+    let record = tenders::get(conn, tender_id)
+        .await?
+        .context("publishing a tender that does not exist")?;
+    let t = &record.tender;
+    let buyer = agencies::get(conn, &t.agency).await?;
+    let agency_rfc = buyer.as_ref().and_then(|a| a.rfc.clone());
+    let agency_name = buyer.map_or_else(|| t.agency.clone(), |a| a.name);
+    let codes: Vec<String> = record
+        .items
+        .iter()
+        .map(|i| i.classifier_code.clone())
+        .collect();
+    let descriptions = classifier::descriptions(conn, &codes).await?;
+    let enquiries = tenders::answered_questions(conn, tender_id)
+        .await?
+        .into_iter()
+        .filter_map(|q| {
+            Some(crate::ocds::EnquiryFacts {
+                id: q.id.to_string(),
+                question: q.question,
+                asked_at: q.asked_at,
+                answer: q.answer?,
+                answered_at: q.answered_at?,
+            })
+        })
+        .collect();
+    // An invitation's invited suppliers are public from its publication.
+    let invited: Vec<(String, String)> = if record.procedure() == Procedure::Invitation {
+        let names: HashMap<String, String> = suppliers::models(conn, &record.invited)
+            .await?
+            .into_iter()
+            .map(|s| (s.rfc, s.legal_name))
+            .collect();
+        record
+            .invited
+            .iter()
+            .map(|rfc| {
+                (
+                    rfc.clone(),
+                    names.get(rfc).cloned().unwrap_or_else(|| rfc.clone()),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let framework = match record.framework_id() {
+        Some(id) => frameworks::get(conn, id)
+            .await?
+            .map(|f| (f.contract.id.to_string(), f.contract.title)),
+        None => None,
+    };
+    let ict_assent = match record.assent_id() {
+        Some(id) => ict::get(conn, id)
+            .await?
+            .map(|r| r.assent)
+            .map(|a| crate::ocds::AssentFacts {
+                id: a.id.to_string(),
+                title: a.title,
+                approved: a
+                    .approved_centavos
+                    .and_then(|c| Money::from_centavos(c).ok()),
+                decided_at: a.decided_at,
+                expires_on: a.expires_on,
+            }),
+        None => None,
+    };
+    let auction = match record.auction_id {
+        Some(id) => auctions::get(conn, id).await?,
+        None => None,
+    };
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut scales: HashMap<String, &'static str> = HashMap::new();
+    let mut emails: HashMap<String, String> = HashMap::new();
+    let mut bids = Vec::new();
+    // Who bid and at what price are published with the award, and when the process ends
+    // otherwise after its opening, deserted or cancelled (the disqualified bids with the
+    // reasons): whatever the outcome, once the bids were opened and the process is over.
+    let ended_after_opening =
+        matches!(record.status(), Status::Deserted | Status::Cancelled) && t.opened_at.is_some();
+    if record.award.is_some() || ended_after_opening {
+        let rows: Vec<(String, bid::Model)> = bids::live(conn, tender_id)
+            .await?
+            .into_iter()
+            .filter(|b| b.total_centavos.is_some())
+            .filter_map(|b| Some((b.rfc.clone()?, b)))
+            .collect();
+        let rfcs: Vec<String> = rows.iter().map(|(rfc, _)| rfc.clone()).collect();
+        names = suppliers::models(conn, &rfcs)
+            .await?
+            .into_iter()
+            .map(|s| {
+                if let Some(scale) = party_scale(&s.size) {
+                    scales.insert(s.rfc.clone(), scale);
+                }
+                emails.insert(s.rfc.clone(), s.email.clone());
+                (s.rfc, s.legal_name)
+            })
+            .collect();
+        for (rfc, b) in rows {
+            let scale = scales.get(&rfc).copied();
+            let email = emails.get(&rfc).cloned();
+            let final_price = auction
+                .as_ref()
+                .and_then(|a| a.participants.iter().find(|p| p.bid_id == b.id))
+                .and_then(|p| p.final_centavos);
+            let value = final_price.or(b.total_centavos).unwrap_or_default();
+            bids.push(BidFacts {
+                id: b.id.to_string(),
+                name: names.get(&rfc).cloned().unwrap_or_else(|| rfc.clone()),
+                rfc,
+                received_at: b.received_at,
+                value: Money::from_centavos(value).unwrap_or_default(),
+                qualified: b.qualified == Some(true),
+                reason: b.evaluation_reason.clone(),
+                scale,
+                email,
+            });
+        }
+    }
+    Ok(TenderFacts {
+        ocid: ocds::ocid(&feed.prefix, tender_id),
+        legal_offset: feed.legal_offset,
+        agency_rfc,
+        tender_id: tender_id.to_string(),
+        agency_code: t.agency.clone(),
+        agency_name,
+        title: t.title.clone(),
+        description: t.description.clone(),
+        procedure: record.procedure(),
+        scope: record.scope(),
+        status: record.status(),
+        items: record
+            .items
+            .iter()
+            .map(|i| ItemFacts {
+                position: i.position,
+                description: descriptions
+                    .get(&i.classifier_code)
+                    .cloned()
+                    .unwrap_or_else(|| i.classifier_code.clone()),
+                code: i.classifier_code.clone(),
+                quantity: i.quantity,
+                unit: i.unit.clone(),
+                max_unit_price: Money::from_centavos(i.max_unit_centavos).unwrap_or_default(),
+            })
+            .collect(),
+        reference_value: Money::from_centavos(t.reference_centavos).unwrap_or_default(),
+        published_at: t.published_at,
+        clarifications_until: t.clarifications_until,
+        submission_deadline: t.submission_deadline,
+        enquiries,
+        legal_justification: t.legal_justification.clone(),
+        framework_contract_id: t.framework_contract_id.map(|f| f.to_string()),
+        framework,
+        ict_assent,
+        invited,
+        auction: auction.as_ref().map(|a| AuctionFacts {
+            starts_at: a.auction.starts_at,
+            ends_at: a.auction.ends_at,
+            format: match a.settings.format {
+                crate::domain::auction_settings::FormatName::Continuous => "continua".into(),
+                crate::domain::auction_settings::FormatName::Rounds => "por rondas".into(),
+            },
+        }),
+        cancel_reason: t.cancel_reason.clone(),
+        award: record.award.as_ref().map(|a| AwardFacts {
+            id: a.id.to_string(),
+            bid_id: a.bid_id.to_string(),
+            name: names.get(&a.rfc).cloned().unwrap_or_else(|| a.rfc.clone()),
+            rfc: a.rfc.clone(),
+            amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
+            date: a.awarded_at,
+            items: awarded_items(a.items.as_deref()),
+        }),
+        contract: record.contract.as_ref().map(|c| ContractFacts {
+            id: c.id.to_string(),
+            award_id: c.award_id.to_string(),
+            amount: Money::from_centavos(c.amount_centavos).unwrap_or_default(),
+            signed_on: c.signed_on,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+        }),
+        bids,
+    })
+}

@@ -1,0 +1,57 @@
+//! An officer cancels a tender, with its reason, at any time before the award. Its
+//! auction, if one runs, closes in the same transaction (the engine has halted it first).
+
+use serde_json::json;
+
+use crate::domain::agency::AgencyCode;
+use crate::domain::audit::Actor;
+use crate::domain::code::Code;
+use crate::domain::ids::TenderId;
+use crate::domain::tender::Status;
+use crate::ocds::Event;
+use crate::persistence::tenders::{Stamps, TenderRecord};
+use crate::usecases::auctions::close::{When, close_in};
+use crate::usecases::{Change, Context, Result, UseCaseError, conclude, lock_own};
+
+pub async fn run(
+    cx: &Context<'_>,
+    id: TenderId,
+    agency: &AgencyCode,
+    reason: &str,
+    actor: &Actor,
+) -> Result<TenderRecord> {
+    let txn = cx.begin().await?;
+    let record = lock_own(&txn, id, agency).await?;
+    if !record.status().cancellable() {
+        return Err(UseCaseError::refused(
+            Code::NotCancellable,
+            format!("tender {id} is {}", record.status().as_str()),
+        ));
+    }
+    if let Some(auction) = record.auction_id {
+        close_in(&txn, auction, cx.now, When::Cancelled).await?;
+    }
+    let model = conclude(
+        &txn,
+        cx,
+        &record,
+        Change {
+            to: Status::Cancelled,
+            stamps: Stamps {
+                closed: true,
+                cancel_reason: Some(reason.to_owned()),
+                ..Stamps::default()
+            },
+            actor,
+            action: "tender.cancelled",
+            fields: json!({"reason": reason}),
+            release: Some(Event::Cancelled),
+        },
+    )
+    .await?;
+    txn.commit().await.map_err(anyhow::Error::from)?;
+    Ok(TenderRecord {
+        tender: model,
+        ..record
+    })
+}
