@@ -5,7 +5,7 @@
 //! `cargo bench --bench auction_rules` (add `-- decide/` or another filter to run part).
 //! Results and what they mean: `load-tests/README.md`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::hint::black_box;
 use std::time::{Duration as StdDuration, Instant};

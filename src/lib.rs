@@ -1,4 +1,7 @@
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(
+    test,
+    allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
+)]
 //! licita: an e-procurement service in the style of Mexico's CompraNet.
 //!
 //! The library holds the whole service so that the binary (`main.rs`) and the black-box

@@ -237,10 +237,13 @@ fn add_code(responses: &mut serde_json::Map<String, serde_json::Value>, code: cr
                 }
                 _ => None,
             };
-            if let Some((name, description)) = header {
-                response["headers"] = serde_json::json!({
-                    name: {"description": description, "schema": {"type": "string"}}
-                });
+            if let (Some((name, description)), Some(map)) = (header, response.as_object_mut()) {
+                map.insert(
+                    "headers".into(),
+                    serde_json::json!({
+                        name: {"description": description, "schema": {"type": "string"}}
+                    }),
+                );
             }
             responses.insert(status, response);
         }

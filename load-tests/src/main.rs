@@ -1,4 +1,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+// A load generator indexes tables it builds itself; the service denies indexing that may
+// panic, this tool does not.
+#![allow(clippy::indexing_slicing)]
 //! `licita-load`: a small closed-loop load generator for licita.
 //!
 //! N connections each send requests back to back for a fixed time (bounded in count and

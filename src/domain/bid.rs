@@ -51,7 +51,10 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
             continue;
         };
         let (index, item) = item;
-        if std::mem::replace(&mut seen[index], true) {
+        if seen
+            .get_mut(index)
+            .is_some_and(|s| std::mem::replace(s, true))
+        {
             errors.push(
                 &format!("{field}.position"),
                 Code::BidItemsMismatch,

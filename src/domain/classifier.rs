@@ -173,25 +173,29 @@ pub fn parents_first(rows: Vec<(usize, NewClassifierItem)>) -> Vec<(usize, NewCl
         let mut seen = HashSet::new();
         let mut next = Some(i);
         while let Some(at) = next {
-            if placed[at] || !seen.insert(at) {
+            if placed.get(at).copied().unwrap_or(true) || !seen.insert(at) {
                 break;
             }
             chain.push(at);
-            next = rows[at]
-                .1
-                .parent
-                .as_ref()
+            next = rows
+                .get(at)
+                .and_then(|(_, item)| item.parent.as_ref())
                 .and_then(|p| index.get(p.as_str()).copied());
         }
         for at in chain.into_iter().rev() {
-            if !placed[at] {
-                placed[at] = true;
+            if let Some(slot) = placed.get_mut(at)
+                && !*slot
+            {
+                *slot = true;
                 order.push(at);
             }
         }
     }
     let mut slots: Vec<Option<(usize, NewClassifierItem)>> = rows.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 #[cfg(test)]

@@ -100,21 +100,26 @@ impl Rfc {
             13 => 4,
             n => return Err(RfcError::Length(n)),
         };
-        if !chars[..letters]
+        // The length is 12 or 13: letters, six date digits, a three-character homoclave.
+        let (initials, rest) = chars.split_at(letters);
+        let (date, homoclave) = rest.split_at(6);
+        if !initials
             .iter()
             .all(|c| c.is_ascii_uppercase() || *c == 'Ñ' || *c == '&')
         {
             return Err(RfcError::Letters(letters));
         }
-        let date: String = chars[letters..letters + 6].iter().collect();
+        let date: String = date.iter().collect();
         if !is_real_yymmdd(&date) {
             return Err(RfcError::Date(letters + 1, letters + 6));
         }
-        let homoclave = &chars[letters + 6..];
-        if !homoclave[..2]
+        let [h1, h2, digit] = homoclave else {
+            return Err(RfcError::Homoclave);
+        };
+        if ![h1, h2]
             .iter()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            || !(homoclave[2].is_ascii_digit() || homoclave[2] == 'A')
+            || !(digit.is_ascii_digit() || *digit == 'A')
         {
             return Err(RfcError::Homoclave);
         }
@@ -122,10 +127,13 @@ impl Rfc {
             return Err(RfcError::Generic(rfc));
         }
         if check == CheckDigit::Enforce {
-            let expected = check_digit(&chars[..chars.len() - 1]).ok_or(RfcError::Homoclave)?;
-            let got = chars[chars.len() - 1];
-            if expected != got {
-                return Err(RfcError::CheckDigit { expected, got });
+            let (got, body) = chars.split_last().ok_or(RfcError::Homoclave)?;
+            let expected = check_digit(body).ok_or(RfcError::Homoclave)?;
+            if expected != *got {
+                return Err(RfcError::CheckDigit {
+                    expected,
+                    got: *got,
+                });
             }
         }
         Ok(Self(rfc))
@@ -146,7 +154,9 @@ impl Rfc {
     /// Whether the check digit holds (false for an overridden registration).
     pub fn check_digit_holds(&self) -> bool {
         let chars: Vec<char> = self.0.chars().collect();
-        check_digit(&chars[..chars.len() - 1]) == chars.last().copied()
+        chars
+            .split_last()
+            .is_some_and(|(last, body)| check_digit(body) == Some(*last))
     }
 }
 

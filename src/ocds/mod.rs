@@ -261,9 +261,9 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             }),
         ),
     };
-    buyer["id"] = json!(buyer_id);
-    buyer["name"] = json!(facts.agency_name);
-    buyer["roles"] = json!(["buyer", "procuringEntity"]);
+    set_at(&mut buyer, &["id"], json!(buyer_id));
+    set_at(&mut buyer, &["name"], json!(facts.agency_name));
+    set_at(&mut buyer, &["roles"], json!(["buyer", "procuringEntity"]));
     let mut parties = vec![buyer];
     if !facts.bids.is_empty() {
         for bid in &facts.bids {
@@ -278,10 +278,10 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 "roles": roles,
             });
             if let Some(scale) = bid.scale {
-                party["details"] = json!({"scale": scale});
+                set_at(&mut party, &["details"], json!({"scale": scale}));
             }
             if let Some(email) = &bid.email {
-                party["contactPoint"] = json!({"email": email});
+                set_at(&mut party, &["contactPoint"], json!({"email": email}));
             }
             parties.push(party);
         }
@@ -367,34 +367,46 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "language": "es",
         });
         if let Some(at) = assent.decided_at {
-            document["datePublished"] = json!(time(at));
+            set_at(&mut document, &["datePublished"], json!(time(at)));
         }
         documents.push(document);
     }
     if !facts.enquiries.is_empty() {
-        tender["enquiries"] = json!(
-            facts
-                .enquiries
-                .iter()
-                .map(|e| json!({
-                    "id": e.id,
-                    "date": time(e.asked_at),
-                    "description": e.question,
-                    "answer": e.answer,
-                    "dateAnswered": time(e.answered_at),
-                }))
-                .collect::<Vec<_>>()
+        set_at(
+            &mut tender,
+            &["enquiries"],
+            json!(
+                facts
+                    .enquiries
+                    .iter()
+                    .map(|e| json!({
+                        "id": e.id,
+                        "date": time(e.asked_at),
+                        "description": e.question,
+                        "answer": e.answer,
+                        "dateAnswered": time(e.answered_at),
+                    }))
+                    .collect::<Vec<_>>()
+            ),
         );
     }
     if let Some(published) = facts.published_at {
-        tender["enquiryPeriod"]["startDate"] = json!(time(published));
-        tender["tenderPeriod"]["startDate"] = json!(time(published));
+        set_at(
+            &mut tender,
+            &["enquiryPeriod", "startDate"],
+            json!(time(published)),
+        );
+        set_at(
+            &mut tender,
+            &["tenderPeriod", "startDate"],
+            json!(time(published)),
+        );
     }
     if let Some(reason) = &facts.legal_justification {
-        tender["procurementMethodRationale"] = json!(reason);
+        set_at(&mut tender, &["procurementMethodRationale"], json!(reason));
     }
     if !techniques.is_empty() {
-        tender["techniques"] = Value::Object(techniques);
+        set_at(&mut tender, &["techniques"], Value::Object(techniques));
     }
     if let Some(reason) = &facts.cancel_reason {
         // The 1.1 tender has no statusDetails: the reason is the cancellation's document.
@@ -407,17 +419,21 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         }));
     }
     if !documents.is_empty() {
-        tender["documents"] = Value::Array(documents);
+        set_at(&mut tender, &["documents"], Value::Array(documents));
     }
     let show_bids = !facts.bids.is_empty();
     if show_bids {
-        tender["numberOfTenderers"] = json!(facts.bids.len());
-        tender["tenderers"] = json!(
-            facts
-                .bids
-                .iter()
-                .map(|b| json!({"id": party_id(&b.rfc), "name": b.name}))
-                .collect::<Vec<_>>()
+        set_at(&mut tender, &["numberOfTenderers"], json!(facts.bids.len()));
+        set_at(
+            &mut tender,
+            &["tenderers"],
+            json!(
+                facts
+                    .bids
+                    .iter()
+                    .map(|b| json!({"id": party_id(&b.rfc), "name": b.name}))
+                    .collect::<Vec<_>>()
+            ),
         );
     }
     let mut release = json!({
@@ -432,12 +448,16 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         "tender": tender,
     });
     if let Some((id, title)) = &facts.framework {
-        release["relatedProcesses"] = json!([{
-            "id": format!("framework-{id}"),
-            "relationship": ["framework"],
-            "title": format!("Contrato marco: {title}"),
-            "identifier": id,
-        }]);
+        set_at(
+            &mut release,
+            &["relatedProcesses"],
+            json!([{
+                "id": format!("framework-{id}"),
+                "relationship": ["framework"],
+                "title": format!("Contrato marco: {title}"),
+                "identifier": id,
+            }]),
+        );
     }
     // The items awarded, at their awarded unit prices (the contract's are the same).
     let awarded_items: Vec<Value> = facts
@@ -456,17 +476,25 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         })
         .collect();
     if let Some(award) = &facts.award {
-        release["awards"] = json!([{
-            "id": award.id,
-            "title": format!("Fallo: {}", facts.title),
-            "status": "active",
-            "date": time(award.date),
-            "value": value(award.amount),
-            "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
-            "relatedBids": [award.bid_id],
-        }]);
+        set_at(
+            &mut release,
+            &["awards"],
+            json!([{
+                "id": award.id,
+                "title": format!("Fallo: {}", facts.title),
+                "status": "active",
+                "date": time(award.date),
+                "value": value(award.amount),
+                "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
+                "relatedBids": [award.bid_id],
+            }]),
+        );
         if !awarded_items.is_empty() {
-            release["awards"][0]["items"] = json!(awarded_items);
+            set_at(
+                &mut release,
+                &["awards", "0", "items"],
+                json!(awarded_items),
+            );
         }
     }
     if !facts.bids.is_empty() || !facts.invited.is_empty() {
@@ -499,23 +527,27 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 "tenderers": [{"id": party_id(rfc), "name": name}],
             })
         });
-        release["bids"] = json!({
-            "details": invited.chain(facts.bids.iter().map(|b| {
-                let mut detail = json!({
-                    "id": b.id,
-                    "date": time(b.received_at),
-                    "status": if b.qualified { "valid" } else { "disqualified" },
-                    "tenderers": [{"id": party_id(&b.rfc), "name": b.name}],
-                    "value": value(b.value),
-                });
-                if let Some(reason) = b.reason.as_ref().filter(|_| !b.qualified) {
-                    detail["description"] = json!(format!("Descalificada: {reason}"));
-                }
-                detail
-            })).collect::<Vec<_>>(),
-        });
+        set_at(
+            &mut release,
+            &["bids"],
+            json!({
+                "details": invited.chain(facts.bids.iter().map(|b| {
+                    let mut detail = json!({
+                        "id": b.id,
+                        "date": time(b.received_at),
+                        "status": if b.qualified { "valid" } else { "disqualified" },
+                        "tenderers": [{"id": party_id(&b.rfc), "name": b.name}],
+                        "value": value(b.value),
+                    });
+                    if let Some(reason) = b.reason.as_ref().filter(|_| !b.qualified) {
+                        set_at(&mut detail, &["description"], json!(format!("Descalificada: {reason}")));
+                    }
+                    detail
+                })).collect::<Vec<_>>(),
+            }),
+        );
         if !facts.bids.is_empty() {
-            release["bids"]["statistics"] = json!(statistics);
+            set_at(&mut release, &["bids", "statistics"], json!(statistics));
         }
     }
     if let Some(contract) = &facts.contract {
@@ -527,20 +559,28 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             }
             _ => signed,
         };
-        release["contracts"] = json!([{
-            "id": contract.id,
-            "awardID": contract.award_id,
-            "title": format!("Contrato: {}", facts.title),
-            "status": "active",
-            "value": value(contract.amount),
-            "period": {
-                "startDate": local_time(day_start(contract.starts_on, facts.legal_offset).max(signed)),
-                "endDate": local_time(day_start(contract.ends_on, facts.legal_offset) + chrono::Duration::days(1) - chrono::Duration::microseconds(1)),
-            },
-            "dateSigned": local_time(signed),
-        }]);
+        set_at(
+            &mut release,
+            &["contracts"],
+            json!([{
+                "id": contract.id,
+                "awardID": contract.award_id,
+                "title": format!("Contrato: {}", facts.title),
+                "status": "active",
+                "value": value(contract.amount),
+                "period": {
+                    "startDate": local_time(day_start(contract.starts_on, facts.legal_offset).max(signed)),
+                    "endDate": local_time(day_start(contract.ends_on, facts.legal_offset) + chrono::Duration::days(1) - chrono::Duration::microseconds(1)),
+                },
+                "dateSigned": local_time(signed),
+            }]),
+        );
         if !awarded_items.is_empty() {
-            release["contracts"][0]["items"] = json!(awarded_items);
+            set_at(
+                &mut release,
+                &["contracts", "0", "items"],
+                json!(awarded_items),
+            );
         }
     }
     release
@@ -562,11 +602,11 @@ pub struct Publication {
 fn publisher(p: &Publication) -> Value {
     let mut publisher = json!({"name": p.publisher_name});
     if let (Some(scheme), Some(uid)) = (&p.publisher_scheme, &p.publisher_uid) {
-        publisher["scheme"] = json!(scheme);
-        publisher["uid"] = json!(uid);
+        set_at(&mut publisher, &["scheme"], json!(scheme));
+        set_at(&mut publisher, &["uid"], json!(uid));
     }
     if let Some(uri) = &p.publisher_uri {
-        publisher["uri"] = json!(uri);
+        set_at(&mut publisher, &["uri"], json!(uri));
     }
     publisher
 }
@@ -594,7 +634,7 @@ pub fn release_package(
         "releases": releases,
     });
     if let Some(next) = next {
-        package["links"] = json!({"next": next});
+        set_at(&mut package, &["links"], json!({"next": next}));
     }
     package
 }
@@ -664,6 +704,29 @@ fn merge(target: &mut Value, patch: &Value) {
             }
         }
         (t, p) => *t = p.clone(),
+    }
+}
+
+/// Sets the member at `path` (object keys, or array indices as digits) when the path
+/// leads to an object; never panics, whatever the value holds.
+fn set_at(value: &mut Value, path: &[&str], new: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut at = value;
+    for step in parents {
+        let next = match at {
+            Value::Object(map) => map.get_mut(*step),
+            Value::Array(items) => step.parse::<usize>().ok().and_then(|i| items.get_mut(i)),
+            _ => None,
+        };
+        match next {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let Value::Object(map) = at {
+        map.insert((*last).to_owned(), new);
     }
 }
 

@@ -31,7 +31,11 @@ pub async fn publish(
         conn,
         NewRelease {
             seq,
-            release_id: release["id"].as_str().unwrap_or_default().to_owned(),
+            release_id: release
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             ocid: facts.ocid,
             tender,
             tag: event.tag().to_owned(),

@@ -6,7 +6,7 @@
 //! starts both). Without them those variants are skipped, unless
 //! `LICITA_TEST_REQUIRE_SERVERS=1` (set by the script), which makes them fail.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod helpers;
 

@@ -210,7 +210,13 @@ fn parse_csv(body: &[u8]) -> Result<Parsed, ApiError> {
                 continue;
             }
         };
-        let get = |k: usize| columns[k].and_then(|c| record.get(c));
+        let get = |k: usize| {
+            columns
+                .get(k)
+                .copied()
+                .flatten()
+                .and_then(|c| record.get(c))
+        };
         let code = get(0).unwrap_or("").trim().to_owned();
         let mut errors = ValidationErrors::new();
         if !code.is_empty() {
