@@ -534,4 +534,41 @@ mod tests {
             Code::NotEvaluable
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// The evaluation is accepted exactly when every live bid is judged once, each
+            /// refusal with its reason, and nothing else is named; its counts add up, and
+            /// the tender is deserted exactly when no bid qualified.
+            #[test]
+            fn an_evaluation_is_complete_or_refused(
+                live in 0usize..5,
+                verdicts in proptest::collection::vec((0u8..7, any::<bool>(), any::<bool>()), 0..8),
+            ) {
+                let live_ids: Vec<Uuid> = (0..live).map(|n| Uuid::from_bytes([n as u8; 16])).collect();
+                let verdicts: Vec<Verdict> = verdicts
+                    .iter()
+                    .map(|(n, qualified, reasoned)| Verdict {
+                        bid_id: Uuid::from_bytes([*n; 16]),
+                        qualified: *qualified,
+                        reason: reasoned.then(|| "no annex".to_owned()),
+                    })
+                    .collect();
+                let each_once = live_ids.iter().all(|b| verdicts.iter().filter(|v| v.bid_id == *b).count() == 1)
+                    && verdicts.len() == live_ids.len();
+                let reasons = verdicts.iter().all(|v| v.qualified || v.reason.is_some());
+                match decide_evaluation(tender(), Status::Opened, &live_ids, &verdicts) {
+                    Ok(outcome) => {
+                        prop_assert!(each_once && reasons);
+                        prop_assert_eq!(outcome.qualified + outcome.not_qualified, live);
+                        prop_assert_eq!(outcome.status == Status::Deserted, outcome.qualified == 0);
+                    }
+                    Err(_) => prop_assert!(!(each_once && reasons)),
+                }
+            }
+        }
+    }
 }

@@ -203,4 +203,39 @@ mod tests {
         f.framework = Some(&framework);
         assert_eq!(decide_schedule(f).unwrap().ceiling, m("900.00"));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Participants run from the lowest sealed total up (the earlier bid first on a
+            /// tie), all of them, and the ceiling never exceeds the reference value.
+            #[test]
+            fn participants_are_ordered_and_the_ceiling_capped(
+                bids in proptest::collection::vec((1i64..100_000, 0i64..50), 2..10),
+                reference in 1i64..200_000,
+            ) {
+                let (items, chains) = (items(), vec![Vec::new()]);
+                let mut f = facts(&items, &chains);
+                f.reference = Money::from_centavos(reference).unwrap();
+                f.qualified = bids
+                    .iter()
+                    .enumerate()
+                    .map(|(n, (total, at))| Qualified {
+                        bid_id: Uuid::from_bytes([n as u8; 16]),
+                        rfc: format!("RFC{n}"),
+                        total: Money::from_centavos(*total).unwrap(),
+                        received_at: DateTime::from_timestamp(*at, 0).unwrap(),
+                    })
+                    .collect();
+                let d = decide_schedule(f).unwrap();
+                prop_assert_eq!(d.participants.len(), bids.len());
+                for pair in d.participants.windows(2) {
+                    prop_assert!((pair[0].total, pair[0].received_at) <= (pair[1].total, pair[1].received_at));
+                }
+                prop_assert!(d.ceiling.centavos() <= reference);
+            }
+        }
+    }
 }

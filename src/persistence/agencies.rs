@@ -27,8 +27,11 @@ pub async fn insert(
     .await
 }
 
-pub async fn get(conn: &impl ConnectionTrait, code: &str) -> anyhow::Result<Option<agency::Model>> {
-    agency::Entity::find_by_id(code.to_owned())
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    code: &AgencyCode,
+) -> anyhow::Result<Option<agency::Model>> {
+    agency::Entity::find_by_id(code.as_str().to_owned())
         .one(conn)
         .await
         .context("reading the agency")

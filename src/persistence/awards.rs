@@ -18,9 +18,13 @@ use uuid::Uuid;
 use super::entities::{
     AuctionStatus, agency, auction, award, classifier_item, contract, supplier, tender, tender_item,
 };
+use crate::domain::agency::AgencyCode;
+use crate::domain::classifier::ClassifierCode;
 use crate::domain::contract::ContractTerms;
 use crate::domain::ids::{AwardId, ContractId, TenderId};
 use crate::domain::money::{MAX_CENTAVOS, Money};
+use crate::domain::rfc::Rfc;
+use crate::domain::tender::Procedure;
 
 /// An award as decided, ready to be written.
 #[derive(Debug, Clone)]
@@ -119,8 +123,8 @@ pub async fn awarded_in(
 /// Filters of the savings totals.
 #[derive(Debug, Clone, Default)]
 pub struct SavingsFilter {
-    pub agency: Option<String>,
-    pub procedure: Option<String>,
+    pub agency: Option<AgencyCode>,
+    pub procedure: Option<Procedure>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
 }
@@ -142,10 +146,10 @@ pub struct SavingsRow {
 fn savings_condition(filter: &SavingsFilter) -> Condition {
     let mut condition = Condition::all();
     if let Some(agency) = &filter.agency {
-        condition = condition.add(award::Column::Agency.eq(agency.clone()));
+        condition = condition.add(award::Column::Agency.eq(agency.as_str()));
     }
-    if let Some(procedure) = &filter.procedure {
-        condition = condition.add(award::Column::Procedure.eq(procedure.clone()));
+    if let Some(procedure) = filter.procedure {
+        condition = condition.add(award::Column::Procedure.eq(procedure.as_str()));
     }
     if let Some(from) = filter.from {
         condition = condition.add(award::Column::AwardedAt.gte(from));
@@ -247,11 +251,11 @@ pub async fn savings_totals(
 /// Filters of the public list of awards.
 #[derive(Debug, Clone, Default)]
 pub struct AwardFilter {
-    pub agency: Option<String>,
-    pub rfc: Option<String>,
+    pub agency: Option<AgencyCode>,
+    pub rfc: Option<Rfc>,
     /// Awards of tenders with an item classified under this code (the code itself or any
     /// of its descendants).
-    pub classifier: Option<String>,
+    pub classifier: Option<ClassifierCode>,
     /// Awarded at or after.
     pub from: Option<DateTime<Utc>>,
     /// Awarded before.
@@ -291,10 +295,10 @@ pub async fn public_list(
 ) -> anyhow::Result<Vec<ListedAward>> {
     let mut condition = Condition::all();
     if let Some(agency) = &filter.agency {
-        condition = condition.add(award::Column::Agency.eq(agency.clone()));
+        condition = condition.add(award::Column::Agency.eq(agency.as_str()));
     }
     if let Some(rfc) = &filter.rfc {
-        condition = condition.add(award::Column::Rfc.eq(rfc.clone()));
+        condition = condition.add(award::Column::Rfc.eq(rfc.as_str()));
     }
     if let Some(from) = filter.from {
         condition = condition.add(award::Column::AwardedAt.gte(from));
@@ -306,7 +310,7 @@ pub async fn public_list(
         use sea_orm::sea_query::ExprTrait;
         condition = condition.add(
             Expr::col((award::Entity, award::Column::TenderId))
-                .binary(BinOper::In, tenders_classified_under(code)),
+                .binary(BinOper::In, tenders_classified_under(code.as_str())),
         );
     }
     if let Some(key) = after {

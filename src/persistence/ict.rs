@@ -185,7 +185,7 @@ pub async fn write_decision(
 /// One page of assents, newest first: an agency's, or every agency's.
 pub async fn list(
     conn: &impl ConnectionTrait,
-    agency: Option<&str>,
+    agency: Option<&AgencyCode>,
     before: Option<AssentId>,
     limit: u64,
 ) -> anyhow::Result<Vec<AssentRecord>> {
@@ -193,7 +193,7 @@ pub async fn list(
         .order_by_desc(ict_assent::Column::Id)
         .limit(limit);
     if let Some(agency) = agency {
-        query = query.filter(ict_assent::Column::Agency.eq(agency));
+        query = query.filter(ict_assent::Column::Agency.eq(agency.as_str()));
     }
     if let Some(before) = before {
         query = query.filter(ict_assent::Column::Id.lt(before.uuid()));

@@ -115,8 +115,8 @@ pub async fn complete(
         .collect())
 }
 
-pub async fn get(conn: &impl ConnectionTrait, rfc: &str) -> anyhow::Result<Option<SupplierRecord>> {
-    let Some(model) = supplier::Entity::find_by_id(rfc.to_owned())
+pub async fn get(conn: &impl ConnectionTrait, rfc: &Rfc) -> anyhow::Result<Option<SupplierRecord>> {
+    let Some(model) = supplier::Entity::find_by_id(rfc.as_str().to_owned())
         .one(conn)
         .await
         .context("reading a supplier")?

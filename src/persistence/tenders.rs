@@ -355,7 +355,7 @@ pub enum Visibility {
 
 #[derive(Debug, Clone, Default)]
 pub struct TenderFilter {
-    pub agency: Option<String>,
+    pub agency: Option<AgencyCode>,
     pub procedure: Option<Procedure>,
     pub status: Option<Status>,
 }
@@ -383,7 +383,7 @@ pub async fn list(
         Visibility::All => {}
     }
     if let Some(agency) = &filter.agency {
-        condition = condition.add(tender::Column::Agency.eq(agency.clone()));
+        condition = condition.add(tender::Column::Agency.eq(agency.as_str()));
     }
     if let Some(procedure) = filter.procedure {
         condition = condition

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use sea_orm::ConnectionTrait;
 
+use crate::domain::agency::AgencyCode;
 use crate::domain::ids::TenderId;
 use crate::domain::money::Money;
 use crate::domain::supplier::CompanySize;
@@ -49,7 +50,10 @@ pub async fn tender_facts(
         .await?
         .context("publishing a tender that does not exist")?;
     let t = &record.tender;
-    let buyer = agencies::get(conn, &t.agency).await?;
+    let buyer = match AgencyCode::parse(&t.agency) {
+        Ok(code) => agencies::get(conn, &code).await?,
+        Err(_) => None,
+    };
     let agency_rfc = buyer.as_ref().and_then(|a| a.rfc.clone());
     let agency_name = buyer.map_or_else(|| t.agency.clone(), |a| a.name);
     let codes: Vec<String> = record

@@ -330,9 +330,9 @@ pub async fn list_awards(
             .map(|t| t.with_timezone(&Utc))
     };
     let filter = AwardFilter {
-        agency: filters.agency.as_ref().map(|a| a.to_string()),
-        rfc: filters.supplier.as_ref().map(|r| r.as_str().to_owned()),
-        classifier: filters.classifier.as_ref().map(|c| c.to_string()),
+        agency: filters.agency.clone(),
+        rfc: filters.supplier.clone(),
+        classifier: filters.classifier.clone(),
         from: filters.from.and_then(start_of),
         until: filters.to.and_then(|d| d.succ_opt()).and_then(start_of),
     };

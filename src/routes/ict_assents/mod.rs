@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::resource;
 use crate::auth::{Identity, Role};
+use crate::domain::agency::AgencyCode;
 use crate::domain::money::Money;
 use crate::error::ApiError;
 use crate::persistence::ict::AssentRecord;
@@ -77,10 +78,10 @@ impl From<AssentRecord> for IctAssent {
 
 /// Who may read assents: the requesting agency's officers, the ICT authority, auditors.
 /// Returns the agency the reader is limited to, if any.
-pub fn reader_scope(identity: &Identity) -> Result<Option<String>, ApiError> {
+pub fn reader_scope(identity: &Identity) -> Result<Option<AgencyCode>, ApiError> {
     match identity.role {
         Role::IctAuthority | Role::Auditor => Ok(None),
-        Role::Officer => Ok(identity.agency.as_ref().map(|a| a.to_string())),
+        Role::Officer => Ok(identity.agency.clone()),
         _ => Err(ApiError::ForbiddenRole {
             required: Role::Officer.as_str(),
         }),

@@ -130,7 +130,7 @@ pub async fn get_assent(
         .map_err(|_| ApiError::not_found(format!("ICT assent {raw}")))?;
     let record = ict::get(&state.db, id)
         .await?
-        .filter(|r| scope.as_ref().is_none_or(|a| *a == r.assent.agency))
+        .filter(|r| scope.as_ref().is_none_or(|a| a.as_str() == r.assent.agency))
         .ok_or_else(|| ApiError::not_found(format!("ICT assent {id}")))?;
     Ok(HttpResponse::Ok().json(IctAssent::from(record)))
 }
@@ -172,7 +172,7 @@ pub async fn list_assents(
         .as_deref()
         .map(|c| c.parse::<AssentId>().map_err(|_| ApiError::InvalidCursor))
         .transpose()?;
-    let rows = ict::list(&state.db, scope.as_deref(), before, page.limit + 1).await?;
+    let rows = ict::list(&state.db, scope.as_ref(), before, page.limit + 1).await?;
     let page =
         Page::from_rows(rows, &page, |r| r.assent.id.to_string(), &req, &[]).map(IctAssent::from);
     Ok(HttpResponse::Ok().json(page))

@@ -112,8 +112,8 @@ pub async fn savings(
             .map(|t| t.with_timezone(&chrono::Utc))
     };
     let filter = SavingsFilter {
-        agency: agency.map(|a| a.to_string()),
-        procedure: params.procedure.map(|p| p.as_str().to_owned()),
+        agency,
+        procedure: params.procedure,
         from: params.from.and_then(start_of),
         until: params.to.and_then(|d| d.succ_opt()).and_then(start_of),
     };

@@ -88,7 +88,7 @@ pub async fn list_suppliers(
         // A supplier sees only its own record, whatever the filters say.
         let own = Rfc::parse_with(&principal.0.sub, CheckDigit::Override)
             .map_err(|_| ApiError::NotYourRecord("your token's subject is not an RFC".into()))?;
-        let mine = suppliers::get(&state.db, own.as_str()).await?;
+        let mine = suppliers::get(&state.db, &own).await?;
         mine.into_iter().filter(|_| page.after.is_none()).collect()
     } else {
         suppliers::list(

@@ -100,7 +100,7 @@ pub async fn list_tenders(
         _ => Visibility::Public,
     };
     let filter = TenderFilter {
-        agency: agency.as_ref().map(|a| a.to_string()),
+        agency: agency.clone(),
         procedure: params.procedure,
         status,
     };

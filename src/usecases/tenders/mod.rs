@@ -32,7 +32,7 @@ use crate::persistence::{agencies, classifier, frameworks, ict, suppliers};
 /// An officer's token may name an agency that was never registered: refuse, rather than
 /// fail on the foreign key.
 pub async fn require_agency(conn: &impl ConnectionTrait, agency: &AgencyCode) -> Result<()> {
-    if agencies::get(conn, agency.as_str()).await?.is_none() {
+    if agencies::get(conn, agency).await?.is_none() {
         return Err(UseCaseError::refused(
             Code::AgencyNotRegistered,
             format!("agency {agency} is not registered; the registrar adds agencies"),
