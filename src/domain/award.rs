@@ -1,21 +1,26 @@
-//! The award (fallo): who wins, and the rules checked before (SPEC §3), as one pure
-//! decision over facts loaded beforehand. [`decide`] reads in the order the rules are
-//! applied:
+//! The award (fallo): who wins, and the rules checked before (SPEC §3), as pure decisions
+//! over facts loaded beforehand, in two steps so that only the winner's sealed prices are
+//! ever opened. [`pick`] finds the winner:
 //!
-//! 0. the tender is awardable now: evaluated, or its auction has closed;
-//! 1. the winner is the lowest final price among qualified bids, a tie going to the
-//!    earlier price ([`ranking`]);
-//! 3. the winner is registered, free of sanctions on the award date and, under a framework
-//!    contract, adhered to it; a barred bid refuses the award unless the officer passes
-//!    over it with a reason (then the next one is tried);
-//! 5. under a framework contract: the contract is in force, and the awarded unit prices
-//!    (the winner's sealed prices, scaled to its final total after an auction) are within
-//!    its fixed prices;
-//! 4. ICT: an approved, unexpired assent of the agency covers the ICT items and, with what
-//!    other awards have spent of it, the amount;
-//! 2. the amount is within the reference value;
-//! 6. the savings: reference minus amount, and under a framework contract the framework
-//!    prices minus the acquired ones.
+//! - the tender is awardable now: evaluated, or its auction has closed;
+//! - under a framework contract, the contract is in force (rule 5);
+//! - the winner is the lowest final price among qualified bids, a tie going to the earlier
+//!   price ([`ranking`], rule 1);
+//! - the winner is registered, free of sanctions on the award date and, under a framework
+//!   contract, adhered to it (rules 3 and 5); a barred bid refuses the award unless the
+//!   officer passes over it with a reason (then the next one is tried).
+//!
+//! [`settle`] then checks the winner's award:
+//!
+//! - ICT: an approved, unexpired assent of the agency covers the ICT items and, with what
+//!   other awards have spent of it, the amount (rule 4);
+//! - under a framework contract, the awarded unit prices (the winner's sealed prices,
+//!   scaled to its final total after an auction) are within its fixed prices (rule 5);
+//! - the amount is within the reference value (rule 2);
+//! - and records the savings: reference minus amount, and under a framework contract the
+//!   framework prices minus the acquired ones (rule 6).
+//!
+//! [`decide`] is the two in a row.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -177,8 +182,21 @@ pub fn awardable(
     }
 }
 
-/// The award decision: SPEC §3's rules in the order the module's documentation gives.
+/// The award decision: [`pick`], then [`settle`] on the winner's sealed prices.
 pub fn decide(facts: AwardFacts<'_>) -> Result<AwardDecision, Rejection> {
+    let picked = pick(&facts)?;
+    settle(&facts, picked)
+}
+
+/// The winner, and the bids passed over on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picked {
+    pub winner: Contender,
+    pub passed_over: Vec<(Candidate, Bar)>,
+}
+
+/// The first step of the award (see the module's documentation).
+pub fn pick(facts: &AwardFacts<'_>) -> Result<Picked, Rejection> {
     awardable(facts.tender, facts.status, facts.auction_closed)?;
     if let Some(framework) = facts.framework
         && !framework.active_on(facts.today)
@@ -192,18 +210,21 @@ pub fn decide(facts: AwardFacts<'_>) -> Result<AwardDecision, Rejection> {
             ),
         ));
     }
-    let (winner, passed_over) = pick(&facts)?;
+    let (winner, passed_over) = first_eligible(facts)?;
+    Ok(Picked {
+        winner,
+        passed_over,
+    })
+}
+
+/// The second step of the award, on the winner `pick` found (its `lines` filled in).
+pub fn settle(facts: &AwardFacts<'_>, picked: Picked) -> Result<AwardDecision, Rejection> {
+    let Picked {
+        winner,
+        passed_over,
+    } = picked;
     let unit_prices = unit_prices(facts.items.len(), &winner);
     let winner = winner.candidate;
-    let framework_savings = match facts.framework {
-        None => None,
-        Some(framework) => Some(within_framework(
-            framework,
-            facts.items,
-            facts.chains,
-            &unit_prices,
-        )?),
-    };
     let needed = winner
         .total
         .checked_add(facts.ict.spent)
@@ -216,6 +237,15 @@ pub fn decide(facts: AwardFacts<'_>) -> Result<AwardDecision, Rejection> {
         Some(needed),
     )
     .map_err(|problem| Rejection::field("ict_assent_id", problem.code(), problem.message()))?;
+    let framework_savings = match facts.framework {
+        None => None,
+        Some(framework) => Some(within_framework(
+            framework,
+            facts.items,
+            facts.chains,
+            &unit_prices,
+        )?),
+    };
     if winner.total > facts.reference {
         return Err(Rejection::rule(
             Code::AboveReferenceValue,
@@ -235,7 +265,7 @@ pub fn decide(facts: AwardFacts<'_>) -> Result<AwardDecision, Rejection> {
 }
 
 /// Rules 1 and 3: the first-ranked contender that may be awarded, and those passed over.
-fn pick(facts: &AwardFacts<'_>) -> Result<(Contender, Vec<(Candidate, Bar)>), Rejection> {
+fn first_eligible(facts: &AwardFacts<'_>) -> Result<(Contender, Vec<(Candidate, Bar)>), Rejection> {
     let mut contenders = facts.contenders.clone();
     contenders.sort_by(|a, b| rank_order(&a.candidate, &b.candidate));
     let mut passed_over = Vec::new();
@@ -622,6 +652,34 @@ mod tests {
             let mut facts = w.facts(vec![bidder(1, "85.00", "170.00", 5)]);
             facts.today = day("2027-01-01");
             assert_eq!(code(decide(facts)), Code::FrameworkContractInactive);
+        }
+
+        #[test]
+        fn the_ict_rule_answers_before_the_framework_prices() {
+            let mut w = World::plain();
+            w.framework = Some(framework());
+            w.ict_items = vec![("2111".into(), vec!["2100".into()])];
+            assert_eq!(
+                code(decide(w.facts(vec![bidder(1, "85.00", "180.01", 5)]))),
+                Code::IctAssentRequired
+            );
+        }
+
+        #[test]
+        fn only_the_winner_needs_its_sealed_prices() {
+            let w = World::plain();
+            let mut loser = bidder(1, "95.00", "150.00", 5);
+            loser.lines.clear();
+            let mut facts = w.facts(vec![loser, bidder(2, "90.00", "150.00", 5)]);
+            let mut picked = pick(&facts).unwrap();
+            assert_eq!(picked.winner.candidate.rfc, "RFC2");
+            let lines = std::mem::take(&mut picked.winner.lines);
+            facts.ict.spent = Money::ZERO;
+            picked.winner.lines = lines;
+            assert_eq!(
+                settle(&facts, picked).unwrap().unit_prices,
+                [m("90.00"), m("150.00")]
+            );
         }
 
         #[test]

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::domain::agency::AgencyCode;
 use crate::domain::audit::Actor;
-use crate::domain::award::{AwardFacts, Candidate, Contender, IctFacts, decide};
+use crate::domain::award::{AwardFacts, Candidate, Contender, IctFacts, pick, settle};
 use crate::domain::ids::TenderId;
 use crate::domain::money::Money;
 use crate::domain::tender::Status;
@@ -43,40 +43,24 @@ pub async fn run(
     };
     let rfcs: Vec<String> = qualified.iter().filter_map(|b| b.rfc.clone()).collect();
     let standings = suppliers::eligibility(&txn, &rfcs, cx.today).await?;
-    let mut contenders = Vec::with_capacity(qualified.len());
-    for b in &qualified {
-        let Some(candidate) = at_final_price(b, auction.as_ref()) else {
-            continue;
-        };
-        let sealed = unseal(cx.sealer, b)?;
-        contenders.push(Contender {
-            standing: standings.get(&candidate.rfc).copied().flatten(),
-            sealed_total: b
-                .total_centavos
-                .and_then(|c| Money::from_centavos(c).ok())
-                .unwrap_or(candidate.total),
-            lines: sealed
-                .content
-                .prices
-                .iter()
-                .map(|l| (l.position, l.unit_price))
-                .collect(),
-            candidate,
-        });
-    }
+    let contenders: Vec<Contender> = qualified
+        .iter()
+        .filter_map(|b| {
+            let candidate = at_final_price(b, auction.as_ref())?;
+            Some(Contender {
+                standing: standings.get(&candidate.rfc).copied().flatten(),
+                sealed_total: b
+                    .total_centavos
+                    .and_then(|c| Money::from_centavos(c).ok())
+                    .unwrap_or(candidate.total),
+                // Only the winner's envelope is opened, once it is known.
+                lines: Vec::new(),
+                candidate,
+            })
+        })
+        .collect();
     let rules = Rulebook::load(&txn, &record).await?;
-    // An assent's amount is spent across every award that cites it. Awards citing one
-    // assent are serialised on the audit chain's head (every award takes it anyway), so
-    // two at once can't both spend the same remainder.
-    let spent = match record.assent_id() {
-        Some(assent) if !rules.ict_items.is_empty() => {
-            audit::lock_head(&txn).await?;
-            let others = tenders::citing_assent(&txn, assent, id).await?;
-            awards::awarded_in(&txn, &others).await?
-        }
-        _ => Money::ZERO,
-    };
-    let decision = decide(AwardFacts {
+    let mut facts = AwardFacts {
         tender: id,
         status: record.status(),
         auction_closed: auction.as_ref().map(AuctionRecord::is_closed),
@@ -89,11 +73,33 @@ pub async fn run(
             assent: rules.assent.as_ref(),
             agency: record.agency(),
             items: &rules.ict_items,
-            spent,
+            spent: Money::ZERO,
         },
         pass_over: pass_over_reason.is_some(),
         today: cx.today,
-    })?;
+    };
+    let mut picked = pick(&facts)?;
+    let won = qualified
+        .iter()
+        .find(|b| b.id == picked.winner.candidate.bid_id)
+        .context("the winning bid vanished")?;
+    picked.winner.lines = unseal(cx.sealer, won)?
+        .content
+        .prices
+        .iter()
+        .map(|l| (l.position, l.unit_price))
+        .collect();
+    // An assent's amount is spent across every award that cites it. Awards citing one
+    // assent are serialised on the audit chain's head (every award takes it anyway), so
+    // two at once can't both spend the same remainder.
+    if let Some(assent) = record.assent_id()
+        && !rules.ict_items.is_empty()
+    {
+        audit::lock_head(&txn).await?;
+        let others = tenders::citing_assent(&txn, assent, id).await?;
+        facts.ict.spent = awards::awarded_in(&txn, &others).await?;
+    }
+    let decision = settle(&facts, picked)?;
     let winner = &decision.winner;
     let passed_over: Vec<serde_json::Value> = decision
         .passed_over

@@ -88,7 +88,7 @@ pub struct Rulebook {
 
 impl Rulebook {
     pub async fn load(conn: &impl ConnectionTrait, record: &TenderRecord) -> anyhow::Result<Self> {
-        let mut by_code = classifier::chains(conn, &record.codes()).await?;
+        let by_code = classifier::chains(conn, &record.codes()).await?;
         let chains: Vec<Vec<String>> = record
             .items
             .iter()
@@ -101,7 +101,7 @@ impl Rulebook {
             .map(|i| {
                 (
                     i.classifier_code.clone(),
-                    by_code.remove(&i.classifier_code).unwrap_or_default(),
+                    by_code.get(&i.classifier_code).cloned().unwrap_or_default(),
                 )
             })
             .collect();
