@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs PostgreSQL and Redis when missing (apt-get, as root),
-# starts PostgreSQL, a Redis and a 3-master Redis Cluster on free loopback ports in a
-# temporary folder, then runs fmt, clippy and every test against them, then schemathesis
+# starts PostgreSQL, a Redis, a 3-master Redis Cluster and an S3-compatible server (moto)
+# on free loopback ports in a temporary folder, then runs fmt, clippy and every test against them, then schemathesis
 # against the running service, and stops the servers on exit. `.ci/run` calls this script.
 #
 #   scripts/test.sh                          everything
@@ -19,7 +19,7 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 install_servers() {
-  if command -v redis-server >/dev/null && command -v python3 >/dev/null && [ -n "$(pg_bin)" ]; then return; fi
+  if command -v redis-server >/dev/null && command -v python3 >/dev/null && command -v curl >/dev/null && [ -n "$(pg_bin)" ]; then return; fi
   if [ "$(id -u)" != 0 ]; then
     echo "PostgreSQL and Redis are missing; run as root or: apt-get install postgresql redis-server" >&2
     exit 1
@@ -27,7 +27,7 @@ install_servers() {
   log "installing PostgreSQL and Redis from the OS packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql redis-server python3 >/dev/null
+  apt-get install -y -qq --no-install-recommends postgresql redis-server python3 python3-venv curl >/dev/null
 }
 
 free_port() {
@@ -48,6 +48,7 @@ cleanup() {
   if [ -n "$PGCTL" ]; then as_pg "$PGCTL" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1; fi
   if [ -f "$REDIS_DIR/redis.pid" ]; then kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null; fi
   for pid in "$WORK"/cluster/*/redis.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done
+  if [ -n "${MOTO_PID:-}" ]; then kill "$MOTO_PID" 2>/dev/null; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -121,10 +122,27 @@ redis-cli -p "$FIRST" cluster info | grep -q 'cluster_state:ok' || { echo "the c
 export REDIS_CLUSTER_URL=$(printf 'redis://%s,' "${NODES[@]}" | sed 's/,$//')
 export LICITA_TEST_REQUIRE_CLUSTER=1
 
+log "starting an S3-compatible server (moto)"
+# No S3 server ships in the OS packages: moto's server mode speaks the S3 REST API.
+MOTO_VENV="$WORK/moto-venv"
+python3 -m venv "$MOTO_VENV"
+"$MOTO_VENV/bin/pip" install -q --disable-pip-version-check 'moto[server]==5.2.5'
+MOTO_PORT=$(free_port)
+"$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$WORK/moto.log" 2>&1 &
+MOTO_PID=$!
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$MOTO_PORT/" && break
+  sleep 0.1
+done
+curl -s -o /dev/null "http://127.0.0.1:$MOTO_PORT/" || { cat "$WORK/moto.log"; exit 1; }
+export LICITA_TEST_S3_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+# The object store client reads no AWS configuration of the machine it runs on.
+export AWS_EC2_METADATA_DISABLED=true
+
 export DATABASE_URL="postgres://licita@127.0.0.1:$PG_PORT/postgres"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export LICITA_TEST_REQUIRE_SERVERS=1
-echo "DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL REDIS_CLUSTER_URL=$REDIS_CLUSTER_URL" >&2
+echo "DATABASE_URL=$DATABASE_URL REDIS_URL=$REDIS_URL REDIS_CLUSTER_URL=$REDIS_CLUSTER_URL LICITA_TEST_S3_ENDPOINT=$LICITA_TEST_S3_ENDPOINT" >&2
 
 if [ "${SKIP_LINT:-0}" != 1 ]; then   # SKIP_LINT=1: tests only, for quick local runs
   log "cargo fmt --check"

@@ -67,6 +67,8 @@ pub enum ApiError {
         fields: ValidationErrors,
     },
     #[error("{0}")]
+    RangeNotSatisfiable(String),
+    #[error("{0}")]
     ServiceUnavailable(String),
     #[error(transparent)]
     Unexpected(anyhow::Error),
@@ -163,6 +165,7 @@ impl ApiError {
             Self::Conflict { code, .. }
             | Self::Rejected { code, .. }
             | Self::Denied { code, .. } => *code,
+            Self::RangeNotSatisfiable(_) => Code::RangeNotSatisfiable,
             Self::ServiceUnavailable(_) => Code::ServiceUnavailable,
             Self::Unexpected(_) => Code::InternalError,
         }

@@ -27,5 +27,6 @@ pub mod seal;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod usecases;

@@ -9,8 +9,8 @@ use utoipa::{
 
 use crate::error::{Problem, ProblemField};
 use crate::routes::{
-    agencies, auctions, audit, awards, classifier, framework_contracts, health, ict_assents, me,
-    ocds, savings, suppliers, tenders,
+    agencies, auctions, audit, awards, classifier, documents, framework_contracts, health,
+    ict_assents, me, ocds, savings, suppliers, tenders,
 };
 
 #[derive(OpenApi)]
@@ -59,6 +59,11 @@ use crate::routes::{
         tenders::cancel_tender,
         tenders::award_tender,
         tenders::sign_contract,
+        documents::attach_document,
+        documents::get_document,
+        documents::document_content,
+        documents::get_public_document,
+        documents::public_document_content,
         auctions::schedule_auction,
         auctions::get_auction,
         auctions::place_bid,

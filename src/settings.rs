@@ -131,6 +131,37 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "largest request body accepted (413 beyond)",
     ),
     (
+        "LICITA_DOCUMENTS",
+        "LICITA_DATA_DIR/documents",
+        "where document bytes are kept: a folder, or s3://bucket[/prefix] for an S3-compatible object store",
+    ),
+    (
+        "LICITA_S3_ENDPOINT",
+        "(unset: AWS)",
+        "the S3-compatible server's URL (http allowed), e.g. http://127.0.0.1:9000",
+    ),
+    ("LICITA_S3_REGION", "us-east-1", "the bucket's region"),
+    (
+        "LICITA_S3_ACCESS_KEY_ID",
+        "(unset)",
+        "the object store's access key id",
+    ),
+    (
+        "LICITA_S3_SECRET_ACCESS_KEY",
+        "(unset)",
+        "the object store's secret access key",
+    ),
+    (
+        "LICITA_MAX_DOCUMENT_BYTES",
+        "26214400",
+        "largest document accepted (413 beyond); uploads stream, whatever the size",
+    ),
+    (
+        "LICITA_DOCUMENT_TYPES",
+        "PDF, PNG, JPEG, TIFF, Word, Excel, OpenDocument, ZIP, CSV, XML, JSON, plain text",
+        "comma-separated media types a document may have (415 otherwise)",
+    ),
+    (
         "LICITA_MAX_IMPORT_BYTES",
         "16777216",
         "largest CSV import (classifier) accepted (413 beyond)",
@@ -220,6 +251,8 @@ pub struct Settings {
     pub ict: IctPolicy,
     pub max_body_bytes: usize,
     pub max_import_bytes: usize,
+    /// Where documents are kept, and their limits.
+    pub documents: DocumentSettings,
     /// The offset of the legal calendar (Mexico City, UTC−6 all year since 2022).
     pub legal_offset: FixedOffset,
     /// The OCDS ocid prefix, registered with the Open Contracting Partnership.
@@ -235,6 +268,27 @@ pub struct Settings {
     pub shutdown_timeout_s: u64,
     pub log_filter: String,
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone)]
+pub struct DocumentSettings {
+    pub store: DocumentStoreSetting,
+    pub max_bytes: u64,
+    /// Accepted media types, lowercase essences.
+    pub media_types: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum DocumentStoreSetting {
+    Folder(PathBuf),
+    S3 {
+        bucket: String,
+        prefix: String,
+        endpoint: Option<String>,
+        region: String,
+        access_key_id: Option<String>,
+        secret_access_key: Option<SecretString>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -346,6 +400,8 @@ impl Settings {
             )?,
             fiscal_year_start,
         };
+        let data_dir =
+            get("LICITA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from);
         let settings = Self {
             ict,
             seal_key: get("LICITA_SEAL_KEY").map(SecretString::from),
@@ -353,7 +409,6 @@ impl Settings {
             sandbox,
             time_factor: parse_num(&get, "LICITA_TIME_FACTOR", 1, 1..=3600)?,
             addr: get("LICITA_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into()),
-            data_dir: get("LICITA_DATA_DIR").map_or_else(|| PathBuf::from("./data"), PathBuf::from),
             database_url: get("DATABASE_URL").map(SecretString::from),
             db_max_connections: parse_num(&get, "LICITA_DB_MAX_CONNECTIONS", 10, 1..=1000)?,
             redis_url: get("REDIS_URL").map(SecretString::from),
@@ -399,6 +454,47 @@ impl Settings {
                 16 * 1024 * 1024,
                 1024..=1024 * 1024 * 1024,
             )?,
+            documents: DocumentSettings {
+                store: document_store(&get, &data_dir)?,
+                max_bytes: parse_num(
+                    &get,
+                    "LICITA_MAX_DOCUMENT_BYTES",
+                    25 * 1024 * 1024,
+                    1024..=5 * 1024 * 1024 * 1024,
+                )?,
+                media_types: match get("LICITA_DOCUMENT_TYPES") {
+                    None => crate::domain::document::DEFAULT_MEDIA_TYPES
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect(),
+                    Some(raw) => {
+                        let types: Vec<String> = raw
+                            .split(',')
+                            .map(|t| t.trim().to_ascii_lowercase())
+                            .filter(|t| !t.is_empty())
+                            .collect();
+                        if types.is_empty()
+                            || !types.iter().all(|t| {
+                                t.split_once('/').is_some_and(|(a, b)| {
+                                    !a.is_empty()
+                                        && !b.is_empty()
+                                        && t.bytes().all(|c| {
+                                            c.is_ascii_alphanumeric() || b"/.+-".contains(&c)
+                                        })
+                                })
+                            })
+                        {
+                            return Err(SettingsError::Invalid {
+                                name: "LICITA_DOCUMENT_TYPES",
+                                value: raw,
+                                reason: "comma-separated media types such as application/pdf,image/png",
+                            });
+                        }
+                        types
+                    }
+                },
+            },
+            data_dir,
             legal_offset: match get("LICITA_LEGAL_UTC_OFFSET") {
                 None => FixedOffset::west_opt(6 * 3600).ok_or(SettingsError::Inconsistent(
                     "the default legal offset is invalid",
@@ -558,6 +654,50 @@ fn public_url(raw: &str) -> Result<String, SettingsError> {
         return Err(invalid());
     }
     Ok(url.to_owned())
+}
+
+/// Where documents are kept: `LICITA_DOCUMENTS` as a folder, or `s3://bucket[/prefix]`.
+fn document_store(
+    get: &impl Fn(&str) -> Option<String>,
+    data_dir: &std::path::Path,
+) -> Result<DocumentStoreSetting, SettingsError> {
+    let Some(raw) = get("LICITA_DOCUMENTS") else {
+        return Ok(DocumentStoreSetting::Folder(data_dir.join("documents")));
+    };
+    let raw = raw.trim().to_owned();
+    let Some(rest) = raw.strip_prefix("s3://") else {
+        return Ok(DocumentStoreSetting::Folder(PathBuf::from(raw)));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let valid_bucket = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if !valid_bucket {
+        return Err(SettingsError::Invalid {
+            name: "LICITA_DOCUMENTS",
+            value: raw.clone(),
+            reason: "s3://bucket[/prefix], the bucket 3 to 63 lowercase letters, digits, dots or dashes",
+        });
+    }
+    let endpoint = get("LICITA_S3_ENDPOINT").map(|e| e.trim().trim_end_matches('/').to_owned());
+    if let Some(e) = &endpoint
+        && !(e.starts_with("http://") || e.starts_with("https://"))
+    {
+        return Err(SettingsError::Invalid {
+            name: "LICITA_S3_ENDPOINT",
+            value: e.clone(),
+            reason: "an http:// or https:// URL",
+        });
+    }
+    Ok(DocumentStoreSetting::S3 {
+        bucket: bucket.to_owned(),
+        prefix: prefix.trim_matches('/').to_owned(),
+        endpoint,
+        region: get("LICITA_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+        access_key_id: get("LICITA_S3_ACCESS_KEY_ID"),
+        secret_access_key: get("LICITA_S3_SECRET_ACCESS_KEY").map(SecretString::from),
+    })
 }
 
 fn parse_num<T>(

@@ -14,6 +14,7 @@ use crate::ocds::Feed;
 use crate::persistence;
 use crate::redis_link::RedisLink;
 use crate::settings::Settings;
+use crate::storage::DocumentStore;
 use crate::usecases::Context;
 
 /// Everything a handler may need, registered once.
@@ -29,6 +30,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// What the OCDS releases share: the ocid prefix and the legal calendar.
     pub feed: Arc<Feed>,
+    /// Where document bytes are kept.
+    pub documents: DocumentStore,
 }
 
 impl AppState {
@@ -60,12 +63,15 @@ impl AppState {
         let feed = Arc::new(Feed {
             prefix: settings.ocid_prefix.clone(),
             legal_offset: settings.legal_offset,
+            public_url: settings.public_url.clone().unwrap_or_default(),
         });
+        let documents = DocumentStore::open(&settings.documents)?;
         Ok(Self {
             engine,
             db,
             redis,
             feed,
+            documents,
             settings: Arc::new(settings),
             clock,
             tokens: Arc::new(tokens),

@@ -20,6 +20,7 @@ mod m20261201_000011_seal_bidders;
 mod m20261201_000012_index_audit_time;
 mod m20261201_000013_add_award_items;
 mod m20261201_000014_add_agency_rfc;
+mod m20261201_000015_create_documents;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_index_audit_time::Migration),
             Box::new(m20261201_000013_add_award_items::Migration),
             Box::new(m20261201_000014_add_agency_rfc::Migration),
+            Box::new(m20261201_000015_create_documents::Migration),
         ]
     }
 }

@@ -70,4 +70,6 @@ ids! {
     AssentId,
     /// A framework contract (contrato marco).
     FrameworkId,
+    /// A document.
+    DocumentId,
 }

@@ -9,6 +9,7 @@ pub mod bid;
 pub mod classifier;
 pub mod code;
 pub mod contract;
+pub mod document;
 pub mod duration;
 pub mod framework;
 pub mod ict;

@@ -38,6 +38,8 @@ pub const CURRENCY: &str = "MXN";
 pub struct Feed {
     pub prefix: String,
     pub legal_offset: chrono::FixedOffset,
+    /// Where the public reaches the service: document links start with it.
+    pub public_url: String,
 }
 
 /// Why a release is published.
@@ -50,6 +52,8 @@ pub enum Event {
     Awarded,
     Contracted,
     Cancelled,
+    /// A document of a published tender.
+    Documented(crate::domain::document::DocumentKind),
 }
 
 impl Event {
@@ -62,6 +66,8 @@ impl Event {
             Event::Awarded => "award",
             Event::Contracted => "contract",
             Event::Cancelled => "tenderCancellation",
+            // A document changes the tender's documents (or its award's, its contract's).
+            Event::Documented(_) => "tenderUpdate",
         }
     }
 }
@@ -180,6 +186,46 @@ pub struct TenderFacts {
     pub bids: Vec<BidFacts>,
     pub award: Option<AwardFacts>,
     pub contract: Option<ContractFacts>,
+    /// The tender's public documents, in upload order.
+    pub documents: Vec<DocumentFacts>,
+}
+
+/// A public document of the tender.
+#[derive(Debug, Clone)]
+pub struct DocumentFacts {
+    pub id: String,
+    pub kind: crate::domain::document::DocumentKind,
+    pub title: String,
+    pub media_type: String,
+    /// Where it is downloaded from.
+    pub url: String,
+    pub uploaded_at: DateTime<Utc>,
+    /// The document it replaces, if any.
+    pub supersedes: Option<String>,
+}
+
+impl DocumentFacts {
+    fn to_ocds(&self) -> Value {
+        let mut doc = json!({
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "format": self.media_type,
+            "datePublished": time(self.uploaded_at),
+            "language": "es",
+        });
+        if let Some(kind) = self.kind.ocds_type() {
+            set_at(&mut doc, &["documentType"], json!(kind));
+        }
+        if let Some(old) = &self.supersedes {
+            set_at(
+                &mut doc,
+                &["description"],
+                json!(format!("Sustituye al documento {old}")),
+            );
+        }
+        doc
+    }
 }
 
 /// An instant, to the microsecond (releases of one process are strictly ordered by it).
@@ -418,6 +464,23 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "language": "es",
         }));
     }
+    // An award notice goes with the award, a signed contract with the contract, once they
+    // exist; every other document (and those, before) with the tender.
+    use crate::domain::document::DocumentKind;
+    let placed = |kind: DocumentKind| match kind {
+        DocumentKind::AwardNotice if facts.award.is_some() => "award",
+        DocumentKind::Contract if facts.contract.is_some() => "contract",
+        _ => "tender",
+    };
+    let of = |place: &str| -> Vec<Value> {
+        facts
+            .documents
+            .iter()
+            .filter(|d| placed(d.kind) == place)
+            .map(DocumentFacts::to_ocds)
+            .collect()
+    };
+    documents.extend(of("tender"));
     if !documents.is_empty() {
         set_at(&mut tender, &["documents"], Value::Array(documents));
     }
@@ -494,6 +557,14 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 &mut release,
                 &["awards", "0", "items"],
                 json!(awarded_items),
+            );
+        }
+        let award_documents = of("award");
+        if !award_documents.is_empty() {
+            set_at(
+                &mut release,
+                &["awards", "0", "documents"],
+                Value::Array(award_documents),
             );
         }
     }
@@ -580,6 +651,14 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 &mut release,
                 &["contracts", "0", "items"],
                 json!(awarded_items),
+            );
+        }
+        let contract_documents = of("contract");
+        if !contract_documents.is_empty() {
+            set_at(
+                &mut release,
+                &["contracts", "0", "documents"],
+                Value::Array(contract_documents),
             );
         }
     }

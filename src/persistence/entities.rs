@@ -87,6 +87,25 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// `documents.kind`.
+    DocumentKind {
+        Call = "call",
+        TechnicalAnnex = "technical_annex",
+        ClarificationsMinutes = "clarifications_minutes",
+        OpeningMinutes = "opening_minutes",
+        EvaluationReport = "evaluation_report",
+        AwardNotice = "award_notice",
+        Contract = "contract",
+        Other = "other",
+        Bid = "bid",
+    }
+);
+twin!(DocumentKind <=> crate::domain::document::DocumentKind {
+    Call, TechnicalAnnex, ClarificationsMinutes, OpeningMinutes, EvaluationReport, AwardNotice,
+    Contract, Other, Bid,
+});
+
+stored_enum!(
     /// `auctions.status`.
     AuctionStatus {
         Scheduled = "scheduled",
@@ -629,6 +648,34 @@ pub mod auction_bid {
         pub ends_at: DateTimeUtc,
         pub idempotency_key: Option<String>,
         pub request_sha256: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod document {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "documents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tender_id: Uuid,
+        pub bid_id: Option<Uuid>,
+        pub kind: super::DocumentKind,
+        pub title: String,
+        pub media_type: String,
+        pub size_bytes: i64,
+        pub sha256: String,
+        pub storage_key: String,
+        pub supersedes: Option<Uuid>,
+        pub uploaded_by: String,
+        pub uploaded_at: DateTimeUtc,
+        pub seal_version: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

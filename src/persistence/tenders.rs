@@ -13,7 +13,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{
-    TenderStatus, auction, award, contract, tender, tender_invitation, tender_item, tender_question,
+    TenderStatus, auction, award, contract, document, tender, tender_invitation, tender_item,
+    tender_question,
 };
 use crate::domain::agency::AgencyCode;
 use crate::domain::ids::{AssentId, AuctionId, FrameworkId, QuestionId, TenderId};
@@ -30,6 +31,8 @@ pub struct TenderRecord {
     pub contract: Option<contract::Model>,
     /// The tender's auction, once scheduled.
     pub auction_id: Option<AuctionId>,
+    /// Its own documents (not its bids'), in upload order.
+    pub documents: Vec<document::Model>,
 }
 
 impl TenderRecord {
@@ -151,6 +154,18 @@ async fn load(
         .into_iter()
         .map(|c| (c.tender_id, c))
         .collect();
+    let mut documents: HashMap<Uuid, Vec<document::Model>> = HashMap::new();
+    for d in document::Entity::find()
+        .filter(document::Column::TenderId.is_in(ids.clone()))
+        .filter(document::Column::BidId.is_null())
+        .order_by_asc(document::Column::TenderId)
+        .order_by_asc(document::Column::Id)
+        .all(conn)
+        .await
+        .context("reading the documents")?
+    {
+        documents.entry(d.tender_id).or_default().push(d);
+    }
     let auctions: HashMap<Uuid, Uuid> = auction::Entity::find()
         .select_only()
         .column(auction::Column::TenderId)
@@ -170,6 +185,7 @@ async fn load(
             award: awards.remove(&model.id),
             contract: contracts.remove(&model.id),
             auction_id: auctions.get(&model.id).copied().map(AuctionId::from_uuid),
+            documents: documents.remove(&model.id).unwrap_or_default(),
             tender: model,
         })
         .collect())

@@ -5,6 +5,7 @@ pub mod auctions;
 pub mod audit;
 pub mod awards;
 pub mod classifier;
+pub mod documents;
 pub mod extract;
 pub mod framework_contracts;
 pub mod health;
@@ -32,6 +33,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(classifier::config)
         .configure(suppliers::config)
         .configure(tenders::config)
+        .configure(documents::config)
         .configure(savings::config)
         .configure(ocds::config)
         .configure(awards::config)

@@ -12,11 +12,11 @@ use crate::domain::money::Money;
 use crate::domain::supplier::CompanySize;
 use crate::domain::tender::{Procedure, Status};
 use crate::ocds::{
-    self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, ItemFacts, TenderFacts,
+    self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, DocumentFacts, ItemFacts, TenderFacts,
 };
 use crate::persistence::entities::bid;
 use crate::persistence::{
-    agencies, auctions, bids, classifier, frameworks, ict, suppliers, tenders,
+    agencies, auctions, bids, classifier, documents, frameworks, ict, suppliers, tenders,
 };
 
 /// An award's stored items: (position, unit price).
@@ -233,5 +233,18 @@ pub async fn tender_facts(
             ends_on: c.ends_on,
         }),
         bids,
+        documents: documents::of_tender(conn, tender_id)
+            .await?
+            .into_iter()
+            .map(|d| DocumentFacts {
+                id: d.id.to_string(),
+                kind: d.kind.into(),
+                url: format!("{}/public/v1/documents/{}/content", feed.public_url, d.id),
+                title: d.title,
+                media_type: d.media_type,
+                uploaded_at: d.uploaded_at,
+                supersedes: d.supersedes.map(|s| s.to_string()),
+            })
+            .collect(),
     })
 }

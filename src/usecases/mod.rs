@@ -11,6 +11,7 @@ pub mod agencies;
 pub mod auctions;
 pub mod awards;
 pub mod classifier;
+pub mod documents;
 pub mod facts;
 pub mod frameworks;
 pub mod ict;

@@ -110,6 +110,8 @@ pub struct Tender {
     pub cancel_reason: Option<String>,
     pub award: Option<AwardView>,
     pub contract: Option<ContractView>,
+    /// Its documents, in upload order (a draft's are private to its agency).
+    pub documents: Vec<crate::routes::documents::Document>,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub opened_at: Option<DateTime<Utc>>,
@@ -122,6 +124,12 @@ pub struct Tender {
 impl Tender {
     pub fn from_record(record: TenderRecord, now: DateTime<Utc>) -> Self {
         let phase = record.phase(now);
+        let public = record.status() != Status::Draft;
+        let documents = record
+            .documents
+            .into_iter()
+            .map(|d| crate::routes::documents::Document::from_model(d, public))
+            .collect();
         let t = record.tender;
         Self {
             id: t.id,
@@ -176,6 +184,7 @@ impl Tender {
                 starts_on: c.starts_on,
                 ends_on: c.ends_on,
             }),
+            documents,
             created_at: t.created_at,
             published_at: t.published_at,
             opened_at: t.opened_at,

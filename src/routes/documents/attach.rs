@@ -1,0 +1,122 @@
+use actix_web::{HttpRequest, HttpResponse, http::header::LOCATION, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{Document, document_id};
+use crate::auth::Officer;
+use crate::domain::code::Code;
+use crate::domain::document::{DocumentKind, accepted_media_type, parse_title};
+use crate::domain::validation::ValidationErrors;
+use crate::error::{ApiError, Problem};
+use crate::routes::extract::check_length;
+use crate::routes::tenders::tender_id;
+use crate::state::AppState;
+use crate::usecases::documents::attach::{self, Attachment};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AttachParams {
+    /// The document's title.
+    pub title: String,
+    /// What it is: `call` (the convocatoria and its bases), `technical_annex`,
+    /// `clarifications_minutes`, `opening_minutes`, `evaluation_report`, `award_notice`,
+    /// `contract` or `other`.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: String,
+    /// The id of an earlier document of the tender that this one replaces.
+    pub supersedes: Option<String>,
+}
+
+/// Attach a document to a tender (officers of its agency): the file's bytes are the body,
+/// sent with their `Content-Type`. Private while the tender is a draft; public, and
+/// published in its OCDS record, from the publication on. A document never changes: send
+/// a new one naming the one it `supersedes`.
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/documents", tag = "documents",
+    params(("id" = uuid::Uuid, Path, description = "The tender"), AttachParams),
+    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Stored and recorded", body = Document),
+        (status = 400, description = "`invalid_query`, `incomplete_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: more than `LICITA_MAX_DOCUMENT_BYTES`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: a media type `LICITA_DOCUMENT_TYPES` does not list", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_title`, `invalid_document_type`, `unknown_document`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn attach_document(
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<String>,
+    params: web::Query<AttachParams>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = tender_id(&path)?;
+    let limits = &state.settings.documents;
+    let mut errors = ValidationErrors::new();
+    let title = parse_title(&params.title, &mut errors);
+    let kind = DocumentKind::parse_tender(params.kind.trim());
+    if kind.is_none() {
+        errors.push(
+            "type",
+            Code::InvalidDocumentType,
+            "one of call, technical_annex, clarifications_minutes, opening_minutes, \
+             evaluation_report, award_notice, contract, other",
+        );
+    }
+    let supersedes = match params.supersedes.as_deref() {
+        None => None,
+        Some(raw) => match document_id(raw.trim()) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                errors.push("supersedes", Code::UnknownDocument, "not a document id");
+                None
+            }
+        },
+    };
+    errors.finish()?;
+    let raw_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media_type = accepted_media_type(raw_type, &limits.media_types).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "a document is one of {} (got {raw_type:?})",
+            limits.media_types.join(", ")
+        ))
+    })?;
+    check_length(
+        &req,
+        usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
+    )?;
+    let (Some(title), Some(kind)) = (title, kind) else {
+        return Err(ApiError::Unexpected(anyhow::anyhow!(
+            "checked fields vanished"
+        )));
+    };
+    let model = attach::run(
+        &state.context(),
+        &state.documents,
+        (id, &officer.agency),
+        Attachment {
+            kind,
+            title,
+            media_type,
+            supersedes,
+        },
+        payload,
+        (limits.max_bytes, &officer.identity.actor()),
+    )
+    .await?;
+    let public = crate::persistence::tenders::get(&state.db, id)
+        .await?
+        .is_some_and(|t| t.status() != crate::domain::tender::Status::Draft);
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/documents/{}", model.id)))
+        .json(Document::from_model(model, public)))
+}

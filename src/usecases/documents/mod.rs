@@ -1,0 +1,4 @@
+//! Documents: an officer attaches one to a tender, streamed to the document store and
+//! recorded once stored whole.
+
+pub mod attach;
