@@ -452,6 +452,10 @@ async fn refused_uploads_store_nothing(backend: Backend, store: Store) {
             .is_empty()
     );
     assert!(attached_events(&app, &id).await.is_empty());
+    if store == Store::Folder {
+        let left = files_under(&std::path::Path::new(&app.data_dir_path()).join("documents"));
+        assert!(left.is_empty(), "nothing stored: {left:?}");
+    }
     // Within the limit, it is taken.
     json_of(
         attach(
