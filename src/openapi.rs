@@ -60,6 +60,7 @@ use crate::routes::{
         tenders::award_tender,
         tenders::sign_contract,
         documents::attach_document,
+        documents::attach_bid_document,
         documents::get_document,
         documents::document_content,
         documents::get_public_document,

@@ -75,3 +75,26 @@ pub async fn of_tender(
         .await
         .context("reading a tender's documents")
 }
+
+/// The documents of each of `bids`, in upload order.
+pub async fn of_bids(
+    conn: &impl ConnectionTrait,
+    bids: &[BidId],
+) -> anyhow::Result<std::collections::HashMap<uuid::Uuid, Vec<uuid::Uuid>>> {
+    let mut out: std::collections::HashMap<uuid::Uuid, Vec<uuid::Uuid>> = Default::default();
+    if bids.is_empty() {
+        return Ok(out);
+    }
+    for d in document::Entity::find()
+        .filter(document::Column::BidId.is_in(bids.iter().map(|b| b.uuid())))
+        .order_by_asc(document::Column::Id)
+        .all(conn)
+        .await
+        .context("reading bids' documents")?
+    {
+        if let Some(bid) = d.bid_id {
+            out.entry(bid).or_default().push(d.id);
+        }
+    }
+    Ok(out)
+}

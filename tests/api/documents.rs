@@ -44,6 +44,7 @@ on_every_store!(
     a_document_is_stored_published_and_downloaded_as_uploaded,
     refused_uploads_store_nothing,
     a_draft_document_is_private_to_its_agency,
+    a_bid_document_is_sealed_with_its_bid_until_the_opening,
 );
 
 /// The S3 server, if one is configured; required under the test script.
@@ -531,4 +532,185 @@ async fn a_draft_document_is_private_to_its_agency(backend: Backend, store: Stor
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+async fn a_bid_document_is_sealed_with_its_bid_until_the_opening(backend: Backend, store: Store) {
+    use crate::tenders::{bid_body, open, published, submit, supplier};
+    let app = spawn(backend, store, &[]).await;
+    let id = published(&app).await;
+    let acme = app
+        .register_supplier(&crate::helpers::rfc("ACM010101AB"), "Acme Cómputo")
+        .await;
+    let other = app
+        .register_supplier(&crate::helpers::rfc("OTR010101AB"), "Otra Empresa")
+        .await;
+    let bid = json_of(
+        submit(&app, &id, &acme, &bid_body("17000.00", "80.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let bid_id = bid["bid_id"].as_str().unwrap().to_owned();
+    // Several chunks of the sealed stream, with a marker a reader of the store would see.
+    let mut content = b"PROPUESTA TECNICA DE ACME: ".repeat(4000);
+    content.extend(bytes(70_000, 4));
+    let sha = hex::encode(Sha256::digest(&content));
+    let path = format!(
+        "/api/v1/tenders/{id}/bids/{bid_id}/documents?title=Propuesta%20t%C3%A9cnica%20Acme"
+    );
+    let attached = json_of(
+        app.post_raw(
+            &path,
+            Some(&supplier(&app, &acme)),
+            Some("application/pdf"),
+            content.clone(),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let doc = attached["id"].as_str().unwrap().to_owned();
+    assert_eq!(attached["title"], "Propuesta técnica Acme");
+    assert_eq!(attached["sha256"], sha);
+    assert_eq!(attached["bid_id"], bid_id.as_str());
+    // Another supplier can't attach to it, nor read it.
+    assert_problem(
+        app.post_raw(
+            &path,
+            Some(&supplier(&app, &other)),
+            Some("application/pdf"),
+            b"x".to_vec(),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // At rest, nothing of it is in clear: not the bytes, the title, the digest, nor who.
+    let row = licita::persistence::documents::get(
+        &app.db,
+        licita::domain::ids::DocumentId::from_uuid(doc.parse().unwrap()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let clear = format!("{row:?}");
+    for secret in [
+        "Propuesta",
+        "Acme",
+        sha.as_str(),
+        acme.as_str(),
+        "application/pdf",
+    ] {
+        assert!(!clear.contains(secret), "{secret} in {clear}");
+    }
+    if store == Store::Folder {
+        let stored = std::fs::read(
+            std::path::Path::new(&app.data_dir_path())
+                .join("documents")
+                .join(&row.storage_key),
+        )
+        .unwrap();
+        assert!(stored.len() > content.len(), "tags added");
+        assert!(
+            !stored.windows(20).any(|w| w == &content[..20]),
+            "the store holds ciphertext only"
+        );
+    }
+    let events = {
+        use licita::persistence::entities::audit_event;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq("bid.document_attached"))
+            .all(&app.db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(events.len(), 1);
+    assert!(
+        events[0].actor_sub.starts_with("bidder:"),
+        "{}",
+        events[0].actor_sub
+    );
+    assert!(!events[0].data.contains(&acme));
+    // Before the opening: its owner reads it; the officer, an auditor and the public don't.
+    let own = app
+        .get(
+            &format!("/api/v1/documents/{doc}/content"),
+            Some(&supplier(&app, &acme)),
+        )
+        .await;
+    assert_eq!(own.status(), StatusCode::OK);
+    assert_eq!(own.headers()["etag"], format!("\"{sha}\"").as_str());
+    assert_eq!(own.bytes().await.unwrap().as_ref(), content.as_slice());
+    let auditor = app.token(licita::auth::Role::Auditor, "auditoria", None);
+    for token in [
+        Some(officer(&app, "SEP")),
+        Some(auditor.clone()),
+        Some(supplier(&app, &other)),
+        None,
+    ] {
+        let path = if token.is_some() {
+            format!("/api/v1/documents/{doc}")
+        } else {
+            format!("/public/v1/documents/{doc}")
+        };
+        assert_problem(
+            app.get(&path, token.as_deref()).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    let mine = json_of(
+        app.get(
+            &format!("/api/v1/tenders/{id}/bids"),
+            Some(&supplier(&app, &acme)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(mine[0]["documents"], serde_json::json!([doc]));
+    // After the deadline no document is attached; after the opening the officer reads it.
+    app.clock.set(at(20));
+    assert_problem(
+        app.post_raw(
+            &path,
+            Some(&supplier(&app, &acme)),
+            Some("application/pdf"),
+            b"tarde".to_vec(),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "submission_closed",
+    )
+    .await;
+    app.clock.set(at(21));
+    let opened = open(&app, &id).await;
+    assert_eq!(opened["bids"][0]["documents"], serde_json::json!([doc]));
+    let meta = json_of(
+        app.get(
+            &format!("/api/v1/documents/{doc}"),
+            Some(&officer(&app, "SEP")),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(meta["title"], "Propuesta técnica Acme");
+    assert_eq!(meta["size"], content.len());
+    let read = app
+        .get(&format!("/api/v1/documents/{doc}/content"), Some(&auditor))
+        .await;
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.headers()["content-type"], "application/pdf");
+    assert_eq!(read.bytes().await.unwrap().as_ref(), content.as_slice());
+    // Still never public.
+    assert_problem(
+        app.get(&format!("/public/v1/documents/{doc}/content"), None)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
 }

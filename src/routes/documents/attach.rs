@@ -120,3 +120,93 @@ pub async fn attach_document(
         .insert_header((LOCATION, format!("/api/v1/documents/{}", model.id)))
         .json(Document::from_model(model, public)))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BidAttachParams {
+    /// The document's title (sealed with the bid).
+    pub title: String,
+}
+
+/// Attach a document to one's live sealed bid, until the submission deadline: the file's
+/// bytes are the body, with their `Content-Type`. It is sealed with the bid — encrypted at
+/// rest, title, type, size and digest included — and read only by its owner before the
+/// opening, by the tender's officers and auditors after it (`GET /api/v1/documents/{id}`).
+#[utoipa::path(
+    post, path = "/api/v1/tenders/{id}/bids/{bid_id}/documents", tag = "documents",
+    params(
+        ("id" = uuid::Uuid, Path, description = "The tender"),
+        ("bid_id" = uuid::Uuid, Path, description = "One's live bid"),
+        BidAttachParams,
+    ),
+    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Sealed, stored and recorded", body = Document),
+        (status = 400, description = "`invalid_query`, `incomplete_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden_role`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such tender, or no bid of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`submission_closed`, `bid_not_live`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_title`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn attach_bid_document(
+    state: web::Data<AppState>,
+    supplier: crate::auth::Supplier,
+    path: web::Path<(String, String)>,
+    params: web::Query<BidAttachParams>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (id, bid_id) = path.into_inner();
+    let id = tender_id(&id)?;
+    let bid_id: crate::domain::ids::BidId = bid_id
+        .parse()
+        .map_err(|_| ApiError::not_found(format!("bid {bid_id}")))?;
+    let rfc = crate::routes::tenders::supplier_rfc(&supplier)?;
+    let limits = &state.settings.documents;
+    let mut errors = ValidationErrors::new();
+    let title = parse_title(&params.title, &mut errors);
+    errors.finish()?;
+    let raw_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media_type = accepted_media_type(raw_type, &limits.media_types).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "a document is one of {} (got {raw_type:?})",
+            limits.media_types.join(", ")
+        ))
+    })?;
+    check_length(
+        &req,
+        usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
+    )?;
+    let title =
+        title.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("checked title vanished")))?;
+    let mut model = crate::usecases::documents::attach_to_bid::run(
+        &state.context(),
+        (&state.documents, &state.sealer),
+        (id, bid_id, &rfc),
+        crate::usecases::documents::attach_to_bid::BidAttachment {
+            title: title.clone(),
+            media_type: media_type.clone(),
+        },
+        payload,
+        limits.max_bytes,
+    )
+    .await?;
+    // Its owner sees what it sent; the row holds it sealed.
+    let meta = crate::usecases::documents::attach_to_bid::open_meta(&state.sealer, &model)?;
+    model.title = meta.title;
+    model.media_type = meta.media_type;
+    let mut view = Document::from_model(model, false);
+    view.size = i64::try_from(meta.size).unwrap_or(i64::MAX);
+    view.sha256 = meta.sha256;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/documents/{}", view.id)))
+        .json(view))
+}

@@ -22,6 +22,10 @@ use crate::persistence::entities::document;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/v1/tenders/{id}/documents").route(web::post().to(attach_document)))
+        .service(
+            resource("/api/v1/tenders/{id}/bids/{bid_id}/documents")
+                .route(web::post().to(attach_bid_document)),
+        )
         .service(resource("/api/v1/documents/{id}").route(web::get().to(get_document)))
         .service(resource("/api/v1/documents/{id}/content").route(web::get().to(document_content)))
         .service(resource("/public/v1/documents/{id}").route(web::get().to(get_public_document)))
@@ -36,6 +40,9 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 pub struct Document {
     pub id: Uuid,
     pub tender_id: Uuid,
+    /// A bid's document: the bid it is sealed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bid_id: Option<Uuid>,
     #[serde(rename = "type")]
     pub kind: DocumentKind,
     pub title: String,
@@ -61,6 +68,7 @@ impl Document {
         Self {
             id: d.id,
             tender_id: d.tender_id,
+            bid_id: d.bid_id,
             kind: d.kind.into(),
             title: d.title,
             media_type: d.media_type,

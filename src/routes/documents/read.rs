@@ -6,30 +6,58 @@ use base64::Engine as _;
 use futures_util::TryStreamExt;
 
 use super::{Document, document_id};
-use crate::auth::{Identity, Principal};
+use crate::auth::{Identity, Principal, Role};
 use crate::domain::document::{Ranged, file_name, range};
+use crate::domain::ids::BidId;
 use crate::domain::ids::{DocumentId, TenderId};
+use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::error::{ApiError, Problem};
 use crate::persistence::entities::document;
 use crate::persistence::{documents, tenders};
 use crate::routes::tenders::may_see;
+use crate::seal::StreamOpener;
 use crate::state::AppState;
+use crate::usecases::documents::attach_to_bid::{aad, open_meta};
+use crate::usecases::sealed::owned_by;
 
-/// The document and whether the public may read it; `None` when it does not exist or
-/// `identity` (none: the public) may not see it. A bid's document is not served here.
+/// The document and whether the public may read it; 404 when it does not exist or
+/// `identity` (none: the public) may not see it. A bid's document is its owner's, and
+/// its tender's officers' and auditors' after the opening; never the public's.
 async fn visible(
     state: &AppState,
     id: DocumentId,
     identity: Option<&Identity>,
 ) -> Result<(document::Model, bool), ApiError> {
     let missing = || ApiError::not_found(format!("document {id}"));
-    let model = documents::get(&state.db, id)
-        .await?
-        .filter(|d| d.bid_id.is_none())
-        .ok_or_else(missing)?;
+    let model = documents::get(&state.db, id).await?.ok_or_else(missing)?;
     let tender = tenders::get(&state.db, TenderId::from_uuid(model.tender_id))
         .await?
         .ok_or_else(missing)?;
+    if let Some(bid) = model.bid_id {
+        let identity = identity.ok_or_else(missing)?;
+        let staff = match identity.role {
+            Role::Auditor => true,
+            Role::Officer => identity
+                .agency
+                .as_ref()
+                .is_some_and(|a| a.as_str() == tender.agency()),
+            _ => false,
+        };
+        let owner = identity.role == Role::Supplier
+            && match crate::persistence::bids::get(&state.db, BidId::from_uuid(bid)).await? {
+                Some(b) => Rfc::parse_with(&identity.sub, CheckDigit::Override)
+                    .ok()
+                    .is_some_and(|rfc| {
+                        let tag = state.sealer.bidder_tag(tender.tender.id, rfc.as_str());
+                        owned_by(&b, rfc.as_str(), &tag)
+                    }),
+                None => false,
+            };
+        if owner || (staff && tender.tender.opened_at.is_some()) {
+            return Ok((model, false));
+        }
+        return Err(missing());
+    }
     let public = tender.status() != crate::domain::tender::Status::Draft;
     if !(public || identity.is_some_and(|i| may_see(Some(i), &tender))) {
         return Err(missing());
@@ -72,7 +100,21 @@ pub async fn get_document(
     _query: web::Query<crate::routes::pagination::NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (model, public) = visible(&state, document_id(&path)?, Some(&principal.0)).await?;
-    Ok(HttpResponse::Ok().json(Document::from_model(model, public)))
+    Ok(HttpResponse::Ok().json(opened(&state, model, public)?))
+}
+
+/// A document's view; a bid's with its sealed metadata opened.
+fn opened(state: &AppState, model: document::Model, public: bool) -> Result<Document, ApiError> {
+    if model.bid_id.is_none() {
+        return Ok(Document::from_model(model, public));
+    }
+    let meta = open_meta(&state.sealer, &model)?;
+    let mut view = Document::from_model(model, false);
+    view.title = meta.title;
+    view.media_type = meta.media_type;
+    view.size = i64::try_from(meta.size).unwrap_or(i64::MAX);
+    view.sha256 = meta.sha256;
+    Ok(view)
 }
 
 /// A document's bytes, once its tender is published: exactly the bytes uploaded, with
@@ -135,7 +177,78 @@ pub async fn document_content(
     _query: web::Query<crate::routes::pagination::NoParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (model, public) = visible(&state, document_id(&path)?, Some(&principal.0)).await?;
+    if model.bid_id.is_some() {
+        return sealed_content(&state, &req, model).await;
+    }
     content(&state, &req, model, public).await
+}
+
+/// A bid's document, opened as it streams from the store (no ranges: it is sealed in
+/// chunks).
+async fn sealed_content(
+    state: &AppState,
+    req: &HttpRequest,
+    model: document::Model,
+) -> Result<HttpResponse, ApiError> {
+    use futures_util::StreamExt;
+    let meta = open_meta(&state.sealer, &model)?;
+    let etag = format!("\"{}\"", meta.sha256);
+    if req
+        .headers()
+        .get(IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((ETAG, etag))
+            .insert_header((CACHE_CONTROL, "private, no-store"))
+            .finish());
+    }
+    let opener = StreamOpener::new(
+        state.sealer.clone(),
+        meta.prefix_bytes()?,
+        aad(DocumentId::from_uuid(model.id), "content"),
+    );
+    let inner = state.documents.read(&model.storage_key, None).await?;
+    let stream =
+        futures_util::stream::unfold((inner, Some(opener)), |(mut inner, opener)| async move {
+            let mut opener = opener?;
+            let step = match inner.next().await {
+                Some(Ok(bytes)) => opener.push(&bytes).map(|p| (p, Some(opener))),
+                Some(Err(e)) => Err(anyhow::Error::new(e)),
+                None => opener.finish().map(|p| (p, None)),
+            };
+            Some(match step {
+                Ok((plain, next)) => (Ok(bytes::Bytes::from(plain)), (inner, next)),
+                Err(e) => {
+                    tracing::error!(error = %e, "opening a sealed document");
+                    (
+                        Err(actix_web::error::ErrorInternalServerError(
+                            "the sealed document could not be opened",
+                        )),
+                        (inner, None),
+                    )
+                }
+            })
+        });
+    let digest = hex::decode(&meta.sha256)
+        .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok()
+        .content_type(meta.media_type.as_str())
+        .insert_header((ETAG, etag))
+        .insert_header(("Repr-Digest", format!("sha-256=:{digest}:")))
+        .insert_header((ACCEPT_RANGES, "none"))
+        .insert_header((CACHE_CONTROL, "private, no-store"))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                file_name(&meta.title, &meta.media_type)
+            ),
+        ))
+        .no_chunking(meta.size)
+        .streaming(stream))
 }
 
 async fn content(

@@ -110,6 +110,10 @@ pub struct BidView {
     pub qualified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_reason: Option<String>,
+    /// The documents attached to the bid (sealed with it), for whoever may read its
+    /// content: read each at `GET /api/v1/documents/{id}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<Uuid>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,11 +129,26 @@ pub fn supplier_rfc(supplier: &Supplier) -> Result<Rfc, ApiError> {
         .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))
 }
 
+/// The full views of bids (their documents read in one query).
+pub async fn full_views<'a>(
+    state: &AppState,
+    bids: impl IntoIterator<Item = &'a bid::Model>,
+    owner: Option<&Rfc>,
+) -> Result<Vec<BidView>, ApiError> {
+    let bids: Vec<&bid::Model> = bids.into_iter().collect();
+    let ids: Vec<BidId> = bids.iter().map(|b| BidId::from_uuid(b.id)).collect();
+    let mut docs = crate::persistence::documents::of_bids(&state.db, &ids).await?;
+    bids.into_iter()
+        .map(|b| full_view(state, b, owner, docs.remove(&b.id).unwrap_or_default()))
+        .collect()
+}
+
 /// The full view of a bid: its owner's (`rfc` given), or staff's after the opening.
 pub fn full_view(
     state: &AppState,
     b: &bid::Model,
     owner: Option<&Rfc>,
+    documents: Vec<Uuid>,
 ) -> Result<BidView, ApiError> {
     // Replaced and withdrawn bids stay sealed to staff: only the live one is ever read. Its
     // owner gets every bid's receipt key back, to check any of its receipts.
@@ -168,6 +187,7 @@ pub fn full_view(
         document_sha256: content.and_then(|c| c.document_sha256.clone()),
         qualified: b.qualified,
         evaluation_reason: b.evaluation_reason.clone(),
+        documents,
     })
 }
 
@@ -273,10 +293,12 @@ pub async fn list_bids(
             let rfc = Rfc::parse_with(&identity.sub, CheckDigit::Override)
                 .map_err(|_| ApiError::InvalidToken("a supplier token's sub is its RFC".into()))?;
             let tag = state.sealer.bidder_tag(id.uuid(), rfc.as_str());
-            all.iter()
-                .filter(|b| owned_by(b, rfc.as_str(), &tag))
-                .map(|b| full_view(&state, b, Some(&rfc)))
-                .collect::<Result<_, _>>()?
+            full_views(
+                &state,
+                all.iter().filter(|b| owned_by(b, rfc.as_str(), &tag)),
+                Some(&rfc),
+            )
+            .await?
         }
         Role::Officer | Role::Auditor => {
             if identity.role == Role::Officer
@@ -294,8 +316,7 @@ pub async fn list_bids(
                 && record.tender.opened_at.is_some();
             let live = all.iter().filter(|b| b.status == BidStatus::Live);
             if opened {
-                live.map(|b| full_view(&state, b, None))
-                    .collect::<Result<_, _>>()?
+                full_views(&state, live, None).await?
             } else {
                 live.map(|b| BidView {
                     bid_id: b.id,
@@ -311,6 +332,7 @@ pub async fn list_bids(
                     document_sha256: None,
                     qualified: None,
                     evaluation_reason: None,
+                    documents: Vec::new(),
                 })
                 .collect()
             }

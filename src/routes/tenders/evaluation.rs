@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::bids::{BidView, full_view};
+use super::bids::{BidView, full_views};
 use super::{Tender, tender_id};
 use crate::auth::Officer;
 use crate::domain::publication::Verdict;
@@ -94,10 +94,7 @@ pub async fn evaluate_tender(
         (_, 1) => "award",
         _ => "auction",
     };
-    let bids = bids
-        .iter()
-        .map(|b| full_view(&state, b, None))
-        .collect::<Result<Vec<_>, _>>()?;
+    let bids = full_views(&state, &bids, None).await?;
     Ok(HttpResponse::Ok().json(EvaluationResult {
         tender: Tender::from_record(record, state.clock.now()),
         bids,

@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::bids::{BidView, full_view};
+use super::bids::{BidView, full_views};
 use super::{Tender, tender_id};
 use crate::auth::Officer;
 use crate::error::{ApiError, Problem};
@@ -43,11 +43,8 @@ pub async fn open_tender(
         &officer.identity.actor(),
     )
     .await?;
-    let bids = bids::live(&state.db, id)
-        .await?
-        .iter()
-        .map(|b| full_view(&state, b, None))
-        .collect::<Result<Vec<_>, _>>()?;
+    let live = bids::live(&state.db, id).await?;
+    let bids = full_views(&state, &live, None).await?;
     Ok(HttpResponse::Ok().json(OpeningResult {
         tender: Tender::from_record(record, state.clock.now()),
         bids,

@@ -2,3 +2,4 @@
 //! recorded once stored whole.
 
 pub mod attach;
+pub mod attach_to_bid;
