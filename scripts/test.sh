@@ -19,7 +19,8 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
 install_servers() {
-  if command -v redis-server >/dev/null && command -v python3 >/dev/null && command -v curl >/dev/null && [ -n "$(pg_bin)" ]; then return; fi
+  if command -v redis-server >/dev/null && command -v curl >/dev/null && [ -n "$(pg_bin)" ] \
+    && python3 -c 'import ensurepip, venv' 2>/dev/null; then return; fi
   if [ "$(id -u)" != 0 ]; then
     echo "PostgreSQL and Redis are missing; run as root or: apt-get install postgresql redis-server" >&2
     exit 1
@@ -172,6 +173,15 @@ st_status=0
 if [ "$#" = 0 ] && [ "${SKIP_SCHEMATHESIS:-0}" != 1 ]; then
   bash scripts/schemathesis.sh "${CARGO_TARGET_DIR:-target}/debug/licita" "$WORK" || st_status=$?
   if [ "$st_status" != 0 ] && [ "$status" = 0 ]; then status=$st_status; fi
+fi
+
+# The README's walk-throughs, run as written against a fresh sandbox service (full run
+# only; SKIP_WALKTHROUGHS=1 leaves them out).
+if [ "$#" = 0 ] && [ "${SKIP_WALKTHROUGHS:-0}" != 1 ]; then
+  log "the README's walk-throughs"
+  wt_status=0
+  bash scripts/readme_walkthroughs.sh "${CARGO_TARGET_DIR:-target}/debug/licita" "$WORK" || wt_status=$?
+  if [ "$wt_status" != 0 ] && [ "$status" = 0 ]; then status=$wt_status; fi
 fi
 
 # The feeds the tests validated, checked by the OCDS community's own tools (libcoveocds, the

@@ -94,6 +94,19 @@ impl From<anyhow::Error> for ApiError {
                     || matches!(e.retry_method(), redis::RetryMethod::WaitAndRetry)
             })
         });
+        // The document store unreachable, refusing or timing out (a missing object behind
+        // a recorded document is a fault, and stays a 500).
+        let store_down = error.chain().any(|cause| {
+            cause
+                .downcast_ref::<object_store::Error>()
+                .is_some_and(|e| !matches!(e, object_store::Error::NotFound { .. }))
+        });
+        if store_down {
+            tracing::warn!(error = format!("{error:#}"), "document store unavailable");
+            return ApiError::ServiceUnavailable(
+                "the document store did not answer; retry in a moment".into(),
+            );
+        }
         if busy {
             tracing::warn!(error = format!("{error:#}"), "database busy");
             ApiError::ServiceUnavailable("the database is busy; retry in a moment".into())

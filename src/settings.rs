@@ -473,7 +473,16 @@ impl Settings {
                             .map(|t| t.trim().to_ascii_lowercase())
                             .filter(|t| !t.is_empty())
                             .collect();
+                        // Nothing a browser would run on this origin.
+                        const ACTIVE: &[&str] = &[
+                            "text/html",
+                            "application/xhtml+xml",
+                            "image/svg+xml",
+                            "text/javascript",
+                            "application/javascript",
+                        ];
                         if types.is_empty()
+                            || types.iter().any(|t| ACTIVE.contains(&t.as_str()))
                             || !types.iter().all(|t| {
                                 t.split_once('/').is_some_and(|(a, b)| {
                                     !a.is_empty()
@@ -487,7 +496,7 @@ impl Settings {
                             return Err(SettingsError::Invalid {
                                 name: "LICITA_DOCUMENT_TYPES",
                                 value: raw,
-                                reason: "comma-separated media types such as application/pdf,image/png",
+                                reason: "comma-separated media types such as application/pdf,image/png (no HTML, SVG or script)",
                             });
                         }
                         types

@@ -65,7 +65,14 @@ impl DocumentStore {
             } => {
                 let mut builder = object_store::aws::AmazonS3Builder::new()
                     .with_bucket_name(bucket)
-                    .with_region(region);
+                    .with_region(region)
+                    // A store that does not answer is a 503 soon, not a request hanging
+                    // through minutes of retries.
+                    .with_retry(object_store::RetryConfig {
+                        max_retries: 2,
+                        retry_timeout: std::time::Duration::from_secs(10),
+                        ..object_store::RetryConfig::default()
+                    });
                 if let Some(endpoint) = endpoint {
                     builder = builder
                         .with_endpoint(endpoint)
@@ -184,26 +191,31 @@ pub struct Stored {
 }
 
 impl Upload {
-    /// Adds `chunk`; past the limit, the upload is aborted and nothing is kept.
-    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), UploadError> {
+    /// Adds `chunk` (past the limit: refused; the caller aborts, and nothing is kept).
+    pub async fn write(&mut self, chunk: Bytes) -> Result<(), UploadError> {
         self.size += chunk.len() as u64;
         if self.size > self.limit {
             return Err(UploadError::TooLarge(self.limit));
         }
-        self.hasher.update(chunk);
-        // At most two parts in flight: memory stays within a few parts per upload.
+        self.hasher.update(&chunk);
+        // One part in flight at most: an upload holds two parts' worth (10 MiB) at most.
         self.writer
-            .wait_for_capacity(2)
+            .wait_for_capacity(1)
             .await
             .context("writing to the document store")?;
-        self.writer.write(chunk);
+        self.writer.put(chunk);
         Ok(())
     }
 
-    /// Completes the upload: the object appears whole under its key.
-    pub async fn finish(self) -> anyhow::Result<Stored> {
-        let sha256 = hex::encode(self.hasher.finalize());
+    /// Completes the upload: the object appears whole under its key. A part that failed
+    /// aborts the upload, so no incomplete multipart upload is left behind.
+    pub async fn finish(mut self) -> anyhow::Result<Stored> {
+        let sha256 = hex::encode(self.hasher.finalize_reset());
         let size = self.size;
+        if let Err(e) = self.writer.wait_for_capacity(0).await {
+            self.abort().await;
+            return Err(anyhow::Error::new(e).context("writing to the document store"));
+        }
         self.writer
             .finish()
             .await

@@ -464,23 +464,9 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "language": "es",
         }));
     }
-    // An award notice goes with the award, a signed contract with the contract, once they
-    // exist; every other document (and those, before) with the tender.
-    use crate::domain::document::DocumentKind;
-    let placed = |kind: DocumentKind| match kind {
-        DocumentKind::AwardNotice if facts.award.is_some() => "award",
-        DocumentKind::Contract if facts.contract.is_some() => "contract",
-        _ => "tender",
-    };
-    let of = |place: &str| -> Vec<Value> {
-        facts
-            .documents
-            .iter()
-            .filter(|d| placed(d.kind) == place)
-            .map(DocumentFacts::to_ocds)
-            .collect()
-    };
-    documents.extend(of("tender"));
+    // Every document of the tender is listed with the tender, where it stays (a document
+    // moving to its award or contract later would be listed twice once compiled).
+    documents.extend(facts.documents.iter().map(DocumentFacts::to_ocds));
     if !documents.is_empty() {
         set_at(&mut tender, &["documents"], Value::Array(documents));
     }
@@ -557,14 +543,6 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 &mut release,
                 &["awards", "0", "items"],
                 json!(awarded_items),
-            );
-        }
-        let award_documents = of("award");
-        if !award_documents.is_empty() {
-            set_at(
-                &mut release,
-                &["awards", "0", "documents"],
-                Value::Array(award_documents),
             );
         }
     }
@@ -651,14 +629,6 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 &mut release,
                 &["contracts", "0", "items"],
                 json!(awarded_items),
-            );
-        }
-        let contract_documents = of("contract");
-        if !contract_documents.is_empty() {
-            set_at(
-                &mut release,
-                &["contracts", "0", "documents"],
-                Value::Array(contract_documents),
             );
         }
     }

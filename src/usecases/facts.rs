@@ -233,16 +233,21 @@ pub async fn tender_facts(
             ends_on: c.ends_on,
         }),
         bids,
+        // Public from the publication on, never before.
         documents: documents::of_tender(conn, tender_id)
             .await?
             .into_iter()
+            .filter(|_| t.published_at.is_some())
             .map(|d| DocumentFacts {
                 id: d.id.to_string(),
                 kind: d.kind.into(),
                 url: format!("{}/public/v1/documents/{}/content", feed.public_url, d.id),
                 title: d.title,
                 media_type: d.media_type,
-                uploaded_at: d.uploaded_at,
+                // Published when uploaded, or with the tender when uploaded to its draft.
+                uploaded_at: t
+                    .published_at
+                    .map_or(d.uploaded_at, |p| p.max(d.uploaded_at)),
                 supersedes: d.supersedes.map(|s| s.to_string()),
             })
             .collect(),

@@ -199,6 +199,7 @@ async fn a_document_is_stored_published_and_downloaded_as_uploaded(backend: Back
     assert_eq!(download.status(), StatusCode::OK);
     let headers = download.headers().clone();
     assert_eq!(headers["content-type"], "application/pdf");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(
         headers["content-length"],
         content.len().to_string().as_str()
@@ -531,6 +532,36 @@ async fn a_draft_document_is_private_to_its_agency(backend: Backend, store: Stor
             .await
             .status(),
         StatusCode::NOT_FOUND
+    );
+    // A draft cancelled before its publication keeps its documents private.
+    let cancelled = app
+        .post_json(
+            &format!("/api/v1/tenders/{id}/cancel"),
+            Some(&officer(&app, "SEP")),
+            &serde_json::json!({"reason": "Se replanteó la necesidad"}),
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    assert_problem(
+        app.get(&format!("/public/v1/documents/{doc}/content"), None)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // Its cancellation is published, without the draft's documents.
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let listed = &record["records"][0]["compiledRelease"]["tender"]["documents"];
+    assert!(
+        listed
+            .as_array()
+            .is_none_or(|d| d.iter().all(|d| d["id"] != doc)),
+        "{listed}"
     );
 }
 

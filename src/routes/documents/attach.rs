@@ -13,6 +13,21 @@ use crate::routes::tenders::tender_id;
 use crate::state::AppState;
 use crate::usecases::documents::attach::{self, Attachment};
 
+/// A document is sent as its bytes: a compressed body would be stored compressed.
+fn identity_encoding(req: &HttpRequest) -> Result<(), ApiError> {
+    match req
+        .headers()
+        .get(actix_web::http::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+    {
+        None | Some("identity") => Ok(()),
+        Some(other) => Err(ApiError::UnsupportedMediaType(format!(
+            "send the document's bytes as they are (Content-Encoding {other:?} is not taken)"
+        ))),
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct AttachParams {
@@ -35,7 +50,10 @@ pub struct AttachParams {
 #[utoipa::path(
     post, path = "/api/v1/tenders/{id}/documents", tag = "documents",
     params(("id" = uuid::Uuid, Path, description = "The tender"), AttachParams),
-    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    request_body(description = "The file's bytes, with their media type (one of `LICITA_DOCUMENT_TYPES`)", content(
+        (Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "application/zip"), (Vec<u8> = "text/csv"), (Vec<u8> = "text/plain"),
+    )),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Stored and recorded", body = Document),
@@ -90,6 +108,7 @@ pub async fn attach_document(
             limits.media_types.join(", ")
         ))
     })?;
+    identity_encoding(&req)?;
     check_length(
         &req,
         usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
@@ -115,7 +134,7 @@ pub async fn attach_document(
     .await?;
     let public = crate::persistence::tenders::get(&state.db, id)
         .await?
-        .is_some_and(|t| t.status() != crate::domain::tender::Status::Draft);
+        .is_some_and(|t| t.tender.published_at.is_some());
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/documents/{}", model.id)))
         .json(Document::from_model(model, public)))
@@ -139,7 +158,10 @@ pub struct BidAttachParams {
         ("bid_id" = uuid::Uuid, Path, description = "One's live bid"),
         BidAttachParams,
     ),
-    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    request_body(description = "The file's bytes, with their media type (one of `LICITA_DOCUMENT_TYPES`)", content(
+        (Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "application/zip"), (Vec<u8> = "text/csv"), (Vec<u8> = "text/plain"),
+    )),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Sealed, stored and recorded", body = Document),
@@ -181,6 +203,7 @@ pub async fn attach_bid_document(
             limits.media_types.join(", ")
         ))
     })?;
+    identity_encoding(&req)?;
     check_length(
         &req,
         usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),

@@ -58,7 +58,8 @@ async fn visible(
         }
         return Err(missing());
     }
-    let public = tender.status() != crate::domain::tender::Status::Draft;
+    // Public from the publication on (a draft cancelled unpublished keeps them private).
+    let public = tender.tender.published_at.is_some();
     if !(public || identity.is_some_and(|i| may_see(Some(i), &tender))) {
         return Err(missing());
     }
@@ -71,6 +72,7 @@ async fn visible(
     params(("id" = uuid::Uuid, Path, description = "The document")),
     responses(
         (status = 200, description = "The document", body = Document),
+        (status = 400, description = "`invalid_query`: these take no query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such document, or its tender is a draft", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -90,6 +92,7 @@ pub async fn get_public_document(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The document", body = Document),
+        (status = 400, description = "`invalid_query`: these take no query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -137,6 +140,7 @@ fn opened(state: &AppState, model: document::Model, public: bool) -> Result<Docu
         (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = Vec<u8>,
             headers(("Content-Range" = String, description = "`bytes first-last/size`"))),
         (status = 304, description = "Not modified: the `If-None-Match` copy is this document"),
+        (status = 400, description = "`invalid_query`: these take no query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "`range_not_satisfiable`", body = Problem, content_type = "application/problem+json"),
     )
@@ -165,6 +169,7 @@ pub async fn public_document_content(
         (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 304, description = "Not modified"),
+        (status = 400, description = "`invalid_query`: these take no query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "`range_not_satisfiable`", body = Problem, content_type = "application/problem+json"),
     )
@@ -193,12 +198,7 @@ async fn sealed_content(
     use futures_util::StreamExt;
     let meta = open_meta(&state.sealer, &model)?;
     let etag = format!("\"{}\"", meta.sha256);
-    if req
-        .headers()
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    if none_match(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((ETAG, etag))
             .insert_header((CACHE_CONTROL, "private, no-store"))
@@ -234,7 +234,9 @@ async fn sealed_content(
     let digest = hex::decode(&meta.sha256)
         .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
         .unwrap_or_default();
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    harden(&mut response);
+    Ok(response
         .content_type(meta.media_type.as_str())
         .insert_header((ETAG, etag))
         .insert_header(("Repr-Digest", format!("sha-256=:{digest}:")))
@@ -249,6 +251,25 @@ async fn sealed_content(
         ))
         .no_chunking(meta.size)
         .streaming(stream))
+}
+
+/// Whether an `If-None-Match` names `etag` (weak comparison, RFC 9110 §13.1.2).
+fn none_match(req: &HttpRequest, etag: &str) -> bool {
+    req.headers().get_all(IF_NONE_MATCH).any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag
+            })
+        })
+    })
+}
+
+/// Headers every download carries: nothing in it runs in a browser on this origin.
+fn harden(response: &mut actix_web::HttpResponseBuilder) {
+    response
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"));
 }
 
 async fn content(
@@ -268,12 +289,7 @@ async fn content(
     } else {
         "private, no-store"
     };
-    let matches = req
-        .headers()
-        .get(IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    if matches {
+    if none_match(req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((ETAG, etag))
             .insert_header((CACHE_CONTROL, cache))
@@ -307,6 +323,7 @@ async fn content(
         None => HttpResponse::Ok(),
         Some(_) => HttpResponse::PartialContent(),
     };
+    harden(&mut response);
     response
         .content_type(model.media_type.as_str())
         .insert_header((ETAG, etag))

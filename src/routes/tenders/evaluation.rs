@@ -36,9 +36,10 @@ pub struct EvaluationRequest {
 pub struct EvaluationResult {
     pub tender: Tender,
     pub bids: Vec<BidView>,
-    /// `auction` (two or more qualified bids: an auction may run), `award` (one), or
-    /// `none` (deserted).
-    pub next: &'static str,
+    /// What the officer may do next: `["auction", "award"]` with two or more qualified
+    /// bids (an auction may run, or the award follow at once), `["award"]` with one, `[]`
+    /// when deserted.
+    pub next: Vec<&'static str>,
 }
 
 /// Evaluate the opened bids (officers of the tender's agency): each qualified or not,
@@ -90,9 +91,9 @@ pub async fn evaluate_tender(
     .await?;
     let qualified = bids.iter().filter(|b| b.qualified == Some(true)).count();
     let next = match (record.status(), qualified) {
-        (Status::Deserted, _) => "none",
-        (_, 1) => "award",
-        _ => "auction",
+        (Status::Deserted, _) => vec![],
+        (_, 1) => vec!["award"],
+        _ => vec!["auction", "award"],
     };
     let bids = full_views(&state, &bids, None).await?;
     Ok(HttpResponse::Ok().json(EvaluationResult {

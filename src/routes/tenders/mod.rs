@@ -124,7 +124,7 @@ pub struct Tender {
 impl Tender {
     pub fn from_record(record: TenderRecord, now: DateTime<Utc>) -> Self {
         let phase = record.phase(now);
-        let public = record.status() != Status::Draft;
+        let public = record.tender.published_at.is_some();
         let documents = record
             .documents
             .into_iter()

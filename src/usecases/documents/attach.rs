@@ -56,7 +56,7 @@ pub async fn run<E: std::fmt::Display>(
                 ));
             }
         };
-        if let Err(e) = upload.write(&chunk).await {
+        if let Err(e) = upload.write(chunk).await {
             upload.abort().await;
             return Err(match e {
                 UploadError::TooLarge(limit) => UseCaseError::refused(
@@ -180,7 +180,7 @@ async fn record(
     )
     .await?;
     // A draft's documents are private; from the publication on, each one is published.
-    if record.status() != Status::Draft {
+    if record.tender.published_at.is_some() {
         release::publish(
             &txn,
             cx.feed,

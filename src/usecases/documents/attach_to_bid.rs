@@ -107,14 +107,14 @@ pub async fn run<E: std::fmt::Display>(
         }
         plain.update(&chunk);
         let sealed = sealing.push(&chunk)?;
-        if let Err(e) = upload.write(&sealed).await {
+        if let Err(e) = upload.write(Bytes::from(sealed)).await {
             upload.abort().await;
             return Err(refuse(e));
         }
     }
     let prefix = sealing.prefix();
     let last = sealing.finish()?;
-    if let Err(e) = upload.write(&last).await {
+    if let Err(e) = upload.write(Bytes::from(last)).await {
         upload.abort().await;
         return Err(refuse(e));
     }
