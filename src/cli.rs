@@ -57,8 +57,21 @@ struct TokenArgs {
     init_secret: bool,
 }
 
+/// Every setting, with its default: the help of `licita serve`.
+fn settings_help() -> String {
+    let mut out = String::from("Settings (environment variables; each has a default):\n");
+    for (name, default, meaning) in crate::settings::VARIABLES {
+        out.push_str(&format!("  {name}\n      {meaning} [default: {default}]\n"));
+    }
+    out
+}
+
 pub async fn run() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command()
+        .mut_subcommand("serve", |serve| serve.after_help(settings_help()))
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
     let settings = Settings::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

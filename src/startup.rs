@@ -61,6 +61,12 @@ impl Application {
                     .with_context(|| format!("binding LICITA_METRICS_ADDR {addr}"))
             })
             .transpose()?;
+        let database = match crate::persistence::database_url(&settings)?.1 {
+            crate::persistence::Backend::Sqlite => "sqlite",
+            crate::persistence::Backend::Postgres => "postgresql",
+        };
+        let (sandbox, time_factor) = (settings.sandbox, settings.time_factor);
+        let public_url = settings.public_url.clone().unwrap_or_default();
         let state = AppState::build(settings, clock, server_time).await?;
         let server = serve(listener, state.clone())?;
         if let Some(listener) = metrics_listener {
@@ -73,7 +79,16 @@ impl Application {
         }
         tokio::spawn(close_auctions(state.engine.clone()));
         state.engine.spawn_background();
-        tracing::info!(port, engine = state.engine.name(), "licita is listening");
+        tracing::info!(
+            port,
+            engine = state.engine.name(),
+            database,
+            documents = %state.documents.name,
+            sandbox,
+            time_factor,
+            %public_url,
+            "licita is listening"
+        );
         Ok(Self {
             port,
             server,

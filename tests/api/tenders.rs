@@ -1007,7 +1007,7 @@ async fn sealed_bids_are_unreadable_until_the_opening_then_evaluated(backend: Ba
         StatusCode::OK,
     )
     .await;
-    assert_eq!(result["next"], "auction");
+    assert_eq!(result["next"], json!(["auction", "award"]));
     assert_problem(
         app.post_json(
             &evaluation,
@@ -1184,7 +1184,7 @@ async fn a_tender_without_bids_or_qualified_bids_is_deserted(backend: Backend) {
     )
     .await;
     assert_eq!(result["tender"]["phase"], "deserted");
-    assert_eq!(result["next"], "none");
+    assert_eq!(result["next"], json!([]));
     assert_eq!(
         result["bids"][0]["evaluation_reason"],
         "No acredita la experiencia requerida."
@@ -1373,7 +1373,8 @@ async fn a_direct_award_runs_with_its_one_supplier_to_the_award_step(backend: Ba
     )
     .await;
     assert_eq!(
-        result["next"], "award",
+        result["next"],
+        json!(["award"]),
         "one qualified bid goes straight to the award"
     );
     assert_eq!(result["tender"]["phase"], "evaluation");

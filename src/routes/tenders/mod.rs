@@ -90,7 +90,8 @@ pub struct Tender {
     pub title: String,
     pub description: String,
     pub procedure: Procedure,
-    pub scope: Scope,
+    /// An open tender's: `national` or `international`; none for the other procedures.
+    pub scope: Option<Scope>,
     pub phase: Phase,
     pub items: Vec<TenderItem>,
     /// Σ quantity × maximum unit price.
@@ -137,7 +138,7 @@ impl Tender {
             title: t.title,
             description: t.description,
             procedure: t.procedure.into(),
-            scope: t.scope.into(),
+            scope: (Procedure::from(t.procedure) == Procedure::Open).then(|| t.scope.into()),
             phase,
             items: record
                 .items
