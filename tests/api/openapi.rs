@@ -25,6 +25,37 @@ async fn the_committed_api_spec_matches_the_served_document() {
     );
 }
 
+/// The interactive reference is served from assets built into the binary: the page, its
+/// script and its configuration pointing at the served document.
+#[tokio::test]
+async fn the_api_reference_is_served_offline() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let page = app.get("/api-docs/", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("swagger-ui-bundle.js"), "{html}");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing fetched from elsewhere: {html}"
+    );
+    let bundle = app.get("/api-docs/swagger-ui-bundle.js", None).await;
+    assert_eq!(bundle.status(), StatusCode::OK);
+    assert!(bundle.bytes().await.unwrap().len() > 100_000);
+    let init = app
+        .get("/api-docs/swagger-initializer.js", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("\"/api-docs/openapi.json\""), "{init}");
+}
+
 #[tokio::test]
 async fn the_document_is_openapi_3_1_and_lists_every_error_code_and_path() {
     let app = spawn_app(Backend::Sqlite).await;

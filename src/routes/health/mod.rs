@@ -19,5 +19,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(healthz)))
         .service(resource("/readyz").route(web::get().to(readyz)))
         .service(resource("/metrics").route(web::get().to(metrics)))
-        .service(resource("/api-docs/openapi.json").route(web::get().to(openapi::openapi_json)));
+        .service(resource("/api-docs/openapi.json").route(web::get().to(openapi::openapi_json)))
+        // The interactive reference of that document, served from assets built in.
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/api-docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::from("/api-docs/openapi.json")),
+        );
 }
