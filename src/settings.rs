@@ -22,7 +22,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "LICITA_DATA_DIR",
         "./data",
-        "folder for the SQLite database and the generated JWT secret",
+        "folder for the SQLite database, the generated JWT secret and seal key, and (by default) the documents",
     ),
     (
         "DATABASE_URL",
@@ -37,7 +37,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "REDIS_URL",
         "(unset: no Redis)",
-        "redis://host:port; when unset the in-process engine is used",
+        "redis://host:port, or a Redis Cluster as a comma-separated list of node URLs; when unset the in-process engine is used",
     ),
     (
         "LICITA_REDIS_PREFIX",
@@ -214,7 +214,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "LICITA_OCID_PREFIX",
         "ocds-licita",
-        "the OCDS ocid prefix (`ocds-` and 1 to 32 lowercase letters or digits): a tender's ocid is `{prefix}-{tender id}`",
+        "the OCDS ocid prefix registered with the Open Contracting Partnership (`ocds-` and 6 lowercase letters or digits): a tender's ocid is `{prefix}-{tender id}`",
     ),
     ("LICITA_WORKERS", "number of cores", "HTTP worker threads"),
     (

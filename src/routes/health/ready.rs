@@ -21,6 +21,8 @@ pub struct ReadyReport {
 pub struct ReadyChecks {
     pub database: Check,
     pub redis: Check,
+    /// The document store (a folder, or an S3 bucket).
+    pub documents: Check,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +79,8 @@ where
     }
 }
 
-/// The database (and Redis, when configured) answer; 503 with details when not.
+/// The database, the document store (and Redis, when configured) answer; 503 with
+/// details when not.
 #[utoipa::path(
     get, path = "/readyz", tag = "operations",
     responses(
@@ -98,10 +101,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         },
         Some(redis) => probe("redis", redis.ping()).await,
     };
-    let ready = !database.is_down() && !redis.is_down();
+    let documents = probe("documents", state.documents.check()).await;
+    let ready = !database.is_down() && !redis.is_down() && !documents.is_down();
     let report = ReadyReport {
         status: if ready { "ready" } else { "unavailable" },
-        checks: ReadyChecks { database, redis },
+        checks: ReadyChecks {
+            database,
+            redis,
+            documents,
+        },
     };
     let status = if ready {
         StatusCode::OK
