@@ -45,7 +45,12 @@ pub async fn run(
             actor,
             action: "tender.cancelled",
             fields: json!({"reason": reason}),
-            release: Some(Event::Cancelled),
+            // A draft was never public: its cancellation is not published either.
+            release: record
+                .tender
+                .published_at
+                .is_some()
+                .then_some(Event::Cancelled),
         },
     )
     .await?;
