@@ -358,28 +358,24 @@ pub async fn chains(
         .column(code.clone())
         .column(depth.clone())
         .from(up)
-        .and_where(Expr::col(depth.clone()).gt(0i32))
         .order_by(start.clone(), sea_orm::Order::Asc)
         .order_by(depth, sea_orm::Order::Desc)
         .to_owned()
         .with(WithClause::new().recursive(true).cte(cte).to_owned());
-    let mut out: HashMap<String, Vec<String>> = codes
-        .iter()
-        .filter(|c| !c.is_empty())
-        .map(|c| (c.clone(), Vec::new()))
-        .collect();
-    let found = missing_codes(conn, codes).await?;
-    for gone in found {
-        out.remove(&gone);
-    }
+    // Each code found has its own row at depth 0 (so a code with no parent still has an
+    // empty chain), then its ancestors from the root down.
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for row in conn
         .query_all(&query)
         .await
         .context("reading classifier chains")?
     {
         let of: String = row.try_get("", "start_code").context("a chain's start")?;
-        let ancestor: String = row.try_get("", "code").context("a chain's code")?;
-        out.entry(of).or_default().push(ancestor);
+        let chain = out.entry(of).or_default();
+        let level: i32 = row.try_get("", "depth").context("a chain's depth")?;
+        if level > 0 {
+            chain.push(row.try_get("", "code").context("a chain's code")?);
+        }
     }
     Ok(out)
 }

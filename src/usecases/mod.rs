@@ -117,19 +117,26 @@ pub async fn lock_own(
     agency: &AgencyCode,
 ) -> Result<TenderRecord> {
     let record = lock(txn, id).await?;
-    if record.agency() != agency.as_str() {
-        if record.status() == Status::Draft {
-            return Err(UseCaseError::tender_not_found(id));
-        }
-        return Err(UseCaseError::refused(
-            Code::NotYourAgency,
-            format!(
-                "tender {id} belongs to agency {}; your token is for {agency}",
-                record.agency()
-            ),
-        ));
-    }
+    own(&record, agency)?;
     Ok(record)
+}
+
+/// Refuses a tender of another agency, as [`lock_own`] does.
+pub fn own(record: &TenderRecord, agency: &AgencyCode) -> Result<()> {
+    if record.agency() == agency.as_str() {
+        return Ok(());
+    }
+    let id = record.id();
+    if record.status() == Status::Draft {
+        return Err(UseCaseError::tender_not_found(id));
+    }
+    Err(UseCaseError::refused(
+        Code::NotYourAgency,
+        format!(
+            "tender {id} belongs to agency {}; your token is for {agency}",
+            record.agency()
+        ),
+    ))
 }
 
 /// Locks a tender for the change, whoever asks.

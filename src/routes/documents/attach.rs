@@ -13,6 +13,28 @@ use crate::routes::tenders::tender_id;
 use crate::state::AppState;
 use crate::usecases::documents::attach::{self, Attachment};
 
+/// What an upload's headers must say, checked before a byte is read: an accepted media
+/// type (returned), the bytes as they are, and a declared length within the limit.
+fn upload_headers(
+    req: &HttpRequest,
+    limits: &crate::settings::DocumentSettings,
+) -> Result<String, ApiError> {
+    let raw_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media_type = accepted_media_type(raw_type, &limits.media_types).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "a document is one of {} (got {raw_type:?})",
+            limits.media_types.join(", ")
+        ))
+    })?;
+    identity_encoding(req)?;
+    check_length(req, usize::try_from(limits.max_bytes).unwrap_or(usize::MAX))?;
+    Ok(media_type)
+}
+
 /// A document is sent as its bytes: a compressed body would be stored compressed.
 fn identity_encoding(req: &HttpRequest) -> Result<(), ApiError> {
     match req
@@ -97,28 +119,13 @@ pub async fn attach_document(
         },
     };
     errors.finish()?;
-    let raw_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let media_type = accepted_media_type(raw_type, &limits.media_types).ok_or_else(|| {
-        ApiError::UnsupportedMediaType(format!(
-            "a document is one of {} (got {raw_type:?})",
-            limits.media_types.join(", ")
-        ))
-    })?;
-    identity_encoding(&req)?;
-    check_length(
-        &req,
-        usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
-    )?;
+    let media_type = upload_headers(&req, limits)?;
     let (Some(title), Some(kind)) = (title, kind) else {
         return Err(ApiError::Unexpected(anyhow::anyhow!(
             "checked fields vanished"
         )));
     };
-    let model = attach::run(
+    let (model, public) = attach::run(
         &state.context(),
         &state.documents,
         (id, &officer.agency),
@@ -132,9 +139,6 @@ pub async fn attach_document(
         (limits.max_bytes, &officer.identity.actor()),
     )
     .await?;
-    let public = crate::persistence::tenders::get(&state.db, id)
-        .await?
-        .is_some_and(|t| t.tender.published_at.is_some());
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/documents/{}", model.id)))
         .json(Document::from_model(model, public)))
@@ -192,22 +196,7 @@ pub async fn attach_bid_document(
     let mut errors = ValidationErrors::new();
     let title = parse_title(&params.title, &mut errors);
     errors.finish()?;
-    let raw_type = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let media_type = accepted_media_type(raw_type, &limits.media_types).ok_or_else(|| {
-        ApiError::UnsupportedMediaType(format!(
-            "a document is one of {} (got {raw_type:?})",
-            limits.media_types.join(", ")
-        ))
-    })?;
-    identity_encoding(&req)?;
-    check_length(
-        &req,
-        usize::try_from(limits.max_bytes).unwrap_or(usize::MAX),
-    )?;
+    let media_type = upload_headers(&req, limits)?;
     let title =
         title.ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("checked title vanished")))?;
     let mut model = crate::usecases::documents::attach_to_bid::run(

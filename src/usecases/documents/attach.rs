@@ -13,13 +13,12 @@ use crate::domain::code::Code;
 use crate::domain::document::DocumentKind;
 use crate::domain::ids::{DocumentId, TenderId};
 use crate::domain::rejection::Rejection;
-use crate::domain::tender::Status;
 use crate::ocds::Event;
 use crate::persistence::documents::{self, NewDocument};
 use crate::persistence::entities::document;
-use crate::persistence::tenders;
+use crate::persistence::tenders::{self, TenderRecord};
 use crate::storage::{DocumentStore, UploadError};
-use crate::usecases::{Context, Result, UseCaseError, lock_own, record_event, release};
+use crate::usecases::{Context, Result, UseCaseError, lock_own, own, record_event, release};
 
 /// What the officer sends with the bytes.
 #[derive(Debug, Clone)]
@@ -38,7 +37,7 @@ pub async fn run<E: std::fmt::Display>(
     attachment: Attachment,
     mut body: impl Stream<Item = std::result::Result<Bytes, E>> + Unpin,
     (limit, actor): (u64, &Actor),
-) -> Result<document::Model> {
+) -> Result<(document::Model, bool)> {
     // Who may attach, and to what, is checked before a byte is stored, and again when the
     // row is written (the tender is locked then).
     check(cx, id, agency, attachment.supersedes, None).await?;
@@ -85,33 +84,22 @@ pub async fn run<E: std::fmt::Display>(
     recorded
 }
 
-/// The tender is the officer's agency's, and the document it supersedes is one of its own.
+/// The tender is the officer's agency's, and the document it supersedes is one of its own;
+/// returns the tender (locked, inside `txn`).
 async fn check(
     cx: &Context<'_>,
     id: TenderId,
     agency: &AgencyCode,
     supersedes: Option<DocumentId>,
     txn: Option<&sea_orm::DatabaseTransaction>,
-) -> Result<()> {
+) -> Result<TenderRecord> {
     let record = match txn {
         Some(txn) => lock_own(txn, id, agency).await?,
         None => {
             let record = tenders::get(cx.db, id)
                 .await?
                 .ok_or_else(|| UseCaseError::tender_not_found(id))?;
-            if record.agency() != agency.as_str() {
-                return Err(if record.status() == Status::Draft {
-                    UseCaseError::tender_not_found(id)
-                } else {
-                    UseCaseError::refused(
-                        Code::NotYourAgency,
-                        format!(
-                            "tender {id} belongs to agency {}; your token is for {agency}",
-                            record.agency()
-                        ),
-                    )
-                });
-            }
+            own(&record, agency)?;
             record
         }
     };
@@ -129,7 +117,7 @@ async fn check(
             .into());
         }
     }
-    Ok(())
+    Ok(record)
 }
 
 async fn record(
@@ -139,10 +127,9 @@ async fn record(
     (doc_id, key): (DocumentId, &str),
     stored: &crate::storage::Stored,
     actor: &Actor,
-) -> Result<document::Model> {
+) -> Result<(document::Model, bool)> {
     let txn = cx.begin().await?;
-    check(cx, id, agency, attachment.supersedes, Some(&txn)).await?;
-    let record = crate::usecases::lock(&txn, id).await?;
+    let record = check(cx, id, agency, attachment.supersedes, Some(&txn)).await?;
     let model = documents::insert(
         &txn,
         NewDocument {
@@ -180,7 +167,8 @@ async fn record(
     )
     .await?;
     // A draft's documents are private; from the publication on, each one is published.
-    if record.tender.published_at.is_some() {
+    let public = record.tender.published_at.is_some();
+    if public {
         release::publish(
             &txn,
             cx.feed,
@@ -191,5 +179,5 @@ async fn record(
         .await?;
     }
     txn.commit().await.map_err(anyhow::Error::from)?;
-    Ok(model)
+    Ok((model, public))
 }
