@@ -62,20 +62,6 @@ pub async fn get(
         .context("reading a document")
 }
 
-/// A tender's own documents (not its bids'), in upload order.
-pub async fn of_tender(
-    conn: &impl ConnectionTrait,
-    tender: TenderId,
-) -> anyhow::Result<Vec<document::Model>> {
-    document::Entity::find()
-        .filter(document::Column::TenderId.eq(tender.uuid()))
-        .filter(document::Column::BidId.is_null())
-        .order_by_asc(document::Column::Id)
-        .all(conn)
-        .await
-        .context("reading a tender's documents")
-}
-
 /// The documents of each of `bids`, in upload order.
 pub async fn of_bids(
     conn: &impl ConnectionTrait,

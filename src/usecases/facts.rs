@@ -16,7 +16,7 @@ use crate::ocds::{
 };
 use crate::persistence::entities::bid;
 use crate::persistence::{
-    agencies, auctions, bids, classifier, documents, frameworks, ict, suppliers, tenders,
+    agencies, auctions, bids, classifier, frameworks, ict, suppliers, tenders,
 };
 
 /// An award's stored items: (position, unit price).
@@ -234,16 +234,17 @@ pub async fn tender_facts(
         }),
         bids,
         // Public from the publication on, never before.
-        documents: documents::of_tender(conn, tender_id)
-            .await?
-            .into_iter()
+        // The record's own documents, read with it.
+        documents: record
+            .documents
+            .iter()
             .filter(|_| t.published_at.is_some())
             .map(|d| DocumentFacts {
                 id: d.id.to_string(),
                 kind: d.kind.into(),
                 url: format!("{}/public/v1/documents/{}/content", feed.public_url, d.id),
-                title: d.title,
-                media_type: d.media_type,
+                title: d.title.clone(),
+                media_type: d.media_type.clone(),
                 // Published when uploaded, or with the tender when uploaded to its draft.
                 uploaded_at: t
                     .published_at
