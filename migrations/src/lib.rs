@@ -21,6 +21,7 @@ mod m20261201_000012_index_audit_time;
 mod m20261201_000013_add_award_items;
 mod m20261201_000014_add_agency_rfc;
 mod m20261201_000015_create_documents;
+mod m20261201_000016_create_lots;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_add_award_items::Migration),
             Box::new(m20261201_000014_add_agency_rfc::Migration),
             Box::new(m20261201_000015_create_documents::Migration),
+            Box::new(m20261201_000016_create_lots::Migration),
         ]
     }
 }

@@ -424,12 +424,14 @@ mod tests {
         fn items() -> Vec<Item> {
             vec![
                 Item {
+                    lot: 1,
                     classifier_code: "2111".into(),
                     quantity: 10,
                     unit: "pieza".into(),
                     max_unit_price: m("100.00"),
                 },
                 Item {
+                    lot: 1,
                     classifier_code: "2112".into(),
                     quantity: 5,
                     unit: "caja".into(),

@@ -30,12 +30,23 @@ pub struct SealedContent {
     pub document_sha256: Option<String>,
 }
 
-/// Checks a bid against the tender's items: one price for every item, none above its
-/// maximum; returns the total (Σ quantity × unit price).
-pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, ValidationErrors> {
+/// What a bid offers, lot by lot: each offered lot's total (Σ quantity × unit price).
+pub type LotTotals = std::collections::BTreeMap<u32, Money>;
+
+/// The sum of a bid's lot totals; `None` on overflow.
+pub fn grand_total(totals: &LotTotals) -> Option<Money> {
+    totals
+        .values()
+        .try_fold(Money::ZERO, |sum, t| sum.checked_add(*t))
+}
+
+/// Checks a bid against the tender's items: the lots it offers priced whole (every item
+/// of each, some lot at least), no item twice, none above its maximum; returns each
+/// offered lot's total.
+pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<LotTotals, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let mut seen = vec![false; items.len()];
-    let mut total = Some(Money::ZERO);
+    let mut totals: std::collections::BTreeMap<u32, Option<Money>> = Default::default();
     for (i, line) in content.prices.iter().enumerate() {
         let field = format!("prices[{i}]");
         let Some(item) = usize::try_from(line.position)
@@ -78,14 +89,33 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
                 ),
             );
         }
-        total = total.and_then(|t| t.checked_add(line.unit_price.checked_mul(item.quantity)?));
+        let total = totals.entry(item.lot).or_insert(Some(Money::ZERO));
+        *total = total.and_then(|t| t.checked_add(line.unit_price.checked_mul(item.quantity)?));
     }
-    for (index, priced) in seen.iter().enumerate() {
-        if !priced {
+    if totals.is_empty() && errors.0.is_empty() {
+        errors.push(
+            "prices",
+            Code::BidItemsMismatch,
+            "a bid prices every item of at least one lot",
+        );
+    }
+    for lot in totals.keys() {
+        let missing: Vec<String> = items
+            .iter()
+            .zip(&seen)
+            .enumerate()
+            .filter(|(_, (item, priced))| item.lot == *lot && !**priced)
+            .map(|(index, _)| (index + 1).to_string())
+            .collect();
+        if !missing.is_empty() {
             errors.push(
                 "prices",
-                Code::BidItemsMismatch,
-                format!("item {} has no price", index + 1),
+                Code::IncompleteLot,
+                format!(
+                    "lot {lot} is offered without a price for item(s) {}: price every item of \
+                     a lot, or none",
+                    missing.join(", ")
+                ),
             );
         }
     }
@@ -113,7 +143,11 @@ pub fn check_bid(items: &[Item], content: &SealedContent) -> Result<Money, Valid
         );
     }
     errors.finish()?;
-    total.ok_or_else(|| {
+    let totals: Option<LotTotals> = totals
+        .into_iter()
+        .map(|(lot, total)| Some((lot, total?)))
+        .collect();
+    totals.filter(|t| grand_total(t).is_some()).ok_or_else(|| {
         let mut errors = ValidationErrors::new();
         errors.push("prices", Code::InvalidMoney, "the bid's total is too large");
         errors
@@ -187,18 +221,33 @@ mod tests {
     fn items() -> Vec<Item> {
         vec![
             Item {
+                lot: 1,
                 classifier_code: "51501003".into(),
                 quantity: 10,
                 unit: "pieza".into(),
                 max_unit_price: Money::parse("100.00").unwrap(),
             },
             Item {
+                lot: 1,
                 classifier_code: "21101001".into(),
                 quantity: 2,
                 unit: "caja".into(),
                 max_unit_price: Money::parse("50.00").unwrap(),
             },
         ]
+    }
+
+    /// Lot 1: items 1 and 2; lot 2: item 3.
+    fn two_lots() -> Vec<Item> {
+        let mut items = items();
+        items.push(Item {
+            lot: 2,
+            classifier_code: "21101001".into(),
+            quantity: 4,
+            unit: "caja".into(),
+            max_unit_price: Money::parse("10.00").unwrap(),
+        });
+        items
     }
 
     fn content(prices: &[(u32, &str)]) -> SealedContent {
@@ -215,7 +264,7 @@ mod tests {
         }
     }
 
-    fn codes(r: Result<Money, ValidationErrors>) -> Vec<Code> {
+    fn codes(r: Result<LotTotals, ValidationErrors>) -> Vec<Code> {
         r.err()
             .map(|e| e.0.iter().map(|e| e.code).collect())
             .unwrap_or_default()
@@ -225,7 +274,27 @@ mod tests {
     fn a_complete_bid_within_the_maximums_totals_its_lines() {
         assert_eq!(
             check_bid(&items(), &content(&[(1, "95.50"), (2, "50.00")])),
-            Ok(Money::parse("1055.00").unwrap())
+            Ok(LotTotals::from([(1, Money::parse("1055.00").unwrap())]))
+        );
+    }
+
+    #[test]
+    fn a_bid_offers_whole_lots_any_subset_of_them() {
+        let m = |s| Money::parse(s).unwrap();
+        assert_eq!(
+            check_bid(&two_lots(), &content(&[(3, "9.00")])),
+            Ok(LotTotals::from([(2, m("36.00"))]))
+        );
+        let both = check_bid(&two_lots(), &content(&[(2, "1"), (3, "1"), (1, "2")]));
+        assert_eq!(both, Ok(LotTotals::from([(1, m("22.00")), (2, m("4.00"))])));
+        assert_eq!(both.ok().as_ref().and_then(grand_total), Some(m("26.00")));
+        assert_eq!(
+            codes(check_bid(&two_lots(), &content(&[(1, "1"), (3, "1")]))),
+            [Code::IncompleteLot]
+        );
+        assert_eq!(
+            codes(check_bid(&two_lots(), &content(&[]))),
+            [Code::BidItemsMismatch]
         );
     }
 
@@ -237,7 +306,7 @@ mod tests {
         );
         assert_eq!(
             codes(check_bid(&items(), &content(&[(1, "1")]))),
-            [Code::BidItemsMismatch]
+            [Code::IncompleteLot]
         );
         assert_eq!(
             codes(check_bid(

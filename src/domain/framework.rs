@@ -167,6 +167,7 @@ mod tests {
 
     fn item(code: &str, max: &str, quantity: u64) -> Item {
         Item {
+            lot: 1,
             classifier_code: code.into(),
             quantity,
             unit: "pieza".into(),

@@ -14,6 +14,7 @@ pub mod duration;
 pub mod framework;
 pub mod ict;
 pub mod ids;
+pub mod lot;
 pub mod money;
 pub mod publication;
 pub mod rejection;

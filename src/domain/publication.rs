@@ -1,7 +1,7 @@
 //! Publication, opening and evaluation: the decisions that move a tender from its draft
 //! to the bids judged, each a pure function over facts loaded beforehand.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -161,38 +161,69 @@ pub fn openable(
     Ok(())
 }
 
-/// What the opening leads to: with no live bid, the tender is deserted.
-pub fn after_opening(live_bids: usize) -> Status {
-    if live_bids == 0 {
+/// What the opening leads to: each lot no live bid offers is deserted (`lots` are the
+/// tender's, `offered` those some bid offers), and with every lot deserted the tender is.
+pub fn after_opening(lots: &[u32], offered: &BTreeSet<u32>) -> (Status, Vec<u32>) {
+    let deserted: Vec<u32> = lots
+        .iter()
+        .copied()
+        .filter(|l| !offered.contains(l))
+        .collect();
+    let status = if deserted.len() == lots.len() {
         Status::Deserted
     } else {
         Status::Opened
-    }
+    };
+    (status, deserted)
 }
 
-/// One bid's evaluation, as the officer sends it.
+/// An opened bid and the lots it offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub bid_id: Uuid,
+    pub lots: Vec<u32>,
+}
+
+/// One evaluation, as the officer sends it: of a bid in one lot, or (no `lot`) in every
+/// lot it offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub bid_id: Uuid,
+    pub lot: Option<u32>,
+    pub qualified: bool,
+    pub reason: Option<String>,
+}
+
+/// A bid judged in one lot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub bid_id: Uuid,
+    pub lot: u32,
     pub qualified: bool,
     pub reason: Option<String>,
 }
 
 /// What the evaluation leads to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvaluationOutcome {
+    /// Every offer judged, in the offers' order and each bid's lots' order.
+    pub judgements: Vec<Judgement>,
+    /// The bids qualified in some lot, and those qualified in none.
     pub qualified: usize,
     pub not_qualified: usize,
-    /// `Evaluated`, or `Deserted` when no bid qualified.
+    /// The lots on which no bid qualified: deserted.
+    pub deserted: Vec<u32>,
+    /// `Evaluated`, or `Deserted` when no bid qualified in any lot.
     pub status: Status,
 }
 
-/// The evaluation of an opened tender: every live bid judged exactly once, a reason for
-/// each one that does not qualify.
+/// The evaluation of an opened tender: every bid judged exactly once in each lot it
+/// offers, a reason for each refusal. `lots` are the lots still open after the opening.
 pub fn decide_evaluation(
     tender: TenderId,
     status: Status,
-    live: &[Uuid],
+    lots: &[u32],
+    offers: &[Offer],
     verdicts: &[Verdict],
 ) -> Result<EvaluationOutcome, Rejection> {
     if status != Status::Opened {
@@ -204,23 +235,18 @@ pub fn decide_evaluation(
             ),
         ));
     }
-    let live_ids: HashSet<Uuid> = live.iter().copied().collect();
     let mut errors = ValidationErrors::new();
-    let mut seen = HashSet::new();
+    let mut judged: std::collections::HashMap<(Uuid, u32), (bool, Option<String>)> =
+        std::collections::HashMap::new();
     for (i, v) in verdicts.iter().enumerate() {
-        if !live_ids.contains(&v.bid_id) {
+        let Some(offer) = offers.iter().find(|o| o.bid_id == v.bid_id) else {
             errors.push(
                 &format!("evaluations[{i}].bid_id"),
                 Code::UnknownBid,
                 format!("{} is not an opened bid of this tender", v.bid_id),
             );
-        } else if !seen.insert(v.bid_id) {
-            errors.push(
-                &format!("evaluations[{i}].bid_id"),
-                Code::EvaluationIncomplete,
-                "each bid is evaluated once",
-            );
-        }
+            continue;
+        };
         if !v.qualified && v.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             errors.push(
                 &format!("evaluations[{i}].reason"),
@@ -228,29 +254,73 @@ pub fn decide_evaluation(
                 "a bid that does not qualify needs the reason",
             );
         }
+        let targets: Vec<u32> = match v.lot {
+            None => offer.lots.clone(),
+            Some(lot) if offer.lots.contains(&lot) => vec![lot],
+            Some(lot) => {
+                errors.push(
+                    &format!("evaluations[{i}].lot"),
+                    Code::LotNotOffered,
+                    format!("bid {} does not offer lot {lot}", v.bid_id),
+                );
+                continue;
+            }
+        };
+        for lot in targets {
+            if judged
+                .insert((v.bid_id, lot), (v.qualified, v.reason.clone()))
+                .is_some()
+            {
+                errors.push(
+                    &format!("evaluations[{i}]"),
+                    Code::EvaluationIncomplete,
+                    format!("bid {} is evaluated twice in lot {lot}", v.bid_id),
+                );
+            }
+        }
     }
-    for bid in live {
-        if !verdicts.iter().any(|v| v.bid_id == *bid) {
-            errors.push(
-                "evaluations",
-                Code::EvaluationIncomplete,
-                format!("bid {bid} is not evaluated"),
-            );
+    let mut judgements = Vec::new();
+    for offer in offers {
+        for lot in &offer.lots {
+            match judged.get(&(offer.bid_id, *lot)) {
+                Some((qualified, reason)) => judgements.push(Judgement {
+                    bid_id: offer.bid_id,
+                    lot: *lot,
+                    qualified: *qualified,
+                    reason: reason.clone().filter(|r| !r.trim().is_empty()),
+                }),
+                None => errors.push(
+                    "evaluations",
+                    Code::EvaluationIncomplete,
+                    format!("bid {} is not evaluated in lot {lot}", offer.bid_id),
+                ),
+            }
         }
     }
     errors.finish()?;
-    let qualified = live
+    let qualified = offers
         .iter()
-        .filter(|b| verdicts.iter().any(|v| v.bid_id == **b && v.qualified))
+        .filter(|o| {
+            judgements
+                .iter()
+                .any(|j| j.bid_id == o.bid_id && j.qualified)
+        })
         .count();
+    let deserted: Vec<u32> = lots
+        .iter()
+        .copied()
+        .filter(|l| !judgements.iter().any(|j| j.lot == *l && j.qualified))
+        .collect();
     Ok(EvaluationOutcome {
         qualified,
-        not_qualified: live.len() - qualified,
-        status: if qualified == 0 {
+        not_qualified: offers.len() - qualified,
+        status: if deserted.len() == lots.len() {
             Status::Deserted
         } else {
             Status::Evaluated
         },
+        deserted,
+        judgements,
     })
 }
 
@@ -273,6 +343,7 @@ mod tests {
 
     fn items() -> Vec<Item> {
         vec![Item {
+            lot: 1,
             classifier_code: "2111".into(),
             quantity: 10,
             unit: "pieza".into(),
@@ -461,16 +532,97 @@ mod tests {
             Code::NotOpenable
         );
         assert!(openable(tender(), Status::Published, &s, at("2026-06-21T10:00:00Z")).is_ok());
-        assert_eq!(after_opening(0), Status::Deserted);
-        assert_eq!(after_opening(2), Status::Opened);
+        let offered = |lots: &[u32]| lots.iter().copied().collect::<BTreeSet<u32>>();
+        assert_eq!(
+            after_opening(&[1], &offered(&[])),
+            (Status::Deserted, vec![1])
+        );
+        assert_eq!(
+            after_opening(&[1], &offered(&[1])),
+            (Status::Opened, vec![])
+        );
+        assert_eq!(
+            after_opening(&[1, 2, 3], &offered(&[2])),
+            (Status::Opened, vec![1, 3])
+        );
     }
 
     fn verdict(n: u8, qualified: bool, reason: Option<&str>) -> Verdict {
         Verdict {
             bid_id: Uuid::from_bytes([n; 16]),
+            lot: None,
             qualified,
             reason: reason.map(str::to_owned),
         }
+    }
+
+    fn offers(live: &[Uuid]) -> Vec<Offer> {
+        live.iter()
+            .map(|b| Offer {
+                bid_id: *b,
+                lots: vec![1],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_bid_is_judged_in_each_lot_it_offers() {
+        let (a, b) = (Uuid::from_bytes([1; 16]), Uuid::from_bytes([2; 16]));
+        let offers = [
+            Offer {
+                bid_id: a,
+                lots: vec![1],
+            },
+            Offer {
+                bid_id: b,
+                lots: vec![1, 2],
+            },
+        ];
+        let in_lot = |n, lot, qualified, reason: Option<&str>| Verdict {
+            lot: Some(lot),
+            ..verdict(n, qualified, reason)
+        };
+        let ok = decide_evaluation(
+            tender(),
+            Status::Opened,
+            &[1, 2],
+            &offers,
+            &[
+                verdict(1, true, None),
+                in_lot(2, 1, true, None),
+                in_lot(2, 2, false, Some("no annex")),
+            ],
+        )
+        .unwrap();
+        assert_eq!((ok.qualified, ok.not_qualified), (2, 0));
+        assert_eq!(ok.deserted, [2]);
+        assert_eq!(ok.status, Status::Evaluated);
+        assert_eq!(ok.judgements.len(), 3);
+        let code = |verdicts: &[Verdict]| {
+            decide_evaluation(tender(), Status::Opened, &[1, 2], &offers, verdicts)
+                .unwrap_err()
+                .code()
+        };
+        assert_eq!(
+            code(&[
+                verdict(1, true, None),
+                verdict(2, true, None),
+                in_lot(1, 2, true, None)
+            ]),
+            Code::LotNotOffered
+        );
+        assert_eq!(
+            code(&[
+                verdict(1, true, None),
+                verdict(2, true, None),
+                in_lot(2, 2, true, None)
+            ]),
+            Code::EvaluationIncomplete
+        );
+        assert_eq!(
+            code(&[verdict(1, true, None), in_lot(2, 1, true, None)]),
+            Code::EvaluationIncomplete
+        );
     }
 
     #[test]
@@ -479,7 +631,8 @@ mod tests {
         let ok = decide_evaluation(
             tender(),
             Status::Opened,
-            &live,
+            &[1],
+            &offers(&live),
             &[
                 verdict(1, true, None),
                 verdict(2, false, Some("no technical annex")),
@@ -493,7 +646,8 @@ mod tests {
         let none = decide_evaluation(
             tender(),
             Status::Opened,
-            &live,
+            &[1],
+            &offers(&live),
             &[
                 verdict(1, false, Some("late")),
                 verdict(2, false, Some("late")),
@@ -502,7 +656,7 @@ mod tests {
         .unwrap();
         assert_eq!(none.status, Status::Deserted);
         let code = |verdicts: &[Verdict]| {
-            decide_evaluation(tender(), Status::Opened, &live, verdicts)
+            decide_evaluation(tender(), Status::Opened, &[1], &offers(&live), verdicts)
                 .unwrap_err()
                 .code()
         };
@@ -528,7 +682,7 @@ mod tests {
             Code::EvaluationIncomplete
         );
         assert_eq!(
-            decide_evaluation(tender(), Status::Evaluated, &live, &[])
+            decide_evaluation(tender(), Status::Evaluated, &[1], &offers(&live), &[])
                 .unwrap_err()
                 .code(),
             Code::NotEvaluable
@@ -553,6 +707,7 @@ mod tests {
                     .iter()
                     .map(|(n, qualified, reasoned)| Verdict {
                         bid_id: Uuid::from_bytes([*n; 16]),
+                        lot: None,
                         qualified: *qualified,
                         reason: reasoned.then(|| "no annex".to_owned()),
                     })
@@ -560,11 +715,12 @@ mod tests {
                 let each_once = live_ids.iter().all(|b| verdicts.iter().filter(|v| v.bid_id == *b).count() == 1)
                     && verdicts.len() == live_ids.len();
                 let reasons = verdicts.iter().all(|v| v.qualified || v.reason.is_some());
-                match decide_evaluation(tender(), Status::Opened, &live_ids, &verdicts) {
+                match decide_evaluation(tender(), Status::Opened, &[1], &offers(&live_ids), &verdicts) {
                     Ok(outcome) => {
                         prop_assert!(each_once && reasons);
                         prop_assert_eq!(outcome.qualified + outcome.not_qualified, live);
                         prop_assert_eq!(outcome.status == Status::Deserted, outcome.qualified == 0);
+                        prop_assert_eq!(outcome.deserted.is_empty(), outcome.qualified > 0);
                     }
                     Err(_) => prop_assert!(!(each_once && reasons)),
                 }

@@ -131,6 +131,7 @@ mod tests {
 
     fn items() -> Vec<Item> {
         vec![Item {
+            lot: 1,
             classifier_code: "2111".into(),
             quantity: 10,
             unit: "pieza".into(),

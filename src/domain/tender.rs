@@ -318,6 +318,8 @@ pub fn check_publishable_schedule(
 /// One line of a tender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
+    /// The lot it belongs to (1-based).
+    pub lot: u32,
     pub classifier_code: String,
     pub quantity: u64,
     pub unit: String,
@@ -485,12 +487,14 @@ mod tests {
     fn the_reference_value_sums_every_line() {
         let items = [
             Item {
+                lot: 1,
                 classifier_code: "51501003".into(),
                 quantity: 120,
                 unit: "pieza".into(),
                 max_unit_price: Money::parse("18500.00").unwrap_or_default(),
             },
             Item {
+                lot: 1,
                 classifier_code: "21101001".into(),
                 quantity: 3,
                 unit: "caja".into(),
@@ -542,7 +546,11 @@ pub struct TenderDraft {
     pub description: String,
     pub procedure: Procedure,
     pub scope: Scope,
+    /// Every lot's items, numbered 1..n across the tender, lot by lot.
     pub items: Vec<Item>,
+    pub lots: Vec<LotDraft>,
+    /// Written with `lots` (not top-level `items`): errors name `lots[l].items[i]`.
+    pub in_lots: bool,
     pub reference_value: Money,
     pub schedule: Schedule,
     pub invited: Vec<super::rfc::Rfc>,
@@ -553,14 +561,33 @@ pub struct TenderDraft {
     pub auction_settings: Option<serde_json::Value>,
 }
 
-/// The raw fields of a draft, as received.
+/// One lot of a draft: its number is its place (1-based), its items those of
+/// [`TenderDraft::items`] that name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LotDraft {
+    pub title: String,
+    pub description: Option<String>,
+    /// Σ quantity × maximum unit price of its items.
+    pub reference_value: Money,
+}
+
+/// A lot as received.
+#[derive(Debug, Clone)]
+pub struct RawLot<'a> {
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub items: Vec<RawItem<'a>>,
+}
+
+/// The raw fields of a draft, as received: its items in lots, or (one lot) without.
 #[derive(Debug, Clone)]
 pub struct RawDraft<'a> {
     pub title: &'a str,
     pub description: &'a str,
     pub procedure: Procedure,
     pub scope: Option<Scope>,
-    pub items: &'a [RawItem<'a>],
+    pub items: Option<&'a [RawItem<'a>]>,
+    pub lots: Option<&'a [RawLot<'a>]>,
     pub schedule: Schedule,
     pub invited: &'a [String],
     pub legal_justification: Option<&'a str>,
@@ -583,7 +610,6 @@ pub const LONG_TEXT_LEN: std::ops::RangeInclusive<usize> = 1..=20_000;
 
 impl TenderDraft {
     pub fn parse(raw: &RawDraft<'_>) -> Result<Self, ValidationErrors> {
-        use super::classifier::{ClassifierCode, UNIT_LEN};
         use super::rfc::{CheckDigit, Rfc};
         use super::text::bounded;
 
@@ -602,55 +628,11 @@ impl TenderDraft {
                 true,
             ),
         );
-        if raw.items.is_empty() {
-            errors.push(
-                "items",
-                Code::ItemsRequired,
-                "a tender has at least one item",
-            );
-        }
-        if raw.items.len() > MAX_ITEMS {
-            errors.push(
-                "items",
-                Code::TooManyItems,
-                format!("a tender has at most {MAX_ITEMS} items"),
-            );
-        }
-        let mut items = Vec::with_capacity(raw.items.len());
-        for (i, item) in raw.items.iter().enumerate() {
-            let code = errors.check(
-                &format!("items[{i}].classifier_code"),
-                ClassifierCode::parse(item.classifier_code),
-            );
-            if !(1..=MAX_QUANTITY).contains(&item.quantity) {
-                errors.push(
-                    &format!("items[{i}].quantity"),
-                    Code::InvalidQuantity,
-                    format!("a quantity is 1 to {MAX_QUANTITY}"),
-                );
-            }
-            let unit = errors.check(
-                &format!("items[{i}].unit"),
-                bounded(item.unit, "unit", Code::InvalidUnit, UNIT_LEN, false),
-            );
-            if item.max_unit_price == Money::ZERO {
-                errors.push(
-                    &format!("items[{i}].max_unit_price"),
-                    Code::InvalidMoney,
-                    "a maximum unit price is greater than zero",
-                );
-            }
-            if let (Some(code), Some(unit)) = (code, unit) {
-                items.push(Item {
-                    classifier_code: code.as_str().to_owned(),
-                    quantity: item.quantity,
-                    unit,
-                    max_unit_price: item.max_unit_price,
-                });
-            }
-        }
-        let reference = reference_value(&items);
-        if reference.is_none() {
+        let (items, lots) = parse_lots(raw, title.as_deref(), &mut errors);
+        let reference = lots.iter().try_fold(Money::ZERO, |sum, lot| {
+            sum.checked_add(lot.as_ref()?.reference_value)
+        });
+        if reference.is_none() && lots.iter().all(Option::is_some) {
             errors.push(
                 "items",
                 Code::InvalidMoney,
@@ -763,6 +745,8 @@ impl TenderDraft {
                 scope,
                 reference_value: reference?,
                 items,
+                lots: lots.into_iter().collect::<Option<Vec<_>>>()?,
+                in_lots: raw.lots.is_some(),
                 schedule: raw.schedule,
                 invited,
                 legal_justification: justification,
@@ -773,4 +757,192 @@ impl TenderDraft {
             })
         })
     }
+}
+
+impl TenderDraft {
+    /// The request field of the item at `index` (0-based, across the tender).
+    pub fn item_field(&self, index: usize) -> String {
+        let Some(item) = self.items.get(index) else {
+            return format!("items[{index}]");
+        };
+        if !self.in_lots {
+            return format!("items[{index}]");
+        }
+        let first = self
+            .items
+            .iter()
+            .position(|i| i.lot == item.lot)
+            .unwrap_or(0);
+        format!(
+            "lots[{}].items[{}]",
+            item.lot.saturating_sub(1),
+            index - first
+        )
+    }
+}
+
+/// The draft's lots and their items, numbered across the tender: `lots` as written, or
+/// the top-level `items` as one lot titled as the tender. A lot that does not parse is
+/// `None` (its errors pushed).
+fn parse_lots(
+    raw: &RawDraft<'_>,
+    tender_title: Option<&str>,
+    errors: &mut ValidationErrors,
+) -> (Vec<Item>, Vec<Option<LotDraft>>) {
+    use super::text::bounded;
+    let single;
+    let (written, prefix): (&[RawLot<'_>], bool) = match (raw.lots, raw.items) {
+        (Some(_), Some(_)) => {
+            errors.push(
+                "lots",
+                Code::LotsAndItems,
+                "write the items inside `lots`, or only top-level `items` (one lot), not both",
+            );
+            return (Vec::new(), vec![None]);
+        }
+        (Some(lots), None) => (lots, true),
+        (None, items) => {
+            single = [RawLot {
+                title: tender_title.unwrap_or_default(),
+                description: None,
+                items: items.unwrap_or_default().to_vec(),
+            }];
+            (&single, false)
+        }
+    };
+    if written.is_empty() {
+        errors.push("lots", Code::ItemsRequired, "a tender has at least one lot");
+    }
+    if written.len() > super::lot::MAX_LOTS {
+        errors.push(
+            "lots",
+            Code::TooManyLots,
+            format!("a tender has at most {} lots", super::lot::MAX_LOTS),
+        );
+        return (Vec::new(), vec![None]);
+    }
+    let count: usize = written.iter().map(|l| l.items.len()).sum();
+    if count > MAX_ITEMS {
+        errors.push(
+            if prefix { "lots" } else { "items" },
+            Code::TooManyItems,
+            format!("a tender has at most {MAX_ITEMS} items"),
+        );
+        return (Vec::new(), vec![None]);
+    }
+    let mut items = Vec::with_capacity(count);
+    let mut lots = Vec::with_capacity(written.len());
+    for (l, lot) in written.iter().enumerate() {
+        let at = |field: &str| {
+            if prefix {
+                format!("lots[{l}].{field}")
+            } else {
+                field.to_owned()
+            }
+        };
+        let number = u32::try_from(l + 1).unwrap_or(u32::MAX);
+        let title = if prefix {
+            errors.check(
+                &at("title"),
+                bounded(lot.title, "title", Code::InvalidTitle, 1..=300, false),
+            )
+        } else {
+            Some(lot.title.to_owned())
+        };
+        let description = lot
+            .description
+            .filter(|d| !d.trim().is_empty())
+            .and_then(|d| {
+                errors.check(
+                    &at("description"),
+                    bounded(
+                        d,
+                        "description",
+                        Code::InvalidDescription,
+                        LONG_TEXT_LEN,
+                        true,
+                    ),
+                )
+            });
+        if lot.items.is_empty() {
+            errors.push(
+                &at("items"),
+                Code::ItemsRequired,
+                if prefix {
+                    "a lot has at least one item"
+                } else {
+                    "a tender has at least one item"
+                },
+            );
+        }
+        let first = items.len();
+        let mut whole = true;
+        for (i, item) in lot.items.iter().enumerate() {
+            match parse_item(item, number, &at(&format!("items[{i}]")), errors) {
+                Some(item) => items.push(item),
+                None => whole = false,
+            }
+        }
+        let reference = items.get(first..).and_then(reference_value);
+        if reference.is_none() && whole {
+            errors.push(
+                &at("items"),
+                Code::InvalidMoney,
+                "the lot's reference value is too large",
+            );
+        }
+        lots.push(match (title, reference, whole) {
+            (Some(title), Some(reference_value), true) => Some(LotDraft {
+                title,
+                description,
+                reference_value,
+            }),
+            _ => None,
+        });
+    }
+    (items, lots)
+}
+
+/// One item, its errors pushed under `field`.
+fn parse_item(
+    item: &RawItem<'_>,
+    lot: u32,
+    field: &str,
+    errors: &mut ValidationErrors,
+) -> Option<Item> {
+    use super::classifier::{ClassifierCode, UNIT_LEN};
+    use super::text::bounded;
+    let code = errors.check(
+        &format!("{field}.classifier_code"),
+        ClassifierCode::parse(item.classifier_code),
+    );
+    let mut ok = true;
+    if !(1..=MAX_QUANTITY).contains(&item.quantity) {
+        errors.push(
+            &format!("{field}.quantity"),
+            Code::InvalidQuantity,
+            format!("a quantity is 1 to {MAX_QUANTITY}"),
+        );
+        ok = false;
+    }
+    let unit = errors.check(
+        &format!("{field}.unit"),
+        bounded(item.unit, "unit", Code::InvalidUnit, UNIT_LEN, false),
+    );
+    if item.max_unit_price == Money::ZERO {
+        errors.push(
+            &format!("{field}.max_unit_price"),
+            Code::InvalidMoney,
+            "a maximum unit price is greater than zero",
+        );
+        ok = false;
+    }
+    Some(Item {
+        lot,
+        classifier_code: code?.as_str().to_owned(),
+        quantity: item.quantity,
+        unit: unit?,
+        max_unit_price: item.max_unit_price,
+    })
+    .filter(|_| ok)
 }

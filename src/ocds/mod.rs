@@ -21,6 +21,8 @@ pub const EXTENSIONS: &[&str] = &[
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_partyDetails_scale_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/master/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_submissionTerms_extension/master/extension.json",
 ];
 /// Declared by the pages of the feed, which carry `links` (the 1.1 package schema has none).
 pub const PAGINATION_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json";
@@ -80,6 +82,18 @@ pub struct ItemFacts {
     pub quantity: i64,
     pub unit: String,
     pub max_unit_price: Money,
+    /// The lot it belongs to.
+    pub lot: i32,
+}
+
+/// A lot of the tender.
+#[derive(Debug, Clone)]
+pub struct LotFacts {
+    pub number: i32,
+    pub title: String,
+    pub description: Option<String>,
+    pub reference_value: Money,
+    pub status: crate::domain::lot::LotStatus,
 }
 
 /// A bid as published with the award: its final price, and whether it qualified.
@@ -89,10 +103,14 @@ pub struct BidFacts {
     pub rfc: String,
     pub name: String,
     pub received_at: DateTime<Utc>,
+    /// Its final price: the sum over the lots it offers.
     pub value: Money,
+    /// Qualified in some lot.
     pub qualified: bool,
     /// Why it did not qualify.
     pub reason: Option<String>,
+    /// The lots it offers.
+    pub lots: Vec<i32>,
     /// The bidder's size, as the partyScale codelist names it.
     pub scale: Option<&'static str>,
     /// Its registered contact e-mail.
@@ -122,6 +140,7 @@ pub struct EnquiryFacts {
 #[derive(Debug, Clone)]
 pub struct AwardFacts {
     pub id: String,
+    pub lot: i32,
     pub bid_id: String,
     pub rfc: String,
     pub name: String,
@@ -144,6 +163,7 @@ pub struct ContractFacts {
 
 #[derive(Debug, Clone)]
 pub struct AuctionFacts {
+    pub lot: i32,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub format: String,
@@ -166,6 +186,7 @@ pub struct TenderFacts {
     pub scope: Scope,
     pub status: Status,
     pub items: Vec<ItemFacts>,
+    pub lots: Vec<LotFacts>,
     pub reference_value: Money,
     pub published_at: Option<DateTime<Utc>>,
     pub clarifications_until: DateTime<Utc>,
@@ -180,12 +201,14 @@ pub struct TenderFacts {
     pub framework: Option<(String, String)>,
     /// The ICT assent the tender cites, once decided.
     pub ict_assent: Option<AssentFacts>,
-    pub auction: Option<AuctionFacts>,
+    /// The lots' auctions, in lot order.
+    pub auctions: Vec<AuctionFacts>,
     pub cancel_reason: Option<String>,
-    /// Only once awarded.
+    /// Only once a lot is awarded, or the process ended after its opening.
     pub bids: Vec<BidFacts>,
-    pub award: Option<AwardFacts>,
-    pub contract: Option<ContractFacts>,
+    /// The lots' awards and contracts, in lot order.
+    pub awards: Vec<AwardFacts>,
+    pub contracts: Vec<ContractFacts>,
     /// The tender's public documents, in upload order.
     pub documents: Vec<DocumentFacts>,
 }
@@ -314,7 +337,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     if !facts.bids.is_empty() {
         for bid in &facts.bids {
             let mut roles = vec!["tenderer"];
-            if facts.award.as_ref().is_some_and(|a| a.rfc == bid.rfc) {
+            if facts.awards.iter().any(|a| a.rfc == bid.rfc) {
                 roles.push("supplier");
             }
             let mut party = json!({
@@ -351,17 +374,30 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     };
     let mut submission = vec!["electronicSubmission"];
     let mut techniques = Map::new();
-    if let Some(auction) = &facts.auction {
+    if !facts.auctions.is_empty() {
         submission.push("electronicAuction");
         techniques.insert("hasElectronicAuction".into(), json!(true));
+        let several = facts.lots.len() > 1;
+        let described: Vec<String> = facts
+            .auctions
+            .iter()
+            .map(|auction| {
+                format!(
+                    "Subasta inversa ({}){} del {} al {}",
+                    auction.format,
+                    if several {
+                        format!(" de la partida {}", auction.lot)
+                    } else {
+                        String::new()
+                    },
+                    time(auction.starts_at),
+                    time(auction.ends_at)
+                )
+            })
+            .collect();
         techniques.insert(
             "electronicAuction".into(),
-            json!({"description": format!(
-                "Subasta inversa ({}) del {} al {}",
-                auction.format,
-                time(auction.starts_at),
-                time(auction.ends_at)
-            )}),
+            json!({"description": described.join("; ")}),
         );
     }
     if facts.procedure == Procedure::FrameworkOrder {
@@ -385,7 +421,25 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             "classification": {"scheme": CLASSIFICATION_SCHEME, "id": i.code, "description": i.description},
             "quantity": i.quantity,
             "unit": {"name": i.unit, "value": value(i.max_unit_price)},
+            "relatedLot": i.lot.to_string(),
         })).collect::<Vec<_>>(),
+        "lots": facts.lots.iter().map(|l| {
+            let mut lot = json!({
+                "id": l.number.to_string(),
+                "title": l.title,
+                "status": lot_status(l.status),
+                "value": value(l.reference_value),
+            });
+            if let Some(description) = &l.description {
+                set_at(&mut lot, &["description"], json!(description));
+            }
+            lot
+        }).collect::<Vec<_>>(),
+        "submissionTerms": {
+            "electronicSubmissionPolicy": "required",
+            "variantPolicy": "notAllowed",
+            "languages": ["es"],
+        },
         "value": value(facts.reference_value),
         "procurementMethod": method,
         "procurementMethodDetails": format!("{details}{scope}"),
@@ -508,43 +562,54 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             }]),
         );
     }
-    // The items awarded, at their awarded unit prices (the contract's are the same).
-    let awarded_items: Vec<Value> = facts
-        .award
-        .iter()
-        .flat_map(|a| a.items.iter())
-        .filter_map(|(position, price)| {
-            let item = facts.items.iter().find(|i| i.position == *position)?;
-            Some(json!({
-                "id": position.to_string(),
-                "description": item.description,
-                "classification": {"scheme": CLASSIFICATION_SCHEME, "id": item.code, "description": item.description},
-                "quantity": item.quantity,
-                "unit": {"name": item.unit, "value": value(*price)},
-            }))
-        })
-        .collect();
-    if let Some(award) = &facts.award {
-        set_at(
-            &mut release,
-            &["awards"],
-            json!([{
-                "id": award.id,
-                "title": format!("Fallo: {}", facts.title),
-                "status": "active",
-                "date": time(award.date),
-                "value": value(award.amount),
-                "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
-                "relatedBids": [award.bid_id],
-            }]),
-        );
-        if !awarded_items.is_empty() {
-            set_at(
-                &mut release,
-                &["awards", "0", "items"],
-                json!(awarded_items),
-            );
+    // Each award's items, at their awarded unit prices (its contract's are the same).
+    let awarded_items = |award: &AwardFacts| -> Vec<Value> {
+        award
+            .items
+            .iter()
+            .filter_map(|(position, price)| {
+                let item = facts.items.iter().find(|i| i.position == *position)?;
+                Some(json!({
+                    "id": position.to_string(),
+                    "description": item.description,
+                    "classification": {"scheme": CLASSIFICATION_SCHEME, "id": item.code, "description": item.description},
+                    "quantity": item.quantity,
+                    "unit": {"name": item.unit, "value": value(*price)},
+                    "relatedLot": item.lot.to_string(),
+                }))
+            })
+            .collect()
+    };
+    let several = facts.lots.len() > 1;
+    let lot_title = |lot: i32| -> String {
+        match facts.lots.iter().find(|l| l.number == lot) {
+            Some(l) if several => format!(" — partida {}: {}", l.number, l.title),
+            _ => String::new(),
         }
+    };
+    if !facts.awards.is_empty() {
+        let awards: Vec<Value> = facts
+            .awards
+            .iter()
+            .map(|award| {
+                let mut entry = json!({
+                    "id": award.id,
+                    "title": format!("Fallo: {}{}", facts.title, lot_title(award.lot)),
+                    "status": "active",
+                    "date": time(award.date),
+                    "value": value(award.amount),
+                    "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
+                    "relatedBids": [award.bid_id],
+                    "relatedLots": [award.lot.to_string()],
+                });
+                let items = awarded_items(award);
+                if !items.is_empty() {
+                    set_at(&mut entry, &["items"], json!(items));
+                }
+                entry
+            })
+            .collect();
+        set_at(&mut release, &["awards"], Value::Array(awards));
     }
     if !facts.bids.is_empty() || !facts.invited.is_empty() {
         let valid: Vec<&BidFacts> = facts.bids.iter().filter(|b| b.qualified).collect();
@@ -587,6 +652,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                         "status": if b.qualified { "valid" } else { "disqualified" },
                         "tenderers": [{"id": party_id(&b.rfc), "name": b.name}],
                         "value": value(b.value),
+                        "relatedLots": b.lots.iter().map(i32::to_string).collect::<Vec<_>>(),
                     });
                     if let Some(reason) = b.reason.as_ref().filter(|_| !b.qualified) {
                         set_at(&mut detail, &["description"], json!(format!("Descalificada: {reason}")));
@@ -599,40 +665,53 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             set_at(&mut release, &["bids", "statistics"], json!(statistics));
         }
     }
-    if let Some(contract) = &facts.contract {
-        // Signed on its day, and never before the award it follows.
-        let signed = day_start(contract.signed_on, facts.legal_offset);
-        let signed = match &facts.award {
-            Some(award) if award.date > signed.with_timezone(&Utc) => {
-                award.date.with_timezone(&facts.legal_offset)
-            }
-            _ => signed,
-        };
-        set_at(
-            &mut release,
-            &["contracts"],
-            json!([{
-                "id": contract.id,
-                "awardID": contract.award_id,
-                "title": format!("Contrato: {}", facts.title),
-                "status": "active",
-                "value": value(contract.amount),
-                "period": {
-                    "startDate": local_time(day_start(contract.starts_on, facts.legal_offset).max(signed)),
-                    "endDate": local_time(day_start(contract.ends_on, facts.legal_offset) + chrono::Duration::days(1) - chrono::Duration::microseconds(1)),
-                },
-                "dateSigned": local_time(signed),
-            }]),
-        );
-        if !awarded_items.is_empty() {
-            set_at(
-                &mut release,
-                &["contracts", "0", "items"],
-                json!(awarded_items),
-            );
-        }
+    if !facts.contracts.is_empty() {
+        let contracts: Vec<Value> = facts
+            .contracts
+            .iter()
+            .map(|contract| {
+                let award = facts.awards.iter().find(|a| a.id == contract.award_id);
+                // Signed on its day, and never before the award it follows.
+                let signed = day_start(contract.signed_on, facts.legal_offset);
+                let signed = match award {
+                    Some(award) if award.date > signed.with_timezone(&Utc) => {
+                        award.date.with_timezone(&facts.legal_offset)
+                    }
+                    _ => signed,
+                };
+                let mut entry = json!({
+                    "id": contract.id,
+                    "awardID": contract.award_id,
+                    "title": format!("Contrato: {}{}", facts.title, award.map(|a| lot_title(a.lot)).unwrap_or_default()),
+                    "status": "active",
+                    "value": value(contract.amount),
+                    "period": {
+                        "startDate": local_time(day_start(contract.starts_on, facts.legal_offset).max(signed)),
+                        "endDate": local_time(day_start(contract.ends_on, facts.legal_offset) + chrono::Duration::days(1) - chrono::Duration::microseconds(1)),
+                    },
+                    "dateSigned": local_time(signed),
+                });
+                let items = award.map(awarded_items).unwrap_or_default();
+                if !items.is_empty() {
+                    set_at(&mut entry, &["items"], json!(items));
+                }
+                entry
+            })
+            .collect();
+        set_at(&mut release, &["contracts"], Value::Array(contracts));
     }
     release
+}
+
+/// A lot's status, in OCDS's tender status codelist.
+fn lot_status(status: crate::domain::lot::LotStatus) -> &'static str {
+    use crate::domain::lot::LotStatus;
+    match status {
+        LotStatus::Active | LotStatus::Auction => "active",
+        LotStatus::Awarded | LotStatus::Contracted => "complete",
+        LotStatus::Deserted => "unsuccessful",
+        LotStatus::Cancelled => "cancelled",
+    }
 }
 
 /// Who publishes, and under what terms: named in every package.

@@ -104,6 +104,7 @@ pub struct NewAuctionBid {
 pub struct NewAuction {
     pub id: AuctionId,
     pub tender: TenderId,
+    pub lot: u32,
     pub settings: AuctionSettings,
     pub ceiling: Money,
     pub ends_at: DateTime<Utc>,
@@ -128,6 +129,7 @@ pub async fn insert(
         created_by: Set(new.created_by),
         created_at: Set(now),
         closed_at: Set(None),
+        lot: Set(i32::try_from(new.lot).unwrap_or(i32::MAX)),
     }
     .insert(txn)
     .await
@@ -203,35 +205,60 @@ pub async fn get(
     }
 }
 
-/// The id of a tender's auction, if one was scheduled.
-pub async fn id_of_tender(
+/// The id of a lot's auction, if one was scheduled.
+pub async fn id_of_lot(
     conn: &impl ConnectionTrait,
     tender_id: TenderId,
+    lot: u32,
 ) -> anyhow::Result<Option<AuctionId>> {
     Ok(auction::Entity::find()
         .select_only()
         .column(auction::Column::Id)
         .filter(auction::Column::TenderId.eq(tender_id.uuid()))
+        .filter(auction::Column::Lot.eq(i32::try_from(lot).unwrap_or(i32::MAX)))
         .into_tuple::<Uuid>()
         .one(conn)
         .await
-        .context("finding a tender's auction")?
+        .context("finding a lot's auction")?
         .map(AuctionId::from_uuid))
 }
 
-pub async fn of_tender(
+/// A lot's auction, if one was scheduled.
+pub async fn of_lot(
     conn: &impl ConnectionTrait,
     tender_id: TenderId,
+    lot: u32,
 ) -> anyhow::Result<Option<AuctionRecord>> {
     match auction::Entity::find()
         .filter(auction::Column::TenderId.eq(tender_id.uuid()))
+        .filter(auction::Column::Lot.eq(i32::try_from(lot).unwrap_or(i32::MAX)))
         .one(conn)
         .await
-        .context("reading a tender's auction")?
+        .context("reading a lot's auction")?
     {
         Some(model) => Ok(Some(complete(conn, model).await?)),
         None => Ok(None),
     }
+}
+
+/// The ids of a tender's auctions not closed yet, in lot order.
+pub async fn open_of_tender(
+    conn: &impl ConnectionTrait,
+    tender_id: TenderId,
+) -> anyhow::Result<Vec<AuctionId>> {
+    Ok(auction::Entity::find()
+        .select_only()
+        .column(auction::Column::Id)
+        .filter(auction::Column::TenderId.eq(tender_id.uuid()))
+        .filter(auction::Column::Status.ne(AuctionStatus::Closed))
+        .order_by_asc(auction::Column::Lot)
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await
+        .context("finding a tender's open auctions")?
+        .into_iter()
+        .map(AuctionId::from_uuid)
+        .collect())
 }
 
 /// Whether the auction is still open in SQL, holding its row against a concurrent close

@@ -16,7 +16,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{
-    AuctionStatus, agency, auction, award, classifier_item, contract, supplier, tender, tender_item,
+    AuctionStatus, agency, auction, award, classifier_item, contract, supplier, tender,
+    tender_item, tender_lot,
 };
 use crate::domain::agency::AgencyCode;
 use crate::domain::classifier::ClassifierCode;
@@ -30,6 +31,7 @@ use crate::domain::tender::Procedure;
 #[derive(Debug, Clone)]
 pub struct NewAward {
     pub tender: TenderId,
+    pub lot: u32,
     pub bid: Uuid,
     pub rfc: String,
     pub agency: String,
@@ -67,6 +69,7 @@ pub async fn insert(
         awarded_by: Set(new.awarded_by),
         awarded_at: Set(now),
         items: Set(Some(new.items)),
+        lot: Set(i32::try_from(new.lot).unwrap_or(i32::MAX)),
     }
     .insert(txn)
     .await
@@ -91,13 +94,15 @@ pub async fn insert_contract(
         ends_on: Set(terms.ends_on),
         signed_by: Set(signed_by.to_owned()),
         recorded_at: Set(now),
+        lot: Set(award.lot),
     }
     .insert(txn)
     .await
     .context("inserting the contract")
 }
 
-/// The sum awarded in `tenders` (at most one award each), capped at the largest amount.
+/// The sum awarded in the lots of `tenders` that hold an ICT item (what those awards
+/// spend of an assent), capped at the largest amount.
 pub async fn awarded_in(
     conn: &impl ConnectionTrait,
     tenders: &[TenderId],
@@ -105,17 +110,33 @@ pub async fn awarded_in(
     if tenders.is_empty() {
         return Ok(Money::ZERO);
     }
-    let amounts: Vec<i64> = award::Entity::find()
+    let ids: Vec<Uuid> = tenders.iter().map(|t| t.uuid()).collect();
+    let ict_lots: HashSet<(Uuid, i32)> = tender_item::Entity::find()
         .select_only()
+        .column(tender_item::Column::TenderId)
+        .column(tender_item::Column::Lot)
+        .filter(tender_item::Column::TenderId.is_in(ids.clone()))
+        .filter(tender_item::Column::IsIct.eq(true))
+        .into_tuple()
+        .all(conn)
+        .await
+        .context("finding the ICT lots under the assent")?
+        .into_iter()
+        .collect();
+    let amounts: Vec<(Uuid, i32, i64)> = award::Entity::find()
+        .select_only()
+        .column(award::Column::TenderId)
+        .column(award::Column::Lot)
         .column(award::Column::AmountCentavos)
-        .filter(award::Column::TenderId.is_in(tenders.iter().map(|t| t.uuid())))
+        .filter(award::Column::TenderId.is_in(ids))
         .into_tuple()
         .all(conn)
         .await
         .context("summing awards under the assent")?;
     let total = amounts
         .iter()
-        .try_fold(0i64, |sum, a| sum.checked_add(*a))
+        .filter(|(tender, lot, _)| ict_lots.contains(&(*tender, *lot)))
+        .try_fold(0i64, |sum, (_, _, a)| sum.checked_add(*a))
         .context("awards overflow")?;
     Ok(Money::from_centavos(total.min(MAX_CENTAVOS))?)
 }
@@ -279,8 +300,11 @@ pub struct ListedAward {
     /// Today's legal name of the supplier.
     pub legal_name: String,
     pub contract: Option<contract::Model>,
-    /// A reverse auction ran (and closed) before the award.
+    /// A reverse auction of the lot ran (and closed) before the award.
     pub auction_held: bool,
+    /// The title of the lot awarded, and how many lots its tender has.
+    pub lot_title: String,
+    pub lots_in_tender: usize,
 }
 
 /// One page of awards, newest first: by `awarded_at`, then by id (both descending), after
@@ -374,17 +398,28 @@ pub async fn public_list(
         .into_iter()
         .map(|c| (c.award_id, c))
         .collect();
-    let auctioned: HashSet<Uuid> = auction::Entity::find()
+    let auctioned: HashSet<(Uuid, i32)> = auction::Entity::find()
         .select_only()
         .column(auction::Column::TenderId)
-        .filter(auction::Column::TenderId.is_in(tender_ids))
+        .column(auction::Column::Lot)
+        .filter(auction::Column::TenderId.is_in(tender_ids.clone()))
         .filter(auction::Column::Status.eq(AuctionStatus::Closed))
-        .into_tuple::<Uuid>()
+        .into_tuple::<(Uuid, i32)>()
         .all(conn)
         .await
         .context("reading the awards' auctions")?
         .into_iter()
         .collect();
+    let lots: Vec<(Uuid, i32, String)> = tender_lot::Entity::find()
+        .select_only()
+        .column(tender_lot::Column::TenderId)
+        .column(tender_lot::Column::Number)
+        .column(tender_lot::Column::Title)
+        .filter(tender_lot::Column::TenderId.is_in(tender_ids))
+        .into_tuple()
+        .all(conn)
+        .await
+        .context("reading the awards' lots")?;
     Ok(awards
         .into_iter()
         .map(|a| ListedAward {
@@ -392,7 +427,13 @@ pub async fn public_list(
             agency_name: agencies.get(&a.agency).cloned().unwrap_or_default(),
             legal_name: names.get(&a.rfc).cloned().unwrap_or_default(),
             contract: contracts.remove(&a.id),
-            auction_held: auctioned.contains(&a.tender_id),
+            auction_held: auctioned.contains(&(a.tender_id, a.lot)),
+            lot_title: lots
+                .iter()
+                .find(|(t, n, _)| *t == a.tender_id && *n == a.lot)
+                .map(|(_, _, title)| title.clone())
+                .unwrap_or_default(),
+            lots_in_tender: lots.iter().filter(|(t, ..)| *t == a.tender_id).count(),
             award: a,
         })
         .collect())

@@ -8,7 +8,8 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use super::entities::{BidStatus, bid};
+use super::entities::{BidStatus, bid, bid_lot};
+use crate::domain::bid::LotTotals;
 use crate::domain::ids::{BidId, TenderId};
 use crate::domain::money::Money;
 
@@ -34,15 +35,39 @@ pub async fn live(conn: &impl ConnectionTrait, id: TenderId) -> anyhow::Result<V
         .collect())
 }
 
-/// A tender's live bids that qualified at the evaluation.
-pub async fn qualified(
+/// What the opened bids of a tender offer, lot by lot (in bid, then lot order).
+pub async fn lots_of_tender(
     conn: &impl ConnectionTrait,
     id: TenderId,
-) -> anyhow::Result<Vec<bid::Model>> {
+) -> anyhow::Result<Vec<bid_lot::Model>> {
+    bid_lot::Entity::find()
+        .filter(bid_lot::Column::TenderId.eq(id.uuid()))
+        .order_by_asc(bid_lot::Column::BidId)
+        .order_by_asc(bid_lot::Column::Lot)
+        .all(conn)
+        .await
+        .context("reading what the bids offer")
+}
+
+/// A tender's live bids that qualified in `lot` at the evaluation, each with its offer
+/// there (its total for the lot).
+pub async fn qualified_in(
+    conn: &impl ConnectionTrait,
+    id: TenderId,
+    lot: u32,
+) -> anyhow::Result<Vec<(bid::Model, bid_lot::Model)>> {
+    let offers = lots_of_tender(conn, id).await?;
     Ok(live(conn, id)
         .await?
         .into_iter()
-        .filter(|b| b.qualified == Some(true))
+        .filter_map(|b| {
+            let offer = offers.iter().find(|o| {
+                o.bid_id == b.id
+                    && u32::try_from(o.lot).ok() == Some(lot)
+                    && o.qualified == Some(true)
+            })?;
+            Some((b, offer.clone()))
+        })
         .collect())
 }
 
@@ -100,30 +125,66 @@ pub async fn retire(
     active.update(txn).await.context("retiring the bid")
 }
 
-/// Writes who bid and the total in clear: the opening.
+/// Writes who bid, its total and what it offers for each lot in clear: the opening.
 pub async fn reveal(
     txn: &DatabaseTransaction,
     bid: bid::Model,
     rfc: &str,
+    totals: &LotTotals,
     total: Money,
 ) -> anyhow::Result<bid::Model> {
+    let (id, tender) = (bid.id, bid.tender_id);
     let mut active: bid::ActiveModel = bid.into();
     active.rfc = Set(Some(rfc.to_owned()));
     active.total_centavos = Set(Some(total.centavos()));
-    active.update(txn).await.context("writing a bid total")
+    let model = active.update(txn).await.context("writing a bid total")?;
+    bid_lot::Entity::insert_many(totals.iter().map(|(lot, total)| bid_lot::ActiveModel {
+        bid_id: Set(id),
+        lot: Set(i32::try_from(*lot).unwrap_or(i32::MAX)),
+        tender_id: Set(tender),
+        total_centavos: Set(total.centavos()),
+        qualified: Set(None),
+        evaluation_reason: Set(None),
+    }))
+    .exec(txn)
+    .await
+    .context("writing a bid's lots")?;
+    Ok(model)
 }
 
-/// Writes a bid's evaluation.
+/// Writes a bid's evaluation: in each lot (`(lot, qualified, reason)`), and on the bid
+/// (qualified in some lot; when in none, its reasons).
 pub async fn judge(
     txn: &DatabaseTransaction,
     bid: bid::Model,
-    qualified: bool,
-    reason: Option<String>,
+    lots: &[(u32, bool, Option<String>)],
     now: DateTime<Utc>,
 ) -> anyhow::Result<bid::Model> {
+    for (lot, qualified, reason) in lots {
+        bid_lot::Entity::update_many()
+            .col_expr(
+                bid_lot::Column::Qualified,
+                sea_orm::sea_query::Expr::value(*qualified),
+            )
+            .col_expr(
+                bid_lot::Column::EvaluationReason,
+                sea_orm::sea_query::Expr::value(reason.clone()),
+            )
+            .filter(bid_lot::Column::BidId.eq(bid.id))
+            .filter(bid_lot::Column::Lot.eq(i32::try_from(*lot).unwrap_or(i32::MAX)))
+            .exec(txn)
+            .await
+            .context("writing a lot's evaluation")?;
+    }
+    let qualified = lots.iter().any(|(_, q, _)| *q);
+    let reasons: Vec<&str> = lots
+        .iter()
+        .filter(|(_, q, _)| !q)
+        .filter_map(|(_, _, r)| r.as_deref())
+        .collect();
     let mut active: bid::ActiveModel = bid.into();
     active.qualified = Set(Some(qualified));
-    active.evaluation_reason = Set(reason);
+    active.evaluation_reason = Set((!qualified && !reasons.is_empty()).then(|| reasons.join("; ")));
     active.evaluated_at = Set(Some(now));
     active.update(txn).await.context("writing an evaluation")
 }

@@ -106,6 +106,21 @@ twin!(DocumentKind <=> crate::domain::document::DocumentKind {
 });
 
 stored_enum!(
+    /// `tender_lots.status`.
+    LotStatus {
+        Active = "active",
+        Auction = "auction",
+        Awarded = "awarded",
+        Contracted = "contracted",
+        Deserted = "deserted",
+        Cancelled = "cancelled",
+    }
+);
+twin!(LotStatus <=> crate::domain::lot::LotStatus {
+    Active, Auction, Awarded, Contracted, Deserted, Cancelled,
+});
+
+stored_enum!(
     /// `auctions.status`.
     AuctionStatus {
         Scheduled = "scheduled",
@@ -331,6 +346,30 @@ pub mod tender_item {
         pub unit: String,
         pub max_unit_centavos: i64,
         pub is_ict: bool,
+        /// The lot it belongs to (1-based).
+        pub lot: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod tender_lot {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tender_lots")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tender_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub number: i32,
+        pub title: String,
+        pub description: Option<String>,
+        pub reference_centavos: i64,
+        pub status: super::LotStatus,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -412,6 +451,29 @@ pub mod bid {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod bid_lot {
+    use sea_orm::entity::prelude::*;
+
+    /// What an opened bid offers for one lot, and its evaluation there.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "bid_lots")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub bid_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub lot: i32,
+        pub tender_id: Uuid,
+        pub total_centavos: i64,
+        pub qualified: Option<bool>,
+        pub evaluation_reason: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod award {
     use sea_orm::entity::prelude::*;
 
@@ -436,6 +498,8 @@ pub mod award {
         pub awarded_at: DateTimeUtc,
         /// JSON: each item's awarded unit price (`position`, `unit_price_centavos`).
         pub items: Option<String>,
+        /// The lot awarded (1-based).
+        pub lot: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -460,6 +524,8 @@ pub mod contract {
         pub ends_on: Date,
         pub signed_by: String,
         pub recorded_at: DateTimeUtc,
+        /// The lot it contracts (1-based).
+        pub lot: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -599,6 +665,8 @@ pub mod auction {
         pub created_by: String,
         pub created_at: DateTimeUtc,
         pub closed_at: Option<DateTimeUtc>,
+        /// The lot it is run for (1-based).
+        pub lot: i32,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,24 +13,27 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{
-    TenderStatus, auction, award, contract, document, tender, tender_invitation, tender_item,
-    tender_question,
+    LotStatus, TenderStatus, auction, award, contract, document, tender, tender_invitation,
+    tender_item, tender_lot, tender_question,
 };
 use crate::domain::agency::AgencyCode;
 use crate::domain::ids::{AssentId, AuctionId, FrameworkId, QuestionId, TenderId};
 use crate::domain::money::Money;
 use crate::domain::tender::{Item, Phase, Procedure, Schedule, Scope, Status, TenderDraft, phase};
 
-/// A tender with its items (in position order) and invited suppliers.
+/// A tender with its items (in position order), lots (in number order), invited
+/// suppliers, and each lot's award, contract and auction.
 #[derive(Debug, Clone)]
 pub struct TenderRecord {
     pub tender: tender::Model,
     pub items: Vec<tender_item::Model>,
+    pub lots: Vec<tender_lot::Model>,
     pub invited: Vec<String>,
-    pub award: Option<award::Model>,
-    pub contract: Option<contract::Model>,
-    /// The tender's auction, once scheduled.
-    pub auction_id: Option<AuctionId>,
+    /// In lot order.
+    pub awards: Vec<award::Model>,
+    pub contracts: Vec<contract::Model>,
+    /// The lots' auctions, once scheduled: (lot, auction), in lot order.
+    pub auctions: Vec<(i32, AuctionId)>,
     /// Its own documents (not its bids'), in upload order.
     pub documents: Vec<document::Model>,
 }
@@ -91,10 +94,81 @@ impl TenderRecord {
             .collect()
     }
 
+    /// The lot numbered `number`, if the tender has it.
+    pub fn lot(&self, number: u32) -> Option<&tender_lot::Model> {
+        self.lots
+            .iter()
+            .find(|l| u32::try_from(l.number).ok() == Some(number))
+    }
+
+    /// The number of a one-lot tender's lot (1); `None` when it has several.
+    pub fn only_lot(&self) -> Option<u32> {
+        match self.lots.as_slice() {
+            [only] => u32::try_from(only.number).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn award_of(&self, lot: u32) -> Option<&award::Model> {
+        self.awards
+            .iter()
+            .find(|a| u32::try_from(a.lot).ok() == Some(lot))
+    }
+
+    pub fn contract_of(&self, lot: u32) -> Option<&contract::Model> {
+        self.contracts
+            .iter()
+            .find(|c| u32::try_from(c.lot).ok() == Some(lot))
+    }
+
+    pub fn auction_of(&self, lot: u32) -> Option<AuctionId> {
+        self.auctions
+            .iter()
+            .find(|(l, _)| u32::try_from(*l).ok() == Some(lot))
+            .map(|(_, id)| *id)
+    }
+
+    /// Every lot's status, in lot order.
+    pub fn lot_statuses(&self) -> Vec<crate::domain::lot::LotStatus> {
+        self.lots.iter().map(|l| l.status.into()).collect()
+    }
+
+    /// Every lot's status once `lot` has moved to `status`, in lot order.
+    pub fn lot_statuses_with(
+        &self,
+        lot: u32,
+        status: crate::domain::lot::LotStatus,
+    ) -> Vec<crate::domain::lot::LotStatus> {
+        self.lots
+            .iter()
+            .map(|l| {
+                if u32::try_from(l.number).ok() == Some(lot) {
+                    status
+                } else {
+                    l.status.into()
+                }
+            })
+            .collect()
+    }
+
+    /// A lot's status (a lot the tender does not have: active).
+    pub fn lot_status(&self, lot: u32) -> crate::domain::lot::LotStatus {
+        self.lot(lot)
+            .map_or(crate::domain::lot::LotStatus::Active, |l| l.status.into())
+    }
+
+    /// A lot's reference value, as stored.
+    pub fn lot_reference(&self, lot: u32) -> Money {
+        self.lot(lot)
+            .and_then(|l| Money::from_centavos(l.reference_centavos).ok())
+            .unwrap_or_default()
+    }
+
     pub fn domain_items(&self) -> Vec<Item> {
         self.items
             .iter()
             .map(|i| Item {
+                lot: u32::try_from(i.lot).unwrap_or(0),
                 classifier_code: i.classifier_code.clone(),
                 quantity: u64::try_from(i.quantity).unwrap_or(0),
                 unit: i.unit.clone(),
@@ -138,22 +212,39 @@ async fn load(
             .or_default()
             .push(invitation.rfc);
     }
-    let mut awards: HashMap<Uuid, award::Model> = award::Entity::find()
+    let mut lots: HashMap<Uuid, Vec<tender_lot::Model>> = HashMap::new();
+    for lot in tender_lot::Entity::find()
+        .filter(tender_lot::Column::TenderId.is_in(ids.clone()))
+        .order_by_asc(tender_lot::Column::TenderId)
+        .order_by_asc(tender_lot::Column::Number)
+        .all(conn)
+        .await
+        .context("reading the lots")?
+    {
+        lots.entry(lot.tender_id).or_default().push(lot);
+    }
+    let mut awards: HashMap<Uuid, Vec<award::Model>> = HashMap::new();
+    for a in award::Entity::find()
         .filter(award::Column::TenderId.is_in(ids.clone()))
+        .order_by_asc(award::Column::TenderId)
+        .order_by_asc(award::Column::Lot)
         .all(conn)
         .await
         .context("reading the awards")?
-        .into_iter()
-        .map(|a| (a.tender_id, a))
-        .collect();
-    let mut contracts: HashMap<Uuid, contract::Model> = contract::Entity::find()
+    {
+        awards.entry(a.tender_id).or_default().push(a);
+    }
+    let mut contracts: HashMap<Uuid, Vec<contract::Model>> = HashMap::new();
+    for c in contract::Entity::find()
         .filter(contract::Column::TenderId.is_in(ids.clone()))
+        .order_by_asc(contract::Column::TenderId)
+        .order_by_asc(contract::Column::Lot)
         .all(conn)
         .await
         .context("reading the contracts")?
-        .into_iter()
-        .map(|c| (c.tender_id, c))
-        .collect();
+    {
+        contracts.entry(c.tender_id).or_default().push(c);
+    }
     let mut documents: HashMap<Uuid, Vec<document::Model>> = HashMap::new();
     for d in document::Entity::find()
         .filter(document::Column::TenderId.is_in(ids.clone()))
@@ -166,25 +257,34 @@ async fn load(
     {
         documents.entry(d.tender_id).or_default().push(d);
     }
-    let auctions: HashMap<Uuid, Uuid> = auction::Entity::find()
+    let mut auctions: HashMap<Uuid, Vec<(i32, AuctionId)>> = HashMap::new();
+    for (tender, lot, id) in auction::Entity::find()
         .select_only()
         .column(auction::Column::TenderId)
+        .column(auction::Column::Lot)
         .column(auction::Column::Id)
         .filter(auction::Column::TenderId.is_in(ids))
-        .into_tuple::<(Uuid, Uuid)>()
+        .order_by_asc(auction::Column::TenderId)
+        .order_by_asc(auction::Column::Lot)
+        .into_tuple::<(Uuid, i32, Uuid)>()
         .all(conn)
         .await
         .context("reading the auctions' ids")?
-        .into_iter()
-        .collect();
+    {
+        auctions
+            .entry(tender)
+            .or_default()
+            .push((lot, AuctionId::from_uuid(id)));
+    }
     Ok(models
         .into_iter()
         .map(|model| TenderRecord {
             items: items.remove(&model.id).unwrap_or_default(),
+            lots: lots.remove(&model.id).unwrap_or_default(),
             invited: invited.remove(&model.id).unwrap_or_default(),
-            award: awards.remove(&model.id),
-            contract: contracts.remove(&model.id),
-            auction_id: auctions.get(&model.id).copied().map(AuctionId::from_uuid),
+            awards: awards.remove(&model.id).unwrap_or_default(),
+            contracts: contracts.remove(&model.id).unwrap_or_default(),
+            auctions: auctions.remove(&model.id).unwrap_or_default(),
             documents: documents.remove(&model.id).unwrap_or_default(),
             tender: model,
         })
@@ -233,6 +333,23 @@ async fn write_children(
         .filter(tender_invitation::Column::TenderId.eq(id.uuid()))
         .exec(txn)
         .await?;
+    tender_lot::Entity::delete_many()
+        .filter(tender_lot::Column::TenderId.eq(id.uuid()))
+        .exec(txn)
+        .await?;
+    tender_lot::Entity::insert_many(draft.lots.iter().enumerate().map(|(i, lot)| {
+        tender_lot::ActiveModel {
+            tender_id: Set(id.uuid()),
+            number: Set(i32::try_from(i + 1).unwrap_or(i32::MAX)),
+            title: Set(lot.title.clone()),
+            description: Set(lot.description.clone()),
+            reference_centavos: Set(lot.reference_value.centavos()),
+            status: Set(LotStatus::Active),
+        }
+    }))
+    .exec(txn)
+    .await
+    .context("writing the lots")?;
     tender_item::Entity::insert_many(draft.items.iter().zip(flags).enumerate().map(
         |(i, (item, is_ict))| tender_item::ActiveModel {
             tender_id: Set(id.uuid()),
@@ -242,6 +359,7 @@ async fn write_children(
             unit: Set(item.unit.clone()),
             max_unit_centavos: Set(item.max_unit_price.centavos()),
             is_ict: Set(*is_ict),
+            lot: Set(i32::try_from(item.lot).unwrap_or(i32::MAX)),
         },
     ))
     .exec(txn)
@@ -356,6 +474,33 @@ pub async fn move_to(
         active.cancel_reason = Set(Some(reason));
     }
     active.update(txn).await.context("updating the tender")
+}
+
+/// Moves the lots numbered `lots` of a tender to `status`.
+pub async fn move_lots(
+    txn: &DatabaseTransaction,
+    tender: TenderId,
+    lots: &[u32],
+    status: crate::domain::lot::LotStatus,
+) -> anyhow::Result<()> {
+    if lots.is_empty() {
+        return Ok(());
+    }
+    let numbers: Vec<i32> = lots
+        .iter()
+        .map(|n| i32::try_from(*n).unwrap_or(i32::MAX))
+        .collect();
+    tender_lot::Entity::update_many()
+        .col_expr(
+            tender_lot::Column::Status,
+            sea_orm::sea_query::Expr::value(LotStatus::from(status).as_str()),
+        )
+        .filter(tender_lot::Column::TenderId.eq(tender.uuid()))
+        .filter(tender_lot::Column::Number.is_in(numbers))
+        .exec(txn)
+        .await
+        .context("moving the lots")?;
+    Ok(())
 }
 
 /// Who is asking for a list, which decides whether drafts are shown.

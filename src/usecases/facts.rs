@@ -12,7 +12,8 @@ use crate::domain::money::Money;
 use crate::domain::supplier::CompanySize;
 use crate::domain::tender::{Procedure, Status};
 use crate::ocds::{
-    self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, DocumentFacts, ItemFacts, TenderFacts,
+    self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, DocumentFacts, ItemFacts, LotFacts,
+    TenderFacts,
 };
 use crate::persistence::entities::bid;
 use crate::persistence::{
@@ -116,10 +117,12 @@ pub async fn tender_facts(
             }),
         None => None,
     };
-    let auction = match record.auction_id {
-        Some(id) => auctions::get(conn, id).await?,
-        None => None,
-    };
+    let mut lot_auctions = Vec::with_capacity(record.auctions.len());
+    for (_, id) in &record.auctions {
+        if let Some(auction) = auctions::get(conn, *id).await? {
+            lot_auctions.push(auction);
+        }
+    }
     let mut names: HashMap<String, String> = HashMap::new();
     let mut scales: HashMap<String, &'static str> = HashMap::new();
     let mut emails: HashMap<String, String> = HashMap::new();
@@ -129,7 +132,8 @@ pub async fn tender_facts(
     // reasons): whatever the outcome, once the bids were opened and the process is over.
     let ended_after_opening =
         matches!(record.status(), Status::Deserted | Status::Cancelled) && t.opened_at.is_some();
-    if record.award.is_some() || ended_after_opening {
+    if !record.awards.is_empty() || ended_after_opening {
+        let offers = bids::lots_of_tender(conn, tender_id).await?;
         let rows: Vec<(String, bid::Model)> = bids::live(conn, tender_id)
             .await?
             .into_iter()
@@ -151,12 +155,25 @@ pub async fn tender_facts(
         for (rfc, b) in rows {
             let scale = scales.get(&rfc).copied();
             let email = emails.get(&rfc).cloned();
-            let final_price = auction
-                .as_ref()
-                .and_then(|a| a.participants.iter().find(|p| p.bid_id == b.id))
-                .and_then(|p| p.final_centavos);
-            let value = final_price.or(b.total_centavos).unwrap_or_default();
+            // Its final price in each lot it offers: after the lot's auction, or sealed.
+            let offered: Vec<_> = offers.iter().filter(|o| o.bid_id == b.id).collect();
+            let value: i64 = if offered.is_empty() {
+                b.total_centavos.unwrap_or_default()
+            } else {
+                offered
+                    .iter()
+                    .map(|o| {
+                        lot_auctions
+                            .iter()
+                            .filter(|a| a.auction.lot == o.lot)
+                            .find_map(|a| a.participants.iter().find(|p| p.bid_id == b.id))
+                            .and_then(|p| p.final_centavos)
+                            .unwrap_or(o.total_centavos)
+                    })
+                    .fold(0i64, i64::saturating_add)
+            };
             bids.push(BidFacts {
+                lots: offered.iter().map(|o| o.lot).collect(),
                 id: b.id.to_string(),
                 name: names.get(&rfc).cloned().unwrap_or_else(|| rfc.clone()),
                 rfc,
@@ -194,6 +211,18 @@ pub async fn tender_facts(
                 quantity: i.quantity,
                 unit: i.unit.clone(),
                 max_unit_price: Money::from_centavos(i.max_unit_centavos).unwrap_or_default(),
+                lot: i.lot,
+            })
+            .collect(),
+        lots: record
+            .lots
+            .iter()
+            .map(|l| LotFacts {
+                number: l.number,
+                title: l.title.clone(),
+                description: l.description.clone(),
+                reference_value: Money::from_centavos(l.reference_centavos).unwrap_or_default(),
+                status: l.status.into(),
             })
             .collect(),
         reference_value: Money::from_centavos(t.reference_centavos).unwrap_or_default(),
@@ -206,32 +235,45 @@ pub async fn tender_facts(
         framework,
         ict_assent,
         invited,
-        auction: auction.as_ref().map(|a| AuctionFacts {
-            starts_at: a.auction.starts_at,
-            ends_at: a.auction.ends_at,
-            format: match a.settings.format {
-                crate::domain::auction_settings::FormatName::Continuous => "continua".into(),
-                crate::domain::auction_settings::FormatName::Rounds => "por rondas".into(),
-            },
-        }),
+        auctions: lot_auctions
+            .iter()
+            .map(|a| AuctionFacts {
+                lot: a.auction.lot,
+                starts_at: a.auction.starts_at,
+                ends_at: a.auction.ends_at,
+                format: match a.settings.format {
+                    crate::domain::auction_settings::FormatName::Continuous => "continua".into(),
+                    crate::domain::auction_settings::FormatName::Rounds => "por rondas".into(),
+                },
+            })
+            .collect(),
         cancel_reason: t.cancel_reason.clone(),
-        award: record.award.as_ref().map(|a| AwardFacts {
-            id: a.id.to_string(),
-            bid_id: a.bid_id.to_string(),
-            name: names.get(&a.rfc).cloned().unwrap_or_else(|| a.rfc.clone()),
-            rfc: a.rfc.clone(),
-            amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
-            date: a.awarded_at,
-            items: awarded_items(a.items.as_deref()),
-        }),
-        contract: record.contract.as_ref().map(|c| ContractFacts {
-            id: c.id.to_string(),
-            award_id: c.award_id.to_string(),
-            amount: Money::from_centavos(c.amount_centavos).unwrap_or_default(),
-            signed_on: c.signed_on,
-            starts_on: c.starts_on,
-            ends_on: c.ends_on,
-        }),
+        awards: record
+            .awards
+            .iter()
+            .map(|a| AwardFacts {
+                id: a.id.to_string(),
+                lot: a.lot,
+                bid_id: a.bid_id.to_string(),
+                name: names.get(&a.rfc).cloned().unwrap_or_else(|| a.rfc.clone()),
+                rfc: a.rfc.clone(),
+                amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
+                date: a.awarded_at,
+                items: awarded_items(a.items.as_deref()),
+            })
+            .collect(),
+        contracts: record
+            .contracts
+            .iter()
+            .map(|c| ContractFacts {
+                id: c.id.to_string(),
+                award_id: c.award_id.to_string(),
+                amount: Money::from_centavos(c.amount_centavos).unwrap_or_default(),
+                signed_on: c.signed_on,
+                starts_on: c.starts_on,
+                ends_on: c.ends_on,
+            })
+            .collect(),
         bids,
         // Public from the publication on, never before.
         // The record's own documents, read with it.

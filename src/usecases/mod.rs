@@ -139,6 +139,36 @@ pub fn own(record: &TenderRecord, agency: &AgencyCode) -> Result<()> {
     ))
 }
 
+/// The tender as a change inside `txn` has left it.
+pub async fn reload(txn: &DatabaseTransaction, id: TenderId) -> Result<TenderRecord> {
+    tender_repo::get(txn, id)
+        .await?
+        .ok_or_else(|| UseCaseError::tender_not_found(id))
+}
+
+/// The lot a lot-wise operation acts on: the one named, or a one-lot tender's only lot.
+/// An unnamed lot of a tender with several is refused; a lot it does not have is not found.
+pub fn pick_lot(record: &TenderRecord, lot: Option<u32>) -> Result<u32> {
+    match lot {
+        Some(n) if record.lot(n).is_some() => Ok(n),
+        Some(n) => Err(UseCaseError::NotFound(format!(
+            "tender {} has no lot {n}",
+            record.id()
+        ))),
+        None => record.only_lot().ok_or_else(|| {
+            UseCaseError::refused(
+                Code::LotRequired,
+                format!(
+                    "tender {} has {} lots: name one, as in /api/v1/tenders/{}/lots/1/…",
+                    record.id(),
+                    record.lots.len(),
+                    record.id()
+                ),
+            )
+        }),
+    }
+}
+
 /// Locks a tender for the change, whoever asks.
 pub async fn lock(txn: &DatabaseTransaction, id: TenderId) -> Result<TenderRecord> {
     tender_repo::lock(txn, id)

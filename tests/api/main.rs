@@ -24,6 +24,7 @@ mod durability;
 mod errors;
 mod frameworks;
 mod health;
+mod lots;
 mod migrations;
 mod ocds;
 mod openapi;

@@ -134,13 +134,29 @@ async fn a_deserted_process_publishes_its_disqualified_bids_and_dates_in_order(b
         })
         .collect();
     assert!(dates.windows(2).all(|w| w[0] < w[1]), "{dates:?}");
-    // Exactly the extensions it uses are declared: no lots without submissionTerms.
+    // The lots and submissionTerms extensions are declared, and used: the tender's lot and
+    // its items' `relatedLot`, its submission terms.
     let declared = record["extensions"].as_array().unwrap();
+    for name in ["ocds_lots_extension", "ocds_submissionTerms_extension"] {
+        assert!(
+            declared.iter().any(|e| e.as_str().unwrap().contains(name)),
+            "{declared:?}"
+        );
+    }
+    let tender = &releases.last().unwrap()["tender"];
+    assert_eq!(tender["lots"].as_array().map(Vec::len), Some(1), "{tender}");
+    assert_eq!(tender["lots"][0]["status"], "unsuccessful", "{tender}");
     assert!(
-        !declared
+        tender["items"]
+            .as_array()
+            .unwrap()
             .iter()
-            .any(|e| e.as_str().unwrap().contains("lots")),
-        "{declared:?}"
+            .all(|i| i["relatedLot"] == "1"),
+        "{tender}"
+    );
+    assert_eq!(
+        tender["submissionTerms"]["electronicSubmissionPolicy"],
+        "required"
     );
 }
 

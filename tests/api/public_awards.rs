@@ -516,6 +516,8 @@ const CSV_COLUMNS: &[&str] = &[
     "contract_signed_on",
     "contract_starts_on",
     "contract_ends_on",
+    "lot",
+    "lot_title",
 ];
 
 async fn get_as(app: &TestApp, path: &str, accept: &str) -> reqwest::Response {

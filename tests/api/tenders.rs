@@ -1049,7 +1049,7 @@ async fn bid_refusals_have_their_codes(backend: Backend) {
         (
             json!({"prices": [{"position": 1, "unit_price": "1.00"}], "technical_offer": "x"}),
             "prices",
-            "bid_items_mismatch",
+            "incomplete_lot",
         ),
         (
             json!({"prices": [{"position": 1, "unit_price": "1.00"}, {"position": 3, "unit_price": "1.00"}], "technical_offer": "x"}),

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{AuctionStatus, Viewer, auction_id, engine_error, view, viewer};
+use super::{AuctionStatus, Viewer, auction_id, engine_error, lot_status, view, viewer};
 use crate::auth::MaybePrincipal;
 use crate::error::{ApiError, Problem};
 use crate::persistence::tenders;
@@ -48,7 +48,7 @@ pub async fn auction_events(
     let tender = tenders::get(&state.db, snapshot.record.tender_id())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("auction {id}")))?;
-    let who = viewer(identity.as_ref(), &snapshot, tender.status())?;
+    let who = viewer(identity.as_ref(), &snapshot, lot_status(&tender, &snapshot))?;
     let resume_after = last_event_id(&req);
     let (tx, mut rx) = mpsc::channel::<web::Bytes>(CLIENT_BUFFER);
     tokio::spawn(stream_events(state.into_inner(), id, who, resume_after, tx));

@@ -31,7 +31,11 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/v1/auctions/{id}/bids").route(web::post().to(place_bid)))
         .service(resource("/api/v1/auctions/{id}").route(web::get().to(get_auction)))
         .service(resource("/api/v1/auctions/{id}/events").route(web::get().to(auction_events)))
-        .service(resource("/api/v1/tenders/{id}/auction").route(web::post().to(schedule_auction)));
+        .service(resource("/api/v1/tenders/{id}/auction").route(web::post().to(schedule_auction)))
+        .service(
+            resource("/api/v1/tenders/{id}/lots/{lot}/auction")
+                .route(web::post().to(schedule_lot_auction)),
+        );
 }
 
 /// Where an auction stands at the moment of the request.
@@ -128,6 +132,8 @@ pub struct HistoryBid {
 pub struct AuctionView {
     pub id: Uuid,
     pub tender_id: Uuid,
+    /// The lot it is run for (1-based).
+    pub lot: i32,
     pub format: FormatName,
     pub status: AuctionStatus,
     pub settings: AuctionSettings,
@@ -167,6 +173,16 @@ pub enum Viewer {
     Participant(usize),
     /// Anyone else, after the award.
     Public,
+}
+
+/// The status of the auction's lot, as a one-lot tender's would be (its history is
+/// public once the lot is awarded).
+pub fn lot_status(
+    tender: &crate::persistence::tenders::TenderRecord,
+    snapshot: &Snapshot,
+) -> Status {
+    let lot = u32::try_from(snapshot.record.auction.lot).unwrap_or(0);
+    crate::domain::lot::as_tender(tender.status(), tender.lot_status(lot))
 }
 
 /// Decides who the caller is for this auction, refusing those who may see nothing.
@@ -324,6 +340,7 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
     AuctionView {
         id: record.auction.id,
         tender_id: record.auction.tender_id,
+        lot: record.auction.lot,
         format: record.settings.format,
         status,
         settings: record.settings.clone(),

@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 
-use super::{AuctionView, auction_id, engine_error, view, viewer};
+use super::{AuctionView, auction_id, engine_error, lot_status, view, viewer};
 use crate::auth::MaybePrincipal;
 use crate::error::{ApiError, Problem};
 use crate::persistence::tenders;
@@ -31,6 +31,6 @@ pub async fn get_auction(
     let tender = tenders::get(&state.db, snapshot.record.tender_id())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("auction {id}")))?;
-    let who = viewer(identity.as_ref(), &snapshot, tender.status())?;
+    let who = viewer(identity.as_ref(), &snapshot, lot_status(&tender, &snapshot))?;
     Ok(HttpResponse::Ok().json(view(&snapshot, &who)))
 }

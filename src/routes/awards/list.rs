@@ -50,6 +50,8 @@ const CSV_HEADER: &[&str] = &[
     "contract_signed_on",
     "contract_starts_on",
     "contract_ends_on",
+    "lot",
+    "lot_title",
 ];
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -83,6 +85,9 @@ pub struct PublicAward {
     #[schema(example = "ocds-licita-01970c2e-5a4b-7c3d-9e8f-0a1b2c3d4e5f")]
     pub ocid: String,
     pub tender: AwardedTender,
+    /// The lot awarded (1-based; a tender of one lot: 1), and its title.
+    pub lot: i32,
+    pub lot_title: String,
     pub agency: AwardedAgency,
     #[schema(value_type = Procedure)]
     pub procedure: String,
@@ -97,7 +102,7 @@ pub struct PublicAward {
     /// Under a framework contract: Σ (framework price − acquired price) × quantity.
     pub framework_savings: Option<String>,
     pub awarded_at: DateTime<Utc>,
-    /// A reverse auction ran before the award.
+    /// A reverse auction of the lot ran before the award.
     pub auction_held: bool,
     /// The signed contract, once recorded.
     pub contract: Option<AwardContract>,
@@ -108,6 +113,8 @@ pub struct AwardedTender {
     /// `GET /api/v1/tenders/{id}` has the whole tender.
     pub id: Uuid,
     pub title: String,
+    /// How many lots it has.
+    pub lots: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -145,7 +152,10 @@ impl PublicAward {
             tender: AwardedTender {
                 id: a.tender_id,
                 title: listed.tender_title,
+                lots: listed.lots_in_tender,
             },
+            lot: a.lot,
+            lot_title: listed.lot_title,
             agency: AwardedAgency {
                 code: a.agency,
                 name: listed.agency_name,
@@ -293,7 +303,7 @@ fn parse_cursor_key(key: &str) -> Result<AwardKey, ApiError> {
             ),
             content(
                 (Page<PublicAward> = "application/json"),
-                (String = "text/csv", example = "award_id,ocid,tender_id,tender_title,agency_code,agency_name,procedure,supplier_rfc,supplier_legal_name,amount,reference_value,savings,framework_savings,awarded_at,auction_held,contract_amount,contract_signed_on,contract_starts_on,contract_ends_on\r\n"),
+                (String = "text/csv", example = "award_id,ocid,tender_id,tender_title,agency_code,agency_name,procedure,supplier_rfc,supplier_legal_name,amount,reference_value,savings,framework_savings,awarded_at,auction_held,contract_amount,contract_signed_on,contract_starts_on,contract_ends_on,lot,lot_title\r\n"),
                 (String = "application/atom+xml"),
             )
         ),
@@ -413,6 +423,8 @@ fn csv_body(items: &[PublicAward]) -> Result<Vec<u8>, ApiError> {
                 .map(|c| c.starts_on.to_string())
                 .unwrap_or_default(),
             contract.map(|c| c.ends_on.to_string()).unwrap_or_default(),
+            a.lot.to_string(),
+            a.lot_title.clone(),
         ]
     });
     Ok(csv::table(CSV_HEADER, rows)?)
@@ -465,7 +477,7 @@ fn atom_feed(
             .zip(updated)
             .map(|(a, updated)| atom::Entry {
                 id: format!("tag:{prefix},{TAG_DATE}:awards/{}", a.id),
-                title: a.tender.title.clone(),
+                title: entry_title(a),
                 updated: *updated,
                 published: a.awarded_at,
                 author: if a.agency.name.is_empty() {
@@ -481,6 +493,15 @@ fn atom_feed(
                 }],
             })
             .collect(),
+    }
+}
+
+/// An entry's title: the tender's, and the lot's when the tender has several.
+fn entry_title(a: &PublicAward) -> String {
+    if a.tender.lots > 1 {
+        format!("{} — partida {}: {}", a.tender.title, a.lot, a.lot_title)
+    } else {
+        a.tender.title.clone()
     }
 }
 

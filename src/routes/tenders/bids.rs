@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::tender_id;
 use crate::auth::{Principal, Role, Supplier};
 use crate::domain::bid::{BidLine, SealedContent};
-use crate::domain::ids::BidId;
+use crate::domain::ids::{BidId, TenderId};
 use crate::domain::money::Money;
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::tender::Status;
@@ -33,7 +33,8 @@ pub struct BidPrice {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BidRequest {
-    /// One price for every item of the tender.
+    /// One price for every item of each lot offered (any subset of the lots; a tender of
+    /// one lot: every item).
     pub prices: Vec<BidPrice>,
     pub technical_offer: String,
     /// SHA-256 of the supporting document, if any.
@@ -110,10 +111,25 @@ pub struct BidView {
     pub qualified: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluation_reason: Option<String>,
+    /// After the opening: what it offers for each lot, and its evaluation there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lots: Vec<BidLotView>,
     /// The documents attached to the bid (sealed with it), for whoever may read its
     /// content: read each at `GET /api/v1/documents/{id}`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<Uuid>,
+}
+
+/// What an opened bid offers for one lot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BidLotView {
+    pub lot: i32,
+    /// Σ quantity × unit price of the lot's items.
+    #[schema(value_type = String)]
+    pub total: Money,
+    /// Set by the evaluation.
+    pub qualified: Option<bool>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -138,8 +154,25 @@ pub async fn full_views<'a>(
     let bids: Vec<&bid::Model> = bids.into_iter().collect();
     let ids: Vec<BidId> = bids.iter().map(|b| BidId::from_uuid(b.id)).collect();
     let mut docs = crate::persistence::documents::of_bids(&state.db, &ids).await?;
+    let offers = match bids.first() {
+        Some(b) => bids::lots_of_tender(&state.db, TenderId::from_uuid(b.tender_id)).await?,
+        None => Vec::new(),
+    };
     bids.into_iter()
-        .map(|b| full_view(state, b, owner, docs.remove(&b.id).unwrap_or_default()))
+        .map(|b| {
+            let mut view = full_view(state, b, owner, docs.remove(&b.id).unwrap_or_default())?;
+            view.lots = offers
+                .iter()
+                .filter(|o| o.bid_id == b.id)
+                .map(|o| BidLotView {
+                    lot: o.lot,
+                    total: Money::from_centavos(o.total_centavos).unwrap_or_default(),
+                    qualified: o.qualified,
+                    reason: o.evaluation_reason.clone(),
+                })
+                .collect();
+            Ok(view)
+        })
         .collect()
 }
 
@@ -187,6 +220,7 @@ pub fn full_view(
         document_sha256: content.and_then(|c| c.document_sha256.clone()),
         qualified: b.qualified,
         evaluation_reason: b.evaluation_reason.clone(),
+        lots: Vec::new(),
         documents,
     })
 }
@@ -202,7 +236,7 @@ pub fn full_view(
         (status = 403, description = "`forbidden_role`, `supplier_not_registered`, `not_invited`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`submission_closed`, `supplier_sanctioned`, `framework_supplier_not_adhered`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`bid_items_mismatch`, `above_max_price`, `invalid_money`, `invalid_technical_offer`, `invalid_document_hash`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`bid_items_mismatch`, `incomplete_lot`, `above_max_price`, `invalid_money`, `invalid_technical_offer`, `invalid_document_hash`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn submit_bid(
@@ -332,6 +366,7 @@ pub async fn list_bids(
                     document_sha256: None,
                     qualified: None,
                     evaluation_reason: None,
+                    lots: Vec::new(),
                     documents: Vec::new(),
                 })
                 .collect()

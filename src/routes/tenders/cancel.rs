@@ -1,5 +1,6 @@
 use crate::domain::code::Code;
 use actix_web::{HttpResponse, web};
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -54,42 +55,69 @@ pub async fn cancel_tender(
     );
     errors.finish()?;
     let reason = reason.unwrap_or_default();
-    let cancel = async || {
-        cancel::run(
-            &state.context(),
-            id,
-            &officer.agency,
-            &reason,
-            &officer.identity.actor(),
-        )
-        .await
-        .map_err(ApiError::from)
-    };
     // A live auction stops taking bids before the cancellation commits, and closes with it.
     // Only for a cancellation that can go through (the officer's own, cancellable tender),
     // so that nobody else can pause an auction.
-    let cancellable = tenders::get(&state.db, id)
-        .await?
-        .is_some_and(|t| t.tender.agency == officer.agency.as_str() && t.status().cancellable());
-    let auction = if cancellable {
-        auctions::of_tender(&state.db, id)
-            .await?
-            .filter(|a| !a.is_closed())
+    let cancellable = tenders::get(&state.db, id).await?.is_some_and(|t| {
+        t.tender.agency == officer.agency.as_str()
+            && t.status().cancellable()
+            && t.awards.is_empty()
+    });
+    let halted = if cancellable {
+        auctions::open_of_tender(&state.db, id).await?
     } else {
-        None
+        Vec::new()
     };
-    let halted = auction.as_ref().map(|a| a.id());
-    let record = match halted {
-        Some(id) => state.engine.close_early(id.uuid(), cancel).await?,
-        None => cancel().await?,
-    };
+    let cancel: Commit<'_, _> = Box::new(|| {
+        Box::pin(async {
+            cancel::run(
+                &state.context(),
+                id,
+                &officer.agency,
+                &reason,
+                &officer.identity.actor(),
+            )
+            .await
+            .map_err(ApiError::from)
+        })
+    });
+    let record = halt_all(&state, &halted, cancel).await?;
     // An auction scheduled while this cancellation was on its way was closed in SQL by it:
     // its engine state goes too, so that nothing cached keeps taking bids.
-    if let Some(id) = record.auction_id.filter(|id| halted != Some(*id)) {
+    for (_, id) in record
+        .auctions
+        .iter()
+        .filter(|(_, id)| !halted.contains(id))
+    {
         state
             .engine
             .close_early(id.uuid(), async || Ok::<(), ApiError>(()))
             .await?;
     }
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
+}
+
+/// What runs once every auction is halted: the cancellation.
+type Commit<'a, T> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<T, ApiError>> + 'a>;
+
+/// Runs `then` with every one of `auctions` halted in its engine: each stops taking bids
+/// before `then` commits, and closes with it; if `then` fails, they all go on.
+fn halt_all<'a, T: 'a>(
+    state: &'a AppState,
+    auctions: &'a [crate::domain::ids::AuctionId],
+    then: Commit<'a, T>,
+) -> LocalBoxFuture<'a, Result<T, ApiError>> {
+    Box::pin(async move {
+        match auctions.split_first() {
+            None => then().await,
+            Some((first, rest)) => {
+                state
+                    .engine
+                    .close_early(first.uuid(), async move || {
+                        halt_all(state, rest, then).await
+                    })
+                    .await
+            }
+        }
+    })
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{Tender, tender_id};
 use crate::auth::Officer;
 use crate::domain::money::Money;
-use crate::domain::tender::{Procedure, RawDraft, RawItem, Schedule, Scope, TenderDraft};
+use crate::domain::tender::{Procedure, RawDraft, RawItem, RawLot, Schedule, Scope, TenderDraft};
 use crate::error::{ApiError, Problem};
 use crate::routes::extract::ApiJson;
 use crate::state::AppState;
@@ -26,7 +26,20 @@ pub struct TenderItemRequest {
     pub max_unit_price: Money,
 }
 
-/// A tender as an officer writes it.
+/// A lot as an officer writes it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenderLotRequest {
+    /// 1 to 300 characters.
+    #[schema(example = "Partida 1: equipo de cómputo")]
+    pub title: String,
+    pub description: Option<String>,
+    /// At least one.
+    pub items: Vec<TenderItemRequest>,
+}
+
+/// A tender as an officer writes it: its items in `lots`, or (a tender of one lot) as
+/// top-level `items`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenderRequest {
@@ -36,7 +49,11 @@ pub struct TenderRequest {
     pub procedure: Procedure,
     /// For open tenders: national (default) or international.
     pub scope: Option<Scope>,
-    pub items: Vec<TenderItemRequest>,
+    /// The items of a one-lot tender (not with `lots`).
+    pub items: Option<Vec<TenderItemRequest>>,
+    /// 1 to 200 lots, each awarded on its own (not with `items`). Items are numbered
+    /// 1..n across the tender, lot by lot.
+    pub lots: Option<Vec<TenderLotRequest>>,
     pub schedule: Schedule,
     /// RFCs: at least three for an invitation, exactly one for a direct award.
     #[serde(default)]
@@ -54,22 +71,34 @@ pub struct TenderRequest {
 
 impl TenderRequest {
     pub fn parse(&self) -> Result<TenderDraft, ApiError> {
-        let items: Vec<RawItem<'_>> = self
-            .items
-            .iter()
-            .map(|i| RawItem {
-                classifier_code: &i.classifier_code,
-                quantity: i.quantity,
-                unit: &i.unit,
-                max_unit_price: i.max_unit_price,
-            })
-            .collect();
+        fn raw(items: &[TenderItemRequest]) -> Vec<RawItem<'_>> {
+            items
+                .iter()
+                .map(|i| RawItem {
+                    classifier_code: &i.classifier_code,
+                    quantity: i.quantity,
+                    unit: &i.unit,
+                    max_unit_price: i.max_unit_price,
+                })
+                .collect()
+        }
+        let items = self.items.as_deref().map(raw);
+        let lots: Option<Vec<RawLot<'_>>> = self.lots.as_ref().map(|lots| {
+            lots.iter()
+                .map(|l| RawLot {
+                    title: &l.title,
+                    description: l.description.as_deref(),
+                    items: raw(&l.items),
+                })
+                .collect()
+        });
         Ok(TenderDraft::parse(&RawDraft {
             title: &self.title,
             description: &self.description,
             procedure: self.procedure,
             scope: self.scope,
-            items: &items,
+            items: items.as_deref(),
+            lots: lots.as_deref(),
             schedule: self.schedule,
             invited: &self.invited_suppliers,
             legal_justification: self.legal_justification.as_deref(),
@@ -82,6 +111,7 @@ impl TenderRequest {
 }
 
 const DRAFT_ERRORS: &str = "`invalid_title`, `invalid_description`, `items_required`, `too_many_items`, \
+    `too_many_lots`, `lots_and_items`, \
     `invalid_classifier_code`, `unknown_classifier_code`, `invalid_quantity`, `invalid_unit`, \
     `invalid_money`, `invalid_date`, `schedule_out_of_order`, `invited_not_allowed`, \
     `too_few_invited`, `too_many_invited`, `direct_award_needs_one_supplier`, \

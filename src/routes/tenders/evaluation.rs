@@ -20,6 +20,9 @@ use crate::usecases::tenders::evaluate;
 #[serde(deny_unknown_fields)]
 pub struct BidEvaluation {
     pub bid_id: Uuid,
+    /// The lot judged; without it, the bid is judged in every lot it offers.
+    #[schema(minimum = 1)]
+    pub lot: Option<u32>,
     pub qualified: bool,
     /// Required when the bid does not qualify.
     pub reason: Option<String>,
@@ -28,7 +31,8 @@ pub struct BidEvaluation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluationRequest {
-    /// One entry for every opened bid.
+    /// Every opened bid judged once in each lot it offers: one entry for the bid (all its
+    /// lots), or one per lot.
     pub evaluations: Vec<BidEvaluation>,
 }
 
@@ -36,9 +40,9 @@ pub struct EvaluationRequest {
 pub struct EvaluationResult {
     pub tender: Tender,
     pub bids: Vec<BidView>,
-    /// What the officer may do next: `["auction", "award"]` with two or more qualified
-    /// bids (an auction may run, or the award follow at once), `["award"]` with one, `[]`
-    /// when deserted.
+    /// What the officer may do next: `["auction", "award"]` when a lot has two or more
+    /// qualified bids (an auction may run, or the award follow at once), `["award"]` when
+    /// each lot left has one, `[]` when deserted.
     pub next: Vec<&'static str>,
 }
 
@@ -54,7 +58,7 @@ pub struct EvaluationResult {
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not_evaluable`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`unknown_bid`, `evaluation_incomplete`, `reason_required`, `invalid_reason`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`unknown_bid`, `lot_not_offered`, `evaluation_incomplete`, `reason_required`, `invalid_reason`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn evaluate_tender(
@@ -71,6 +75,7 @@ pub async fn evaluate_tender(
         .enumerate()
         .map(|(i, e)| Verdict {
             bid_id: e.bid_id,
+            lot: e.lot,
             qualified: e.qualified,
             reason: e.reason.filter(|r| !r.trim().is_empty()).and_then(|r| {
                 errors.check(
@@ -89,13 +94,27 @@ pub async fn evaluate_tender(
         &officer.identity.actor(),
     )
     .await?;
-    let qualified = bids.iter().filter(|b| b.qualified == Some(true)).count();
-    let next = match (record.status(), qualified) {
-        (Status::Deserted, _) => vec![],
+    let bids = full_views(&state, &bids, None).await?;
+    // The most bids qualified on one lot.
+    let most = record
+        .lots
+        .iter()
+        .map(|l| {
+            bids.iter()
+                .filter(|b| {
+                    b.lots
+                        .iter()
+                        .any(|o| o.lot == l.number && o.qualified == Some(true))
+                })
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let next = match (record.status(), most) {
+        (Status::Deserted, _) | (_, 0) => vec![],
         (_, 1) => vec!["award"],
         _ => vec!["auction", "award"],
     };
-    let bids = full_views(&state, &bids, None).await?;
     Ok(HttpResponse::Ok().json(EvaluationResult {
         tender: Tender::from_record(record, state.clock.now()),
         bids,

@@ -66,14 +66,21 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     .service(resource("/api/v1/tenders/{id}/evaluation").route(web::post().to(evaluate_tender)))
     .service(resource("/api/v1/tenders/{id}/cancel").route(web::post().to(cancel_tender)))
     .service(resource("/api/v1/tenders/{id}/award").route(web::post().to(award_tender)))
-    .service(resource("/api/v1/tenders/{id}/contract").route(web::post().to(sign_contract)));
+    .service(resource("/api/v1/tenders/{id}/contract").route(web::post().to(sign_contract)))
+    .service(resource("/api/v1/tenders/{id}/lots/{lot}/award").route(web::post().to(award_lot)))
+    .service(
+        resource("/api/v1/tenders/{id}/lots/{lot}/contract")
+            .route(web::post().to(sign_lot_contract)),
+    );
 }
 
 /// One line of a tender.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TenderItem {
-    /// 1-based; bids price items by position.
+    /// 1-based across the tender; bids price items by position.
     pub position: i32,
+    /// The lot it belongs to (1-based).
+    pub lot: i32,
     pub classifier_code: String,
     pub quantity: i64,
     pub unit: String,
@@ -93,8 +100,11 @@ pub struct Tender {
     /// An open tender's: `national` or `international`; none for the other procedures.
     pub scope: Option<Scope>,
     pub phase: Phase,
+    /// Every lot's items, numbered 1..n across the tender, lot by lot.
     pub items: Vec<TenderItem>,
-    /// Σ quantity × maximum unit price.
+    /// Its lots, each awarded on its own (one, for a tender written with `items`).
+    pub lots: Vec<LotView>,
+    /// Σ quantity × maximum unit price (the sum of the lots').
     #[schema(value_type = String, example = "2220000.00")]
     pub reference_value: Money,
     pub schedule: Schedule,
@@ -106,10 +116,13 @@ pub struct Tender {
     /// The planned auction settings, as given at creation (the defaults of
     /// `POST /api/v1/tenders/{id}/auction`).
     pub auction: Option<crate::domain::auction_settings::SettingsRequest>,
-    /// The auction, once scheduled: `GET /api/v1/auctions/{auction_id}`.
+    /// A one-lot tender's auction, once scheduled: `GET /api/v1/auctions/{auction_id}`
+    /// (with several lots, each lot's is in `lots`).
     pub auction_id: Option<Uuid>,
     pub cancel_reason: Option<String>,
+    /// A one-lot tender's award (with several lots, each lot's is in `lots`).
     pub award: Option<AwardView>,
+    /// A one-lot tender's contract (with several lots, each lot's is in `lots`).
     pub contract: Option<ContractView>,
     /// Its documents, in upload order (a draft's are private to its agency).
     pub documents: Vec<crate::routes::documents::Document>,
@@ -126,6 +139,39 @@ impl Tender {
     pub fn from_record(record: TenderRecord, now: DateTime<Utc>) -> Self {
         let phase = record.phase(now);
         let public = record.tender.published_at.is_some();
+        let only = record.only_lot();
+        let lots: Vec<LotView> = record
+            .lots
+            .iter()
+            .map(|l| {
+                let number = u32::try_from(l.number).unwrap_or(0);
+                LotView {
+                    number: l.number,
+                    title: l.title.clone(),
+                    description: l.description.clone(),
+                    reference_value: Money::from_centavos(l.reference_centavos).unwrap_or_default(),
+                    status: l.status.into(),
+                    items: record
+                        .items
+                        .iter()
+                        .filter(|i| i.lot == l.number)
+                        .map(|i| i.position)
+                        .collect(),
+                    auction_id: record.auction_of(number).map(Into::into),
+                    award: record.award_of(number).map(AwardView::from_model),
+                    contract: record.contract_of(number).map(ContractView::from_model),
+                }
+            })
+            .collect();
+        let (auction_id, award, contract) = match only {
+            Some(n) => (
+                record.auction_of(n).map(Into::into),
+                record.award_of(n).map(AwardView::from_model),
+                record.contract_of(n).map(ContractView::from_model),
+            ),
+            None => (None, None, None),
+        };
+
         let documents = record
             .documents
             .into_iter()
@@ -145,6 +191,7 @@ impl Tender {
                 .into_iter()
                 .map(|i| TenderItem {
                     position: i.position,
+                    lot: i.lot,
                     classifier_code: i.classifier_code,
                     quantity: i.quantity,
                     unit: i.unit,
@@ -152,6 +199,7 @@ impl Tender {
                     is_ict: i.is_ict,
                 })
                 .collect(),
+            lots,
             reference_value: Money::from_centavos(t.reference_centavos).unwrap_or_default(),
             schedule: Schedule {
                 clarifications_until: t.clarifications_until,
@@ -166,25 +214,10 @@ impl Tender {
             auction: t
                 .auction_settings
                 .and_then(|a| serde_json::from_str(&a).ok()),
-            auction_id: record.auction_id.map(Into::into),
+            auction_id,
             cancel_reason: t.cancel_reason,
-            award: record.award.map(|a| AwardView {
-                bid_id: a.bid_id,
-                rfc: a.rfc,
-                amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
-                savings: money_signed(a.savings_centavos),
-                framework_savings: a.framework_savings_centavos.map(money_signed),
-                pass_over_reason: a.pass_over_reason,
-                passed_over: serde_json::from_str(&a.passed_over).unwrap_or_default(),
-                awarded_at: a.awarded_at,
-            }),
-            contract: record.contract.map(|c| ContractView {
-                id: c.id,
-                amount: Money::from_centavos(c.amount_centavos).unwrap_or_default(),
-                signed_on: c.signed_on,
-                starts_on: c.starts_on,
-                ends_on: c.ends_on,
-            }),
+            award,
+            contract,
             documents,
             created_at: t.created_at,
             published_at: t.published_at,
@@ -196,14 +229,39 @@ impl Tender {
     }
 }
 
-/// The award (fallo).
+/// A lot of a tender: its items, reference value and status, and its auction, award and
+/// contract once they happen.
 #[derive(Debug, Serialize, ToSchema)]
+pub struct LotView {
+    /// 1-based.
+    pub number: i32,
+    pub title: String,
+    pub description: Option<String>,
+    /// Σ quantity × maximum unit price of its items.
+    #[schema(value_type = String, example = "1110000.00")]
+    pub reference_value: Money,
+    pub status: crate::domain::lot::LotStatus,
+    /// The positions of its items.
+    pub items: Vec<i32>,
+    /// Its auction, once scheduled: `GET /api/v1/auctions/{auction_id}`.
+    pub auction_id: Option<Uuid>,
+    pub award: Option<AwardView>,
+    pub contract: Option<ContractView>,
+}
+
+/// The award (fallo).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AwardView {
+    /// The lot awarded.
+    pub lot: i32,
     pub bid_id: Uuid,
     pub rfc: String,
     #[schema(value_type = String)]
     pub amount: Money,
-    /// Reference value − awarded amount.
+    /// The lot's reference value.
+    #[schema(value_type = String)]
+    pub reference_value: Money,
+    /// The lot's reference value − awarded amount.
     #[schema(example = "120260.00")]
     pub savings: String,
     /// Under a framework contract: Σ (framework price − acquired price) × quantity.
@@ -214,10 +272,42 @@ pub struct AwardView {
     pub awarded_at: DateTime<Utc>,
 }
 
+impl AwardView {
+    pub fn from_model(a: &crate::persistence::entities::award::Model) -> Self {
+        AwardView {
+            lot: a.lot,
+            bid_id: a.bid_id,
+            rfc: a.rfc.clone(),
+            amount: Money::from_centavos(a.amount_centavos).unwrap_or_default(),
+            reference_value: Money::from_centavos(a.reference_centavos).unwrap_or_default(),
+            savings: money_signed(a.savings_centavos),
+            framework_savings: a.framework_savings_centavos.map(money_signed),
+            pass_over_reason: a.pass_over_reason.clone(),
+            passed_over: serde_json::from_str(&a.passed_over).unwrap_or_default(),
+            awarded_at: a.awarded_at,
+        }
+    }
+}
+
+impl ContractView {
+    pub fn from_model(c: &crate::persistence::entities::contract::Model) -> Self {
+        ContractView {
+            id: c.id,
+            lot: c.lot,
+            amount: Money::from_centavos(c.amount_centavos).unwrap_or_default(),
+            signed_on: c.signed_on,
+            starts_on: c.starts_on,
+            ends_on: c.ends_on,
+        }
+    }
+}
+
 /// The signed contract.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContractView {
     pub id: Uuid,
+    /// The lot it contracts.
+    pub lot: i32,
     #[schema(value_type = String)]
     pub amount: Money,
     pub signed_on: chrono::NaiveDate,
@@ -246,6 +336,14 @@ pub fn may_see(identity: Option<&Identity>, record: &TenderRecord) -> bool {
             .is_some_and(|a| a.as_str() == record.tender.agency),
         _ => false,
     }
+}
+
+/// The lot number of a path (1-based): anything else names no lot.
+pub fn lot_number(tender: &str, raw: &str) -> Result<u32, ApiError> {
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| ApiError::not_found(format!("lot {raw} of tender {tender}")))
 }
 
 /// The tender id of a path.

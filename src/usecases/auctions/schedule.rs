@@ -1,25 +1,28 @@
-//! An officer schedules the auction of an evaluated tender ([`decide_schedule`]): the
-//! qualified suppliers take part at their sealed totals; the tender moves to its auction.
+//! An officer schedules the auction of an evaluated tender's lot ([`decide_schedule`]):
+//! the suppliers qualified on the lot take part at their sealed totals for it, under the
+//! lot's reference value; the lot, and the tender, move to the auction.
 
 use serde_json::json;
 
 use crate::domain::agency::AgencyCode;
 use crate::domain::audit::Actor;
 use crate::domain::ids::{AuctionId, TenderId};
+use crate::domain::lot::{LotStatus, as_tender, tender_status};
 use crate::domain::money::Money;
 use crate::domain::scheduling::{Qualified, ScheduleFacts, decide_schedule};
-use crate::domain::tender::Status;
 use crate::ocds::Event;
 use crate::persistence::auctions::{self, AuctionRecord, NewAuction};
 use crate::persistence::bids;
 use crate::persistence::entities::auction_participant;
-use crate::persistence::tenders::Stamps;
+use crate::persistence::tenders::{self, Stamps};
 use crate::usecases::tenders::Rulebook;
-use crate::usecases::{Change, Context, Result, conclude, lock_own};
+use crate::usecases::{Change, Context, Result, conclude, lock_own, pick_lot};
 
+/// Schedules the auction of `lot` (`None`: a one-lot tender's only lot).
 pub async fn run(
     cx: &Context<'_>,
     tender: TenderId,
+    lot: Option<u32>,
     agency: &AgencyCode,
     request: serde_json::Value,
     time_factor: u32,
@@ -27,20 +30,21 @@ pub async fn run(
 ) -> Result<AuctionRecord> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, tender, agency).await?;
-    let qualified: Vec<Qualified> = bids::qualified(&txn, tender)
+    let lot = pick_lot(&record, lot)?;
+    let qualified: Vec<Qualified> = bids::qualified_in(&txn, tender, lot)
         .await?
         .into_iter()
-        .filter_map(|b| {
+        .filter_map(|(b, offer)| {
             Some(Qualified {
                 bid_id: b.id,
                 // Opened bids carry their RFC in clear.
                 rfc: b.rfc.clone().unwrap_or_default(),
-                total: Money::from_centavos(b.total_centavos?).ok()?,
+                total: Money::from_centavos(offer.total_centavos).ok()?,
                 received_at: b.received_at,
             })
         })
         .collect();
-    let rules = Rulebook::load(&txn, &record).await?;
+    let rules = Rulebook::load(&txn, &record).await?.of_lot(lot);
     let planned = record
         .tender
         .auction_settings
@@ -48,13 +52,13 @@ pub async fn run(
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
     let decision = decide_schedule(ScheduleFacts {
         tender,
-        status: record.status(),
+        status: as_tender(record.status(), record.lot_status(lot)),
         qualified,
         planned: planned.as_ref(),
         request,
         now: cx.now,
         time_factor,
-        reference: record.reference(),
+        reference: record.lot_reference(lot),
         framework: rules.framework.as_ref(),
         items: &rules.items,
         chains: &rules.chains,
@@ -75,11 +79,14 @@ pub async fn run(
         })
         .collect();
     let count = participants.len();
+    tenders::move_lots(&txn, tender, &[lot], LotStatus::Auction).await?;
+    let lots = record.lot_statuses_with(lot, LotStatus::Auction);
     let stored = auctions::insert(
         &txn,
         NewAuction {
             id,
             tender,
+            lot,
             settings: decision.settings.clone(),
             ceiling: decision.ceiling,
             ends_at: decision.ends_at,
@@ -94,12 +101,13 @@ pub async fn run(
         cx,
         &record,
         Change {
-            to: Status::Auction,
+            to: tender_status(&lots),
             stamps: Stamps::default(),
             actor,
             action: "tender.auction_scheduled",
             fields: json!({
                 "auction_id": id.to_string(),
+                "lot": lot,
                 "settings": decision.settings,
                 "ceiling": decision.ceiling.to_string(),
                 "participants": count,

@@ -1,7 +1,8 @@
-//! An officer awards a tender after its evaluation (and auction): the service picks the
-//! winner and checks every rule of SPEC §3 in one decision ([`decide`]), over facts loaded
-//! here in one transaction. A barred winner refuses the award with the bar's code, unless
-//! the officer gives a reason to pass over barred bids.
+//! An officer awards a lot of a tender after its evaluation (and the lot's auction): the
+//! service picks the winner among the bids qualified on the lot and checks every rule of
+//! SPEC §3 on the lot ([`pick`], [`settle`]), over facts loaded here in one transaction. A
+//! barred winner refuses the award with the bar's code, unless the officer gives a reason
+//! to pass over barred bids. The tender's status follows its lots.
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
@@ -11,63 +12,75 @@ use crate::domain::agency::AgencyCode;
 use crate::domain::audit::Actor;
 use crate::domain::award::{AwardFacts, Candidate, Contender, IctFacts, pick, settle};
 use crate::domain::ids::TenderId;
+use crate::domain::lot::{LotStatus, as_tender, tender_status};
 use crate::domain::money::Money;
 use crate::domain::tender::Status;
 use crate::ocds::Event;
 use crate::persistence::auctions::{self, AuctionRecord};
 use crate::persistence::awards::{self, NewAward};
-use crate::persistence::entities::{award, bid};
+use crate::persistence::entities::{award, bid, bid_lot};
 use crate::persistence::tenders::{self, Stamps, TenderRecord};
 use crate::persistence::{audit, bids, suppliers};
 use crate::usecases::sealed::unseal;
 use crate::usecases::tenders::Rulebook;
-use crate::usecases::{Change, Context, Result, conclude, lock_own};
+use crate::usecases::{Change, Context, Result, conclude, lock_own, pick_lot, reload};
 
+/// Awards `lot` (`None`: a one-lot tender's only lot).
 pub async fn run(
     cx: &Context<'_>,
     id: TenderId,
+    lot: Option<u32>,
     agency: &AgencyCode,
     pass_over_reason: Option<&str>,
     actor: &Actor,
 ) -> Result<(TenderRecord, award::Model)> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
-    let auction = match record.status() {
-        Status::Auction => auctions::of_tender(&txn, id).await?,
+    let lot = pick_lot(&record, lot)?;
+    let status = as_tender(record.status(), record.lot_status(lot));
+    let auction = match status {
+        Status::Auction => auctions::of_lot(&txn, id, lot).await?,
         _ => None,
     };
-    let qualified = if matches!(record.status(), Status::Evaluated | Status::Auction) {
-        bids::qualified(&txn, id).await?
+    let qualified = if matches!(status, Status::Evaluated | Status::Auction) {
+        bids::qualified_in(&txn, id, lot).await?
     } else {
         Vec::new()
     };
-    let rfcs: Vec<String> = qualified.iter().filter_map(|b| b.rfc.clone()).collect();
+    let rfcs: Vec<String> = qualified
+        .iter()
+        .filter_map(|(b, _)| b.rfc.clone())
+        .collect();
     let standings = suppliers::eligibility(&txn, &rfcs, cx.today).await?;
     let contenders: Vec<Contender> = qualified
         .iter()
-        .filter_map(|b| {
-            let candidate = at_final_price(b, auction.as_ref())?;
+        .filter_map(|(b, offer)| {
+            let candidate = at_final_price(b, offer, auction.as_ref())?;
             Some(Contender {
                 standing: standings.get(&candidate.rfc).copied().flatten(),
-                sealed_total: b
-                    .total_centavos
-                    .and_then(|c| Money::from_centavos(c).ok())
-                    .unwrap_or(candidate.total),
+                sealed_total: Money::from_centavos(offer.total_centavos).unwrap_or(candidate.total),
                 // Only the winner's envelope is opened, once it is known.
                 lines: Vec::new(),
                 candidate,
             })
         })
         .collect();
-    let rules = Rulebook::load(&txn, &record).await?;
+    let rules = Rulebook::load(&txn, &record).await?.of_lot(lot);
+    // The lot's items, by their positions in the tender.
+    let positions: Vec<i32> = record
+        .items
+        .iter()
+        .filter(|i| u32::try_from(i.lot).ok() == Some(lot))
+        .map(|i| i.position)
+        .collect();
     let mut facts = AwardFacts {
         tender: id,
-        status: record.status(),
+        status,
         auction_closed: auction.as_ref().map(AuctionRecord::is_closed),
         contenders,
         items: &rules.items,
         chains: &rules.chains,
-        reference: record.reference(),
+        reference: record.lot_reference(lot),
         framework: rules.framework.as_ref(),
         ict: IctFacts {
             assent: rules.assent.as_ref(),
@@ -79,25 +92,33 @@ pub async fn run(
         today: cx.today,
     };
     let mut picked = pick(&facts)?;
-    let won = qualified
+    let (won, _) = qualified
         .iter()
-        .find(|b| b.id == picked.winner.candidate.bid_id)
+        .find(|(b, _)| b.id == picked.winner.candidate.bid_id)
         .context("the winning bid vanished")?;
-    picked.winner.lines = unseal(cx.sealer, won)?
-        .content
-        .prices
+    // The winner's prices for the lot's items, numbered 1.. within the lot.
+    let sealed = unseal(cx.sealer, won)?.content.prices;
+    picked.winner.lines = positions
         .iter()
-        .map(|l| (l.position, l.unit_price))
+        .enumerate()
+        .filter_map(|(i, position)| {
+            let line = sealed
+                .iter()
+                .find(|l| i32::try_from(l.position).ok() == Some(*position))?;
+            Some((u32::try_from(i + 1).ok()?, line.unit_price))
+        })
         .collect();
-    // An assent's amount is spent across every award that cites it. Awards citing one
-    // assent are serialised on the audit chain's head (every award takes it anyway), so
-    // two at once can't both spend the same remainder.
+    // An assent's amount is spent across every ICT award that cites it (this tender's
+    // other lots' included). Awards citing one assent are serialised on the audit chain's
+    // head (every award takes it anyway), so two at once can't both spend the same
+    // remainder.
     if let Some(assent) = record.assent_id()
         && !rules.ict_items.is_empty()
     {
         audit::lock_head(&txn).await?;
-        let others = tenders::citing_assent(&txn, assent, id).await?;
-        facts.ict.spent = awards::awarded_in(&txn, &others).await?;
+        let mut citing = tenders::citing_assent(&txn, assent, id).await?;
+        citing.push(id);
+        facts.ict.spent = awards::awarded_in(&txn, &citing).await?;
     }
     let decision = settle(&facts, picked)?;
     let winner = &decision.winner;
@@ -113,12 +134,13 @@ pub async fn run(
         &txn,
         NewAward {
             tender: id,
+            lot,
             bid: winner.bid_id,
             rfc: winner.rfc.clone(),
             agency: record.agency().to_owned(),
             procedure: record.procedure().as_str().to_owned(),
             amount: winner.total,
-            reference: record.reference(),
+            reference: record.lot_reference(lot),
             savings: decision.savings,
             framework_savings: decision.framework_savings,
             pass_over_reason: pass_over_reason.clone(),
@@ -128,9 +150,9 @@ pub async fn run(
                 decision
                     .unit_prices
                     .iter()
-                    .enumerate()
-                    .map(|(i, price)| {
-                        json!({"position": i + 1, "unit_price_centavos": price.centavos()})
+                    .zip(&positions)
+                    .map(|(price, position)| {
+                        json!({"position": position, "unit_price_centavos": price.centavos()})
                     })
                     .collect(),
             )
@@ -139,16 +161,19 @@ pub async fn run(
         cx.now,
     )
     .await?;
-    let updated = conclude(
+    tenders::move_lots(&txn, id, &[lot], LotStatus::Awarded).await?;
+    let lots = record.lot_statuses_with(lot, LotStatus::Awarded);
+    conclude(
         &txn,
         cx,
         &record,
         Change {
-            to: Status::Awarded,
+            to: tender_status(&lots),
             stamps: Stamps::default(),
             actor,
             action: "tender.awarded",
             fields: json!({
+                "lot": lot,
                 "bid_id": winner.bid_id.to_string(),
                 "rfc": winner.rfc,
                 "amount": winner.total.to_string(),
@@ -160,22 +185,21 @@ pub async fn run(
         },
     )
     .await?;
+    let record = reload(&txn, id).await?;
     txn.commit().await.context("committing the award")?;
-    Ok((
-        TenderRecord {
-            tender: updated,
-            award: Some(model.clone()),
-            ..record
-        },
-        model,
-    ))
+    Ok((record, model))
 }
 
-/// A qualified bid at its final price: its sealed total, or after an auction its last
-/// auction price, given when its last auction bid was placed.
-fn at_final_price(b: &bid::Model, auction: Option<&AuctionRecord>) -> Option<Candidate> {
+/// A bid qualified on the lot at its final price there: its sealed total for the lot, or
+/// after the lot's auction its last auction price, given when its last auction bid was
+/// placed.
+fn at_final_price(
+    b: &bid::Model,
+    offer: &bid_lot::Model,
+    auction: Option<&AuctionRecord>,
+) -> Option<Candidate> {
     let rfc = b.rfc.clone()?;
-    let sealed = Money::from_centavos(b.total_centavos?).ok()?;
+    let sealed = Money::from_centavos(offer.total_centavos).ok()?;
     let (total, priced_at): (Money, DateTime<Utc>) =
         match auction.and_then(|a| Some((a, a.participants.iter().find(|p| p.bid_id == b.id)?))) {
             None => (sealed, b.received_at),

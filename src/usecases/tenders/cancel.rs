@@ -1,5 +1,6 @@
-//! An officer cancels a tender, with its reason, at any time before the award. Its
-//! auction, if one runs, closes in the same transaction (the engine has halted it first).
+//! An officer cancels a tender, with its reason, at any time before a lot is awarded.
+//! Its lots' auctions, if any run, close in the same transaction (the engine has halted
+//! them first); its undecided lots are cancelled with it.
 
 use serde_json::json;
 
@@ -7,11 +8,12 @@ use crate::domain::agency::AgencyCode;
 use crate::domain::audit::Actor;
 use crate::domain::code::Code;
 use crate::domain::ids::TenderId;
+use crate::domain::lot::LotStatus;
 use crate::domain::tender::Status;
 use crate::ocds::Event;
-use crate::persistence::tenders::{Stamps, TenderRecord};
+use crate::persistence::tenders::{self, Stamps, TenderRecord};
 use crate::usecases::auctions::close::{When, close_in};
-use crate::usecases::{Change, Context, Result, UseCaseError, conclude, lock_own};
+use crate::usecases::{Change, Context, Result, UseCaseError, conclude, lock_own, reload};
 
 pub async fn run(
     cx: &Context<'_>,
@@ -28,10 +30,23 @@ pub async fn run(
             format!("tender {id} is {}", record.status().as_str()),
         ));
     }
-    if let Some(auction) = record.auction_id {
-        close_in(&txn, auction, cx.now, When::Cancelled).await?;
+    if let Some(award) = record.awards.first() {
+        return Err(UseCaseError::refused(
+            Code::NotCancellable,
+            format!("lot {} of tender {id} is awarded already", award.lot),
+        ));
     }
-    let model = conclude(
+    for (_, auction) in &record.auctions {
+        close_in(&txn, *auction, cx.now, When::Cancelled).await?;
+    }
+    let undecided: Vec<u32> = record
+        .lots
+        .iter()
+        .filter(|l| !LotStatus::from(l.status).decided())
+        .filter_map(|l| u32::try_from(l.number).ok())
+        .collect();
+    tenders::move_lots(&txn, id, &undecided, LotStatus::Cancelled).await?;
+    conclude(
         &txn,
         cx,
         &record,
@@ -54,9 +69,7 @@ pub async fn run(
         },
     )
     .await?;
+    let record = reload(&txn, id).await?;
     txn.commit().await.map_err(anyhow::Error::from)?;
-    Ok(TenderRecord {
-        tender: model,
-        ..record
-    })
+    Ok(record)
 }

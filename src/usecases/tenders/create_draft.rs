@@ -16,7 +16,7 @@ pub async fn run(
 ) -> Result<TenderRecord> {
     let txn = cx.begin().await?;
     require_agency(&txn, agency).await?;
-    let flags = item_flags(&txn, &draft.items).await?;
+    let flags = item_flags(&txn, draft).await?;
     let id = TenderId::generate();
     tenders::insert_draft(&txn, id, agency, (draft, &flags), &actor.sub, cx.now).await?;
     record_event(&txn, cx.now, actor, "tender.created", id, draft_json(draft)).await?;

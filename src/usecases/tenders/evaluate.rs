@@ -1,18 +1,20 @@
-//! The officer marks every opened bid qualified or not, with a reason for each refusal
-//! ([`decide_evaluation`]). No qualified bid: the tender is deserted.
+//! The officer judges every opened bid in each lot it offers, qualified or not, with a
+//! reason for each refusal ([`decide_evaluation`]). A lot on which no bid qualified is
+//! deserted; with every lot deserted, the tender is.
 
 use serde_json::json;
 
 use crate::domain::agency::AgencyCode;
 use crate::domain::audit::Actor;
 use crate::domain::ids::TenderId;
-use crate::domain::publication::{Verdict, decide_evaluation};
+use crate::domain::lot::LotStatus;
+use crate::domain::publication::{Offer, Verdict, decide_evaluation};
 use crate::domain::tender::Status;
 use crate::ocds::Event;
 use crate::persistence::bids;
 use crate::persistence::entities::bid;
-use crate::persistence::tenders::{Stamps, TenderRecord};
-use crate::usecases::{Change, Context, Result, conclude, lock_own};
+use crate::persistence::tenders::{self, Stamps, TenderRecord};
+use crate::usecases::{Change, Context, Result, conclude, lock_own, reload};
 
 pub async fn run(
     cx: &Context<'_>,
@@ -23,23 +25,45 @@ pub async fn run(
 ) -> Result<(TenderRecord, Vec<bid::Model>)> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
-    let live = if record.status() == Status::Opened {
-        bids::live(&txn, id).await?
+    let (live, offered) = if record.status() == Status::Opened {
+        (
+            bids::live(&txn, id).await?,
+            bids::lots_of_tender(&txn, id).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
-    let live_ids: Vec<uuid::Uuid> = live.iter().map(|b| b.id).collect();
-    let outcome = decide_evaluation(id, record.status(), &live_ids, verdicts)?;
+    let offers: Vec<Offer> = live
+        .iter()
+        .map(|b| Offer {
+            bid_id: b.id,
+            lots: offered
+                .iter()
+                .filter(|o| o.bid_id == b.id)
+                .filter_map(|o| u32::try_from(o.lot).ok())
+                .collect(),
+        })
+        .collect();
+    let open_lots: Vec<u32> = record
+        .lots
+        .iter()
+        .filter(|l| LotStatus::from(l.status) == LotStatus::Active)
+        .filter_map(|l| u32::try_from(l.number).ok())
+        .collect();
+    let outcome = decide_evaluation(id, record.status(), &open_lots, &offers, verdicts)?;
     let mut judged = Vec::with_capacity(live.len());
     for model in live {
-        let Some(v) = verdicts.iter().find(|v| v.bid_id == model.id) else {
-            continue;
-        };
-        let reason = v.reason.clone().filter(|r| !r.trim().is_empty());
-        judged.push(bids::judge(&txn, model, v.qualified, reason, cx.now).await?);
+        let lots: Vec<(u32, bool, Option<String>)> = outcome
+            .judgements
+            .iter()
+            .filter(|j| j.bid_id == model.id)
+            .map(|j| (j.lot, j.qualified, j.reason.clone()))
+            .collect();
+        judged.push(bids::judge(&txn, model, &lots, cx.now).await?);
     }
+    tenders::move_lots(&txn, id, &outcome.deserted, LotStatus::Deserted).await?;
     let deserted = outcome.status == Status::Deserted;
-    let model = conclude(
+    conclude(
         &txn,
         cx,
         &record,
@@ -55,12 +79,15 @@ pub async fn run(
             fields: json!({
                 "qualified": outcome.qualified,
                 "not_qualified": outcome.not_qualified,
-                "evaluations": judged
+                "deserted_lots": outcome.deserted,
+                "evaluations": outcome
+                    .judgements
                     .iter()
-                    .map(|b| json!({
-                        "bid_id": b.id.to_string(),
-                        "qualified": b.qualified,
-                        "reason": b.evaluation_reason,
+                    .map(|j| json!({
+                        "bid_id": j.bid_id.to_string(),
+                        "lot": j.lot,
+                        "qualified": j.qualified,
+                        "reason": j.reason,
                     }))
                     .collect::<Vec<_>>(),
             }),
@@ -68,12 +95,7 @@ pub async fn run(
         },
     )
     .await?;
+    let record = reload(&txn, id).await?;
     txn.commit().await.map_err(anyhow::Error::from)?;
-    Ok((
-        TenderRecord {
-            tender: model,
-            ..record
-        },
-        judged,
-    ))
+    Ok((record, judged))
 }

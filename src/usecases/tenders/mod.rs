@@ -42,14 +42,18 @@ pub async fn require_agency(conn: &impl ConnectionTrait, agency: &AgencyCode) ->
 }
 
 /// Checks the items' classifier codes and returns each item's ICT flag.
-pub async fn item_flags(conn: &impl ConnectionTrait, items: &[Item]) -> Result<Vec<bool>> {
-    let codes: Vec<String> = items.iter().map(|i| i.classifier_code.clone()).collect();
+pub async fn item_flags(conn: &impl ConnectionTrait, draft: &TenderDraft) -> Result<Vec<bool>> {
+    let codes: Vec<String> = draft
+        .items
+        .iter()
+        .map(|i| i.classifier_code.clone())
+        .collect();
     let found = classifier::ict_flags(conn, &codes).await?;
     let mut errors = ValidationErrors::new();
     for (i, code) in codes.iter().enumerate() {
         if !found.contains_key(code) {
             errors.push(
-                &format!("items[{i}].classifier_code"),
+                &format!("{}.classifier_code", draft.item_field(i)),
                 Code::UnknownClassifierCode,
                 format!("{code} is not in the classifier"),
             );
@@ -70,6 +74,7 @@ pub fn draft_json(draft: &TenderDraft) -> serde_json::Value {
         "scope": draft.scope.as_str(),
         "reference_value": draft.reference_value.to_string(),
         "items": draft.items.len(),
+        "lots": draft.lots.len(),
         "invited": draft.invited.iter().map(Rfc::as_str).collect::<Vec<_>>(),
     })
 }
@@ -84,6 +89,8 @@ pub struct Rulebook {
     pub assent: Option<Assent>,
     /// The contract of a framework order (none for any other procedure).
     pub framework: Option<Framework>,
+    /// Each item's ICT flag, parallel to `items`.
+    ict: Vec<bool>,
 }
 
 impl Rulebook {
@@ -94,17 +101,9 @@ impl Rulebook {
             .iter()
             .map(|i| by_code.get(&i.classifier_code).cloned().unwrap_or_default())
             .collect();
-        let ict_items = record
-            .items
-            .iter()
-            .filter(|i| i.is_ict)
-            .map(|i| {
-                (
-                    i.classifier_code.clone(),
-                    by_code.get(&i.classifier_code).cloned().unwrap_or_default(),
-                )
-            })
-            .collect();
+        let ict: Vec<bool> = record.items.iter().map(|i| i.is_ict).collect();
+        let items = record.domain_items();
+        let ict_items = ict_items(&items, &chains, &ict);
         let assent = match record.assent_id() {
             Some(id) => ict::get(conn, id).await?.map(|a| a.for_rules()),
             None => None,
@@ -116,13 +115,49 @@ impl Rulebook {
             _ => None,
         };
         Ok(Rulebook {
-            items: record.domain_items(),
+            items,
             chains,
             ict_items,
             assent,
             framework,
+            ict,
         })
     }
+
+    /// The facts of one lot: its items (in position order), their chains and ICT items;
+    /// the assent and the framework contract are the tender's.
+    pub fn of_lot(self, lot: u32) -> Self {
+        let keep: Vec<bool> = self.items.iter().map(|i| i.lot == lot).collect();
+        fn pick<T>(v: Vec<T>, keep: &[bool]) -> Vec<T> {
+            v.into_iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| x)
+                .collect()
+        }
+        let items: Vec<Item> = pick(self.items, &keep);
+        let chains: Vec<Vec<String>> = pick(self.chains, &keep);
+        let ict: Vec<bool> = pick(self.ict, &keep);
+        Rulebook {
+            ict_items: ict_items(&items, &chains, &ict),
+            items,
+            chains,
+            ict,
+            assent: self.assent,
+            framework: self.framework,
+        }
+    }
+}
+
+/// The ICT items: each one's code with its ancestors' codes.
+fn ict_items(items: &[Item], chains: &[Vec<String>], ict: &[bool]) -> Vec<(String, Vec<String>)> {
+    items
+        .iter()
+        .zip(chains)
+        .zip(ict)
+        .filter(|(_, is_ict)| **is_ict)
+        .map(|((item, chain), _)| (item.classifier_code.clone(), chain.clone()))
+        .collect()
 }
 
 /// A supplier may take part: registered, unsanctioned, and invited when the procedure

@@ -27,7 +27,7 @@ pub async fn run(
             ),
         ));
     }
-    let flags = item_flags(&txn, &draft.items).await?;
+    let flags = item_flags(&txn, draft).await?;
     tenders::update_draft(&txn, &record, (draft, &flags), cx.now).await?;
     record_event(&txn, cx.now, actor, "tender.updated", id, draft_json(draft)).await?;
     let record = lock(&txn, id).await?;
