@@ -194,6 +194,75 @@ pub async fn scheduled(app: &TestApp, settings: Value) -> Setup {
     }
 }
 
+/// As [`scheduled`], on a tender of two lots (the laptops, then the boxes), each with its
+/// auction on `settings`, both running at once: the auctions' ids, lot by lot. Each
+/// supplier bids on both lots (lot 2's sealed totals: 3,200.00, 3,240.00, 3,280.00).
+pub async fn scheduled_in_lots(app: &TestApp, settings: Value) -> (Setup, String) {
+    let mut rfcs = Vec::new();
+    for (body, _) in SEALED {
+        rfcs.push(
+            app.register_supplier(&rfc(body), &format!("Proveedor {body}"))
+                .await,
+        );
+    }
+    app.clock.set(at(0));
+    let mut request = crate::tenders::body();
+    let items = request["items"].as_array().unwrap().clone();
+    request.as_object_mut().unwrap().remove("items");
+    request["lots"] = json!([
+        {"title": "Computadoras portátiles", "items": [items[0]]},
+        {"title": "Consumibles", "items": [items[1]]},
+    ]);
+    let tender = crate::tenders::create(app, "SEP", &request).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(
+        crate::tenders::publish(app, "SEP", &tender).await,
+        StatusCode::OK,
+    )
+    .await;
+    app.clock.set(at(8));
+    for (i, (r, (_, laptop))) in rfcs.iter().zip(SEALED).enumerate() {
+        let boxes = format!("{}.00", 80 + i);
+        json_of(
+            submit(app, &tender, r, &bid_body(laptop, &boxes)).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.clock.set(at(21));
+    open_and_qualify_all(app, &tender).await;
+    let mut ids = Vec::new();
+    let mut views = Vec::new();
+    for lot in [1, 2] {
+        let view = json_of(
+            app.post_json(
+                &format!("/api/v1/tenders/{tender}/lots/{lot}/auction"),
+                Some(&officer(app, "SEP")),
+                &settings,
+            )
+            .await,
+            StatusCode::CREATED,
+        )
+        .await;
+        assert_eq!(view["lot"], lot);
+        ids.push(view["id"].as_str().unwrap().to_owned());
+        views.push(view);
+    }
+    (
+        Setup {
+            auction: ids[0].clone(),
+            tender,
+            a: rfcs[0].clone(),
+            b: rfcs[1].clone(),
+            c: rfcs[2].clone(),
+            view: views.swap_remove(0),
+        },
+        ids[1].clone(),
+    )
+}
+
 async fn schedule(app: &TestApp, tender: &str, settings: &Value) -> reqwest::Response {
     app.post_json(
         &format!("/api/v1/tenders/{tender}/auction"),
@@ -995,8 +1064,9 @@ mod differential {
 
     /// (who bids: 0..3 a participant, 3 an outsider; what: 0 and 1 its own price less
     /// `below` centavos (negative: above), 2 the best price, 3 participant `below % 3`'s
-    /// price — ties are where rules differ most; seconds since the previous attempt).
-    type Attempt = (usize, u8, i64, i64);
+    /// price — ties are where rules differ most; seconds since the previous attempt; in
+    /// which lot's auction, when two run at once).
+    type Attempt = (usize, u8, i64, i64, usize);
 
     fn settings() -> impl Strategy<Value = Value> {
         (
@@ -1024,19 +1094,16 @@ mod differential {
     }
 
     fn attempts() -> impl Strategy<Value = Vec<Attempt>> {
-        proptest::collection::vec((0usize..4, 0u8..4, -2_000i64..6_000_000, 0i64..40), 1..25)
+        proptest::collection::vec(
+            (0usize..4, 0u8..4, -2_000i64..6_000_000, 0i64..40, 0usize..2),
+            1..25,
+        )
     }
 
-    async fn run_case(
-        kind: Kind,
-        settings: Value,
-        attempts: Vec<Attempt>,
-    ) -> Result<(), TestCaseError> {
-        let app = spawn(kind).await;
-        let s = scheduled(&app, settings).await;
-        let outsider = rfc("OUT040404GH");
+    /// One auction's rules as the engine reports them, and the pure rules' twin.
+    async fn oracle(app: &TestApp, auction: &str) -> (Auction, Vec<(String, Money)>) {
         let view = json_of(
-            look(&app, &s.auction, Some(&auditor(&app))).await,
+            look(app, auction, Some(&auditor(app))).await,
             StatusCode::OK,
         )
         .await;
@@ -1053,9 +1120,37 @@ mod differential {
                 )
             })
             .collect();
-        let mut oracle = Auction::new(parsed.rules(ceiling), participants.clone());
+        (
+            Auction::new(parsed.rules(ceiling), participants.clone()),
+            participants,
+        )
+    }
+
+    /// Runs `attempts` against the engine and the pure rules; with `lots`, on the
+    /// auctions of a two-lot tender running at once, each attempt in the lot it names
+    /// (each lot's own oracle: a bid in one lot never moves the other).
+    async fn run_case(
+        kind: Kind,
+        settings: Value,
+        attempts: Vec<Attempt>,
+        lots: bool,
+    ) -> Result<(), TestCaseError> {
+        let app = spawn(kind).await;
+        let auctions: Vec<String> = if lots {
+            let (s, second) = scheduled_in_lots(&app, settings).await;
+            vec![s.auction, second]
+        } else {
+            vec![scheduled(&app, settings).await.auction]
+        };
+        let outsider = rfc("OUT040404GH");
+        let mut oracles = Vec::new();
+        for auction in &auctions {
+            oracles.push(oracle(&app, auction).await);
+        }
         let mut now = app.clock.now();
-        for (who, what, below, dt) in attempts {
+        for (who, what, below, dt, lot) in attempts {
+            let lot = lot % auctions.len();
+            let (oracle, participants) = &mut oracles[lot];
             now += Duration::seconds(dt);
             app.clock.set(now);
             let rfc = participants
@@ -1071,7 +1166,7 @@ mod differential {
                 _ => Money::from_centavos((current.centavos() - below).max(1)).unwrap(),
             };
             let expected = oracle.place(&rfc, amount, now);
-            let response = bid(&app, &s.auction, &rfc, &amount.to_string()).await;
+            let response = bid(&app, &auctions[lot], &rfc, &amount.to_string()).await;
             let status = response.status();
             let body: Value = response.json().await.unwrap();
             match expected {
@@ -1079,7 +1174,8 @@ mod differential {
                     prop_assert_eq!(
                         status,
                         StatusCode::CREATED,
-                        "{} {} at {}: {}",
+                        "lot {} {} {} at {}: {}",
+                        lot + 1,
                         rfc,
                         amount,
                         now,
@@ -1095,7 +1191,8 @@ mod differential {
                     prop_assert_eq!(
                         &body["code"],
                         &json!(refusal.code()),
-                        "{} {} at {}",
+                        "lot {} {} {} at {}",
+                        lot + 1,
                         rfc,
                         amount,
                         now
@@ -1103,23 +1200,42 @@ mod differential {
                 }
             }
         }
+        // Each auction holds exactly its own accepted bids, in its own sequence.
+        for (auction, (oracle, _)) in auctions.iter().zip(&oracles) {
+            let view = json_of(
+                look(&app, auction, Some(&auditor(&app))).await,
+                StatusCode::OK,
+            )
+            .await;
+            let best = oracle.best().map(|b| b.to_string());
+            prop_assert_eq!(view["ladder"][0]["price"].as_str().map(str::to_owned), best);
+        }
         Ok(())
     }
 
     fn differential(kind: Kind) {
+        differential_on(kind, false, 16);
+    }
+
+    /// Two lots' auctions at once, each attempt in one of them: fewer cases, each longer.
+    fn differential_in_lots(kind: Kind) {
+        differential_on(kind, true, 8);
+    }
+
+    fn differential_on(kind: Kind, lots: bool, cases: u32) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
         let mut runner = TestRunner::new(Config {
-            cases: 16,
+            cases,
             max_shrink_iters: 64,
             failure_persistence: None,
             ..Config::default()
         });
         let result = runner.run(&(settings(), attempts()), |(settings, attempts)| {
-            runtime.block_on(run_case(kind, settings, attempts))
+            runtime.block_on(run_case(kind, settings, attempts, lots))
         });
         if let Err(e) = result {
             panic!("the engine and the pure rules disagree: {e}");
@@ -1129,6 +1245,27 @@ mod differential {
     #[test]
     fn the_in_process_engine_decides_as_the_pure_rules() {
         differential((Backend::Sqlite, EngineKind::Memory));
+    }
+
+    #[test]
+    fn the_in_process_engine_decides_two_lots_at_once_as_the_pure_rules() {
+        differential_in_lots((Backend::Sqlite, EngineKind::Memory));
+    }
+
+    #[test]
+    fn the_redis_engine_decides_two_lots_at_once_as_the_pure_rules() {
+        if crate::helpers::skip_postgres() || crate::helpers::redis_url().is_none() {
+            return;
+        }
+        differential_in_lots((Backend::Postgres, EngineKind::Redis));
+    }
+
+    #[test]
+    fn the_redis_cluster_engine_decides_two_lots_at_once_as_the_pure_rules() {
+        if crate::helpers::skip_postgres() || crate::helpers::redis_cluster_url().is_none() {
+            return;
+        }
+        differential_in_lots((Backend::Postgres, EngineKind::Cluster));
     }
 
     #[test]
