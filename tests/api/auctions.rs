@@ -29,11 +29,12 @@ pub type Kind = (Backend, EngineKind);
 /// The one conformance suite: runs each named `async fn name(kind: Kind)` on every engine
 /// (in-process on SQLite and PostgreSQL, Redis, Redis Cluster), as `name::sqlite_memory`,
 /// `name::postgres_memory`, `name::postgres_redis`, `name::postgres_cluster`.
+#[macro_export]
 macro_rules! on_every_engine {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                use super::EngineKind;
+                use $crate::auctions::EngineKind;
                 use $crate::helpers::Backend;
 
                 #[tokio::test]

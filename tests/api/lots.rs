@@ -10,52 +10,8 @@ use serde_json::{Value, json};
 
 use crate::auctions::{Kind, bid, continuous, scheduled, spawn};
 use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app, spawn_app_with};
-use crate::on_both_databases;
 use crate::tenders::{actions, at, body, create, officer, open, publish, submit, supplier};
-
-/// Runs each named `async fn name(kind: Kind)` on every auction engine, as the auction
-/// suite does: in process on SQLite and PostgreSQL, Redis, Redis Cluster.
-macro_rules! on_every_engine {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                use $crate::auctions::EngineKind;
-                use $crate::helpers::Backend;
-
-                #[tokio::test]
-                async fn sqlite_memory() {
-                    super::$name((Backend::Sqlite, EngineKind::Memory)).await
-                }
-
-                #[tokio::test]
-                async fn postgres_memory() {
-                    if $crate::helpers::skip_postgres() {
-                        return;
-                    }
-                    super::$name((Backend::Postgres, EngineKind::Memory)).await
-                }
-
-                #[tokio::test]
-                async fn postgres_redis() {
-                    if $crate::helpers::skip_postgres() || $crate::helpers::redis_url().is_none() {
-                        return;
-                    }
-                    super::$name((Backend::Postgres, EngineKind::Redis)).await
-                }
-
-                #[tokio::test]
-                async fn postgres_cluster() {
-                    if $crate::helpers::skip_postgres()
-                        || $crate::helpers::redis_cluster_url().is_none()
-                    {
-                        return;
-                    }
-                    super::$name((Backend::Postgres, EngineKind::Cluster)).await
-                }
-            }
-        )*
-    };
-}
+use crate::{on_both_databases, on_every_engine};
 
 on_both_databases!(
     a_tender_is_written_with_lots,
