@@ -160,7 +160,7 @@ if [ "${1:-}" = "--" ]; then shift; fi
 args=("$@")
 if [ "$#" -gt 0 ] && ! printf '%s\n' "$@" | grep -q '^-'; then args=(-- "$@"); fi
 # Every OCDS package a test validates is also written here, for the community's tools.
-export LICITA_OCDS_DUMP="$WORK/ocds"
+export LICITA_OCDS_DUMP="${LICITA_OCDS_DUMP:-$WORK/ocds}"   # set it to keep the packages
 mkdir -p "$LICITA_OCDS_DUMP"
 set +e
 cargo test --workspace --locked --no-fail-fast "${args[@]}" 2>&1 | tee "$WORK/test.log"
