@@ -68,6 +68,13 @@ impl MigrationTrait for Migration {
                             .from("bid_lots", "bid_id")
                             .to("bids", "id"),
                     )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_bid_lots_lot")
+                            .from("bid_lots", ("tender_id", "lot"))
+                            .to("tender_lots", ("tender_id", "number")),
+                    )
+                    .check(("ck_bid_lots_lot", Expr::col("lot").gt(0)))
                     .to_owned(),
             )
             .await?;

@@ -39,30 +39,27 @@ impl LotStatus {
         }
     }
 
-    /// Awarded, contracted or deserted: nothing more happens to the lot.
+    /// Awarded, contracted, deserted or cancelled: nothing more happens to the lot.
     pub fn decided(self) -> bool {
-        matches!(
-            self,
-            LotStatus::Awarded | LotStatus::Contracted | LotStatus::Deserted
-        )
+        !matches!(self, LotStatus::Active | LotStatus::Auction)
     }
 }
 
 /// The status of a tender after its evaluation, from its lots' (SPEC §2): `deserted` when
-/// every lot is; once every lot is decided, `contracted` when every awarded lot has its
-/// contract and `awarded` otherwise; before that, `auction` while a lot is in its auction,
-/// else `evaluated`.
+/// every lot is; once every lot is decided, `cancelled` when none was awarded, else
+/// `contracted` when every awarded lot has its contract and `awarded` otherwise; before
+/// that, `auction` while a lot is in its auction, else `evaluated`.
 pub fn tender_status(lots: &[LotStatus]) -> Status {
+    let awarded = |l: &&LotStatus| matches!(l, LotStatus::Awarded | LotStatus::Contracted);
     if lots.iter().all(|l| *l == LotStatus::Deserted) {
         Status::Deserted
     } else if lots.iter().all(|l| l.decided()) {
-        if lots
-            .iter()
-            .all(|l| matches!(l, LotStatus::Contracted | LotStatus::Deserted))
-        {
-            Status::Contracted
-        } else {
+        if !lots.iter().any(|l| awarded(&l)) {
+            Status::Cancelled
+        } else if lots.contains(&LotStatus::Awarded) {
             Status::Awarded
+        } else {
+            Status::Contracted
         }
     } else if lots.contains(&LotStatus::Auction) {
         Status::Auction
@@ -104,6 +101,13 @@ mod tests {
         assert_eq!(tender_status(&[Active, Auction]), Status::Auction);
         assert_eq!(tender_status(&[Active]), Status::Evaluated);
         assert_eq!(tender_status(&[Contracted]), Status::Contracted);
+        // Lots cancelled once others were awarded leave the tender with those.
+        assert_eq!(tender_status(&[Awarded, Cancelled]), Status::Awarded);
+        assert_eq!(
+            tender_status(&[Contracted, Cancelled, Deserted]),
+            Status::Contracted
+        );
+        assert_eq!(tender_status(&[Deserted, Cancelled]), Status::Cancelled);
     }
 
     #[test]

@@ -98,6 +98,15 @@ pub fn decide_schedule(f: ScheduleFacts<'_>) -> Result<ScheduleDecision, Rejecti
             })?
             .min(f.reference),
     };
+    if let Some(step) = settings.decrement_amount
+        && step >= ceiling
+    {
+        return Err(Rejection::field(
+            "decrement",
+            Code::InvalidAuctionSettings,
+            format!("a decrement of {step} leaves no bid possible under the ceiling {ceiling}"),
+        ));
+    }
     let ends_at = scheduled_end(&settings.rules(ceiling), participants.len());
     Ok(ScheduleDecision {
         settings,
@@ -180,6 +189,21 @@ mod tests {
     }
 
     #[test]
+    fn a_decrement_leaves_room_under_the_ceiling() {
+        let (items, chains) = (items(), vec![Vec::new()]);
+        let mut f = facts(&items, &chains);
+        // A small lot: its reference value is the ceiling.
+        f.reference = m("10.00");
+        assert_eq!(
+            decide_schedule(f).unwrap_err().code(),
+            Code::InvalidAuctionSettings
+        );
+        let mut f = facts(&items, &chains);
+        f.reference = m("10.01");
+        assert!(decide_schedule(f).is_ok());
+    }
+
+    #[test]
     fn settings_are_checked() {
         let (items, chains) = (items(), vec![Vec::new()]);
         let mut f = facts(&items, &chains);
@@ -211,11 +235,12 @@ mod tests {
 
         proptest! {
             /// Participants run from the lowest sealed total up (the earlier bid first on a
-            /// tie), all of them, and the ceiling never exceeds the reference value.
+            /// tie), all of them, and the ceiling never exceeds the reference value (one above
+            /// the decrement of 10.00).
             #[test]
             fn participants_are_ordered_and_the_ceiling_capped(
                 bids in proptest::collection::vec((1i64..100_000, 0i64..50), 2..10),
-                reference in 1i64..200_000,
+                reference in 1_001i64..200_000,
             ) {
                 let (items, chains) = (items(), vec![Vec::new()]);
                 let mut f = facts(&items, &chains);

@@ -15,7 +15,9 @@ use crate::domain::tender::{Procedure, Scope, Status};
 pub const VERSION: &str = "1.1";
 /// The extensions the releases use, as packages declare them: exactly those, each with
 /// what it needs (bids: `bids`; techniques: `tender.techniques`; enquiry:
-/// `tender.enquiries`; partyDetails_scale: `parties[].details.scale`).
+/// `tender.enquiries`; partyDetails_scale: `parties[].details.scale`; lots: `tender.lots`,
+/// `relatedLot(s)` on items, bids, awards and statistics; submissionTerms:
+/// `tender.submissionTerms`, every release).
 pub const EXTENSIONS: &[&str] = &[
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/master/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json",
@@ -54,6 +56,8 @@ pub enum Event {
     Awarded,
     Contracted,
     Cancelled,
+    /// The lots left undecided were cancelled, after others were awarded.
+    LotsCancelled,
     /// A document of a published tender.
     Documented(crate::domain::document::DocumentKind),
 }
@@ -62,9 +66,10 @@ impl Event {
     pub fn tag(self) -> &'static str {
         match self {
             Event::Published => "tender",
-            Event::ClarificationAnswered | Event::AuctionScheduled | Event::Deserted => {
-                "tenderUpdate"
-            }
+            Event::ClarificationAnswered
+            | Event::AuctionScheduled
+            | Event::Deserted
+            | Event::LotsCancelled => "tenderUpdate",
             Event::Awarded => "award",
             Event::Contracted => "contract",
             Event::Cancelled => "tenderCancellation",
@@ -96,21 +101,20 @@ pub struct LotFacts {
     pub status: crate::domain::lot::LotStatus,
 }
 
-/// A bid as published with the award: its final price, and whether it qualified.
+/// A bid in one lot, as published once the lot is decided: its final price there, and
+/// whether it qualified there.
 #[derive(Debug, Clone)]
 pub struct BidFacts {
-    pub id: String,
+    pub bid_id: String,
+    pub lot: i32,
     pub rfc: String,
     pub name: String,
     pub received_at: DateTime<Utc>,
-    /// Its final price: the sum over the lots it offers.
+    /// Its final price in the lot.
     pub value: Money,
-    /// Qualified in some lot.
     pub qualified: bool,
     /// Why it did not qualify.
     pub reason: Option<String>,
-    /// The lots it offers.
-    pub lots: Vec<i32>,
     /// The bidder's size, as the partyScale codelist names it.
     pub scale: Option<&'static str>,
     /// Its registered contact e-mail.
@@ -334,8 +338,16 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     set_at(&mut buyer, &["name"], json!(facts.agency_name));
     set_at(&mut buyer, &["roles"], json!(["buyer", "procuringEntity"]));
     let mut parties = vec![buyer];
-    if !facts.bids.is_empty() {
-        for bid in &facts.bids {
+    let several = facts.lots.len() > 1;
+    // Each tenderer once, in the order of its first published bid.
+    let mut tenderers: Vec<&BidFacts> = Vec::new();
+    for bid in &facts.bids {
+        if !tenderers.iter().any(|t| t.rfc == bid.rfc) {
+            tenderers.push(bid);
+        }
+    }
+    if !tenderers.is_empty() {
+        for bid in &tenderers {
             let mut roles = vec!["tenderer"];
             if facts.awards.iter().any(|a| a.rfc == bid.rfc) {
                 roles.push("supplier");
@@ -524,15 +536,13 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     if !documents.is_empty() {
         set_at(&mut tender, &["documents"], Value::Array(documents));
     }
-    let show_bids = !facts.bids.is_empty();
-    if show_bids {
-        set_at(&mut tender, &["numberOfTenderers"], json!(facts.bids.len()));
+    if !tenderers.is_empty() {
+        set_at(&mut tender, &["numberOfTenderers"], json!(tenderers.len()));
         set_at(
             &mut tender,
             &["tenderers"],
             json!(
-                facts
-                    .bids
+                tenderers
                     .iter()
                     .map(|b| json!({"id": party_id(&b.rfc), "name": b.name}))
                     .collect::<Vec<_>>()
@@ -580,7 +590,6 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             })
             .collect()
     };
-    let several = facts.lots.len() > 1;
     let lot_title = |lot: i32| -> String {
         match facts.lots.iter().find(|l| l.number == lot) {
             Some(l) if several => format!(" — partida {}: {}", l.number, l.title),
@@ -599,7 +608,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                     "date": time(award.date),
                     "value": value(award.amount),
                     "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
-                    "relatedBids": [award.bid_id],
+                    "relatedBids": [bid_detail_id(&award.bid_id, award.lot, several)],
                     "relatedLots": [award.lot.to_string()],
                 });
                 let items = awarded_items(award);
@@ -612,27 +621,45 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         set_at(&mut release, &["awards"], Value::Array(awards));
     }
     if !facts.bids.is_empty() || !facts.invited.is_empty() {
-        let valid: Vec<&BidFacts> = facts.bids.iter().filter(|b| b.qualified).collect();
-        let mut statistics = vec![
-            json!({"id": "bids", "measure": "bids", "value": facts.bids.len()}),
-            json!({"id": "validBids", "measure": "validBids", "value": valid.len()}),
-            json!({"id": "disqualifiedBids", "measure": "disqualifiedBids",
-               "value": facts.bids.len() - valid.len()}),
-            json!({"id": "electronicBids", "measure": "electronicBids", "value": facts.bids.len()}),
-        ];
-        if let (Some(low), Some(high)) = (
-            valid.iter().map(|b| b.value).min(),
-            valid.iter().map(|b| b.value).max(),
-        ) {
-            statistics.push(
-                json!({"id": "lowestValidBidValue", "measure": "lowestValidBidValue",
-                               "value": amount(low), "currency": CURRENCY}),
-            );
-            statistics.push(
-                json!({"id": "highestValidBidValue", "measure": "highestValidBidValue",
-                               "value": amount(high), "currency": CURRENCY}),
-            );
+        // The statistics of each lot whose bids are published (with several lots, each
+        // names its lot), and how many bids came electronically (all of them).
+        let mut statistics = Vec::new();
+        let mut lots: Vec<i32> = facts.bids.iter().map(|b| b.lot).collect();
+        lots.sort_unstable();
+        lots.dedup();
+        for lot in lots {
+            let of_lot: Vec<&BidFacts> = facts.bids.iter().filter(|b| b.lot == lot).collect();
+            let valid: Vec<&&BidFacts> = of_lot.iter().filter(|b| b.qualified).collect();
+            let mut measures = vec![
+                ("bids", json!(of_lot.len())),
+                ("validBids", json!(valid.len())),
+                ("disqualifiedBids", json!(of_lot.len() - valid.len())),
+            ];
+            if let (Some(low), Some(high)) = (
+                valid.iter().map(|b| b.value).min(),
+                valid.iter().map(|b| b.value).max(),
+            ) {
+                measures.push(("lowestValidBidValue", amount(low)));
+                measures.push(("highestValidBidValue", amount(high)));
+            }
+            for (measure, value) in measures {
+                let mut statistic = json!({"id": measure, "measure": measure, "value": value});
+                if measure.ends_with("Value") {
+                    set_at(&mut statistic, &["currency"], json!(CURRENCY));
+                }
+                if several {
+                    set_at(&mut statistic, &["id"], json!(format!("{measure}-{lot}")));
+                    set_at(&mut statistic, &["relatedLot"], json!(lot.to_string()));
+                }
+                statistics.push(statistic);
+            }
         }
+        let mut bid_ids: Vec<&str> = facts.bids.iter().map(|b| b.bid_id.as_str()).collect();
+        bid_ids.sort_unstable();
+        bid_ids.dedup();
+        statistics.push(
+            json!({"id": "electronicBids", "measure": "electronicBids", "value": bid_ids.len()}),
+        );
         // An invitation's invited suppliers, each an `invited` entry; the bids follow.
         let invited = facts.invited.iter().map(|(rfc, name)| {
             json!({
@@ -647,12 +674,12 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             json!({
                 "details": invited.chain(facts.bids.iter().map(|b| {
                     let mut detail = json!({
-                        "id": b.id,
+                        "id": bid_detail_id(&b.bid_id, b.lot, several),
                         "date": time(b.received_at),
                         "status": if b.qualified { "valid" } else { "disqualified" },
                         "tenderers": [{"id": party_id(&b.rfc), "name": b.name}],
                         "value": value(b.value),
-                        "relatedLots": b.lots.iter().map(i32::to_string).collect::<Vec<_>>(),
+                        "relatedLots": [b.lot.to_string()],
                     });
                     if let Some(reason) = b.reason.as_ref().filter(|_| !b.qualified) {
                         set_at(&mut detail, &["description"], json!(format!("Descalificada: {reason}")));
@@ -701,6 +728,16 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
         set_at(&mut release, &["contracts"], Value::Array(contracts));
     }
     release
+}
+
+/// The id a bid is published under in one lot: the bid's own with a single lot, the bid's
+/// and the lot's with several (a bid offering two lots is two entries).
+fn bid_detail_id(bid_id: &str, lot: i32, several: bool) -> String {
+    if several {
+        format!("{bid_id}-{lot}")
+    } else {
+        bid_id.to_owned()
+    }
 }
 
 /// A lot's status, in OCDS's tender status codelist.

@@ -241,6 +241,49 @@ pub async fn of_lot(
     }
 }
 
+/// A tender's auctions with their participants (no bids), in lot order, in two queries
+/// however many lots: what its public record shows of them.
+pub async fn outcomes_of_tender(
+    conn: &impl ConnectionTrait,
+    tender_id: TenderId,
+) -> anyhow::Result<
+    Vec<(
+        auction::Model,
+        AuctionSettings,
+        Vec<auction_participant::Model>,
+    )>,
+> {
+    let models = auction::Entity::find()
+        .filter(auction::Column::TenderId.eq(tender_id.uuid()))
+        .order_by_asc(auction::Column::Lot)
+        .all(conn)
+        .await
+        .context("reading a tender's auctions")?;
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut participants: HashMap<Uuid, Vec<auction_participant::Model>> = HashMap::new();
+    for p in auction_participant::Entity::find()
+        .filter(auction_participant::Column::AuctionId.is_in(models.iter().map(|m| m.id)))
+        .order_by_asc(auction_participant::Column::AuctionId)
+        .order_by_asc(auction_participant::Column::Position)
+        .all(conn)
+        .await
+        .context("reading the auctions' participants")?
+    {
+        participants.entry(p.auction_id).or_default().push(p);
+    }
+    models
+        .into_iter()
+        .map(|m| {
+            let settings: AuctionSettings =
+                serde_json::from_str(&m.settings).context("reading the auction settings")?;
+            let of = participants.remove(&m.id).unwrap_or_default();
+            Ok((m, settings, of))
+        })
+        .collect()
+}
+
 /// The ids of a tender's auctions not closed yet, in lot order.
 pub async fn open_of_tender(
     conn: &impl ConnectionTrait,

@@ -333,8 +333,11 @@ pub async fn public_list(
     if let Some(code) = &filter.classifier {
         use sea_orm::sea_query::ExprTrait;
         condition = condition.add(
-            Expr::col((award::Entity, award::Column::TenderId))
-                .binary(BinOper::In, tenders_classified_under(code.as_str())),
+            Expr::tuple([
+                Expr::col((award::Entity, award::Column::TenderId)),
+                Expr::col((award::Entity, award::Column::Lot)),
+            ])
+            .binary(BinOper::In, lots_classified_under(code.as_str())),
         );
     }
     if let Some(key) = after {
@@ -439,10 +442,10 @@ pub async fn public_list(
         .collect())
 }
 
-/// `SELECT tender_id FROM tender_items WHERE classifier_code IN (code and its
-/// descendants)`, the descendants found by a recursive query over the classifier's
-/// parents (UNION, so that even a cycle would end).
-fn tenders_classified_under(code: &str) -> Expr {
+/// `SELECT tender_id, lot FROM tender_items WHERE classifier_code IN (code and its
+/// descendants)`: the lots with an item under the code, the descendants found by a
+/// recursive query over the classifier's parents (UNION, so that even a cycle would end).
+fn lots_classified_under(code: &str) -> Expr {
     use sea_orm::sea_query::ExprTrait;
     let under = Alias::new("under");
     let code_col = Alias::new("code");
@@ -467,6 +470,7 @@ fn tenders_classified_under(code: &str) -> Expr {
         .to_owned();
     let items = Query::select()
         .column(tender_item::Column::TenderId)
+        .column(tender_item::Column::Lot)
         .from(tender_item::Entity)
         .and_where(
             Expr::col(tender_item::Column::ClassifierCode).in_subquery(

@@ -8,9 +8,10 @@ use sea_orm::ConnectionTrait;
 
 use crate::domain::agency::AgencyCode;
 use crate::domain::ids::TenderId;
+use crate::domain::lot::LotStatus;
 use crate::domain::money::Money;
 use crate::domain::supplier::CompanySize;
-use crate::domain::tender::{Procedure, Status};
+use crate::domain::tender::Procedure;
 use crate::ocds::{
     self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, DocumentFacts, ItemFacts, LotFacts,
     TenderFacts,
@@ -117,30 +118,45 @@ pub async fn tender_facts(
             }),
         None => None,
     };
-    let mut lot_auctions = Vec::with_capacity(record.auctions.len());
-    for (_, id) in &record.auctions {
-        if let Some(auction) = auctions::get(conn, *id).await? {
-            lot_auctions.push(auction);
-        }
-    }
+    let lot_auctions = if record.auctions.is_empty() {
+        Vec::new()
+    } else {
+        auctions::outcomes_of_tender(conn, tender_id).await?
+    };
     let mut names: HashMap<String, String> = HashMap::new();
-    let mut scales: HashMap<String, &'static str> = HashMap::new();
-    let mut emails: HashMap<String, String> = HashMap::new();
     let mut bids = Vec::new();
-    // Who bid and at what price are published with the award, and when the process ends
-    // otherwise after its opening, deserted or cancelled (the disqualified bids with the
-    // reasons): whatever the outcome, once the bids were opened and the process is over.
-    let ended_after_opening =
-        matches!(record.status(), Status::Deserted | Status::Cancelled) && t.opened_at.is_some();
-    if !record.awards.is_empty() || ended_after_opening {
-        let offers = bids::lots_of_tender(conn, tender_id).await?;
+    // Who bid in a lot and at what price are published once the lot is decided — awarded,
+    // deserted or cancelled after its opening (the disqualified bids with their reasons):
+    // never while it may still go to auction or be awarded, whatever its other lots do.
+    let decided: Vec<i32> = record
+        .lots
+        .iter()
+        .filter(|l| {
+            matches!(
+                LotStatus::from(l.status),
+                LotStatus::Awarded
+                    | LotStatus::Contracted
+                    | LotStatus::Deserted
+                    | LotStatus::Cancelled
+            )
+        })
+        .map(|l| l.number)
+        .collect();
+    if t.opened_at.is_some() && !decided.is_empty() {
+        let offers: Vec<_> = bids::lots_of_tender(conn, tender_id)
+            .await?
+            .into_iter()
+            .filter(|o| decided.contains(&o.lot))
+            .collect();
         let rows: Vec<(String, bid::Model)> = bids::live(conn, tender_id)
             .await?
             .into_iter()
-            .filter(|b| b.total_centavos.is_some())
+            .filter(|b| offers.iter().any(|o| o.bid_id == b.id))
             .filter_map(|b| Some((b.rfc.clone()?, b)))
             .collect();
         let rfcs: Vec<String> = rows.iter().map(|(rfc, _)| rfc.clone()).collect();
+        let mut scales: HashMap<String, &'static str> = HashMap::new();
+        let mut emails: HashMap<String, String> = HashMap::new();
         names = suppliers::models(conn, &rfcs)
             .await?
             .into_iter()
@@ -153,37 +169,27 @@ pub async fn tender_facts(
             })
             .collect();
         for (rfc, b) in rows {
-            let scale = scales.get(&rfc).copied();
-            let email = emails.get(&rfc).cloned();
-            // Its final price in each lot it offers: after the lot's auction, or sealed.
-            let offered: Vec<_> = offers.iter().filter(|o| o.bid_id == b.id).collect();
-            let value: i64 = if offered.is_empty() {
-                b.total_centavos.unwrap_or_default()
-            } else {
-                offered
+            for offer in offers.iter().filter(|o| o.bid_id == b.id) {
+                // Its final price in the lot: after the lot's auction, or sealed.
+                let value = lot_auctions
                     .iter()
-                    .map(|o| {
-                        lot_auctions
-                            .iter()
-                            .filter(|a| a.auction.lot == o.lot)
-                            .find_map(|a| a.participants.iter().find(|p| p.bid_id == b.id))
-                            .and_then(|p| p.final_centavos)
-                            .unwrap_or(o.total_centavos)
-                    })
-                    .fold(0i64, i64::saturating_add)
-            };
-            bids.push(BidFacts {
-                lots: offered.iter().map(|o| o.lot).collect(),
-                id: b.id.to_string(),
-                name: names.get(&rfc).cloned().unwrap_or_else(|| rfc.clone()),
-                rfc,
-                received_at: b.received_at,
-                value: Money::from_centavos(value).unwrap_or_default(),
-                qualified: b.qualified == Some(true),
-                reason: b.evaluation_reason.clone(),
-                scale,
-                email,
-            });
+                    .filter(|(a, ..)| a.lot == offer.lot)
+                    .find_map(|(_, _, participants)| participants.iter().find(|p| p.bid_id == b.id))
+                    .and_then(|p| p.final_centavos)
+                    .unwrap_or(offer.total_centavos);
+                bids.push(BidFacts {
+                    bid_id: b.id.to_string(),
+                    lot: offer.lot,
+                    name: names.get(&rfc).cloned().unwrap_or_else(|| rfc.clone()),
+                    rfc: rfc.clone(),
+                    received_at: b.received_at,
+                    value: Money::from_centavos(value).unwrap_or_default(),
+                    qualified: offer.qualified == Some(true),
+                    reason: offer.evaluation_reason.clone(),
+                    scale: scales.get(&rfc).copied(),
+                    email: emails.get(&rfc).cloned(),
+                });
+            }
         }
     }
     Ok(TenderFacts {
@@ -237,11 +243,11 @@ pub async fn tender_facts(
         invited,
         auctions: lot_auctions
             .iter()
-            .map(|a| AuctionFacts {
-                lot: a.auction.lot,
-                starts_at: a.auction.starts_at,
-                ends_at: a.auction.ends_at,
-                format: match a.settings.format {
+            .map(|(a, settings, _)| AuctionFacts {
+                lot: a.lot,
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+                format: match settings.format {
                     crate::domain::auction_settings::FormatName::Continuous => "continua".into(),
                     crate::domain::auction_settings::FormatName::Rounds => "por rondas".into(),
                 },

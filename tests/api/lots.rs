@@ -18,7 +18,7 @@ on_both_databases!(
     a_bid_offers_whole_lots,
     each_lot_is_judged_and_deserted_on_its_own,
     a_one_lot_tender_keeps_the_old_forms,
-    cancelling_is_refused_once_a_lot_is_awarded,
+    cancelling_after_an_award_cancels_the_lots_left,
 );
 
 on_every_engine!(
@@ -891,6 +891,38 @@ async fn two_lots_end_to_end(kind: Kind) {
     );
     assert_eq!(statuses(&awarded), ["awarded", "auction", "deserted"]);
     assert_eq!(awarded["phase"], "auction");
+    // The feed now shows lot 1's bids, and nothing of lot 2's while its auction runs: not
+    // who bids there, nor from what price.
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    crate::ocds::OcdsSchemas::load().record_package(&record);
+    let last = record["records"][0]["releases"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let details = last["bids"]["details"].as_array().unwrap();
+    assert_eq!(details.len(), 2, "{details:?}");
+    assert!(
+        details.iter().all(|d| d["relatedLots"] == json!(["1"])),
+        "{details:?}"
+    );
+    let text = last.to_string();
+    assert!(
+        !text.contains(c.as_str()),
+        "lot 2's bidder C is not named: {text}"
+    );
+    assert!(
+        !details
+            .iter()
+            .any(|d| d["tenderers"][0]["identifier"]["id"] == c.as_str()),
+        "{details:?}"
+    );
     assert_problem(
         on_lot(&app, &id, 1, "award", &json!({})).await,
         StatusCode::CONFLICT,
@@ -988,6 +1020,17 @@ async fn two_lots_end_to_end(kind: Kind) {
         ]
     );
 
+    // A classifier code filters awards by the lot's items: the chairs' code finds lot 1's
+    // award only.
+    let chairs: Vec<Value> = app
+        .collect_pages("/public/v1/awards?classifier=51101", None)
+        .await
+        .into_iter()
+        .filter(|r| r["tender"]["id"] == id.as_str())
+        .collect();
+    assert_eq!(chairs.len(), 1, "{chairs:?}");
+    assert_eq!(chairs[0]["lot"], 1);
+
     // The OCDS record validates with the lots and submissionTerms extensions declared, and
     // says which lot each item, bid, award and contract belongs to.
     let record = json_of(
@@ -1044,7 +1087,20 @@ async fn two_lots_end_to_end(kind: Kind) {
         .map(|d| d["relatedLots"].to_string())
         .collect();
     offered.sort();
-    assert_eq!(offered, [r#"["1","2"]"#, r#"["1"]"#, r#"["2"]"#]);
+    // One entry per bid and lot: A and B on lot 1, B and C on lot 2.
+    assert_eq!(offered, [r#"["1"]"#, r#"["1"]"#, r#"["2"]"#, r#"["2"]"#]);
+    // Each award names the entry of its winner in its lot.
+    for award in compiled["awards"].as_array().unwrap() {
+        let related = award["relatedBids"][0].as_str().unwrap();
+        let detail = compiled["bids"]["details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == related)
+            .unwrap_or_else(|| panic!("{related} is not a bid of the record"));
+        assert_eq!(detail["relatedLots"], award["relatedLots"]);
+        assert_eq!(detail["value"], award["value"]);
+    }
 }
 
 /// Two lots in their auctions at once: each auction has its own participants, prices and
@@ -1229,7 +1285,7 @@ async fn a_one_lot_tender_keeps_the_old_forms(backend: Backend) {
     assert_eq!(rows[0]["amount"], "2040000.00");
 }
 
-async fn cancelling_is_refused_once_a_lot_is_awarded(backend: Backend) {
+async fn cancelling_after_an_award_cancels_the_lots_left(backend: Backend) {
     let app = spawn_app(backend).await;
     let a = app.register_supplier(&rfc("LTA010101AB"), "Lotes A").await;
     let b = app.register_supplier(&rfc("LTB020202CD"), "Lotes B").await;
@@ -1271,40 +1327,45 @@ async fn cancelling_is_refused_once_a_lot_is_awarded(backend: Backend) {
     )
     .await;
 
-    // Once a lot is awarded, it is not, and nothing changes.
+    // Once a lot is awarded, cancelling cancels the lots left: the tender goes on, awarded
+    // with the lot it has.
     json_of(
         on_lot(&app, &kept, 1, "award", &json!({})).await,
         StatusCode::OK,
     )
     .await;
-    assert_problem(
+    let rest = json_of(
         on_tender(&app, &kept, "cancel", &reason).await,
-        StatusCode::CONFLICT,
-        "not_cancellable",
-    )
-    .await;
-    let tender = view(&app, &kept).await;
-    assert_eq!(tender["phase"], "evaluation", "lot 2 is still to decide");
-    assert_eq!(statuses(&tender), ["awarded", "active"]);
-    assert!(tender["cancel_reason"].is_null(), "{tender}");
-    // The other lot goes on to its award.
-    let awarded = json_of(
-        on_lot(&app, &kept, 2, "award", &json!({})).await,
         StatusCode::OK,
     )
     .await;
-    assert_eq!(awarded["lots"][1]["award"]["rfc"], b.as_str());
-    assert_eq!(awarded["lots"][1]["award"]["amount"], "11750.00");
-    assert_eq!(awarded["phase"], "awarded");
+    assert_eq!(rest["phase"], "awarded", "{rest}");
+    assert_eq!(statuses(&rest), ["awarded", "cancelled"]);
+    assert_eq!(rest["cancel_reason"], reason["reason"]);
+    assert_eq!(rest["lots"][0]["award"]["rfc"], a.as_str());
+    assert!(
+        actions(&app, &kept)
+            .await
+            .contains(&"tender.lots_cancelled".to_owned())
+    );
+    assert_problem(
+        on_lot(&app, &kept, 2, "award", &json!({})).await,
+        StatusCode::CONFLICT,
+        "not_awardable",
+    )
+    .await;
+    // Nothing is left to cancel; the awarded lot goes on to its contract.
     assert_problem(
         on_tender(&app, &kept, "cancel", &reason).await,
         StatusCode::CONFLICT,
         "not_cancellable",
     )
     .await;
-    assert!(
-        !actions(&app, &kept)
-            .await
-            .contains(&"tender.cancelled".to_owned())
-    );
+    let signed = json_of(
+        on_lot(&app, &kept, 1, "contract", &terms("42000.00")).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(signed["phase"], "contracted", "{signed}");
+    assert_eq!(statuses(&signed), ["contracted", "cancelled"]);
 }

@@ -23,7 +23,7 @@ use crate::usecases::auctions::schedule;
         (status = 201, description = "Scheduled: the officers' view", body = AuctionView),
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`not_auctionable` (not evaluated, or scheduled already), `too_few_qualified`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lot_required` (on a tender of several lots: use `…/lots/{lot}/auction`), `not_auctionable` (not evaluated, or scheduled already), `too_few_qualified`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_auction_settings` naming each offending setting", body = Problem, content_type = "application/problem+json"),
     )
 )]

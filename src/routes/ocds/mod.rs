@@ -52,12 +52,12 @@ pub async fn publication_policy(state: web::Data<AppState>) -> HttpResponse {
          - Cada procedimiento publicado (convocatoria, partidas y montos máximos), en el momento de su publicación.\n\
          - Las preguntas de la junta de aclaraciones y sus respuestas, al responderse, sin el nombre de quien pregunta.\n\
          - La programación de la subasta inversa, al programarse.\n\
-         - Tras el fallo, o cuando el procedimiento se declara desierto o se cancela después del acto de apertura: quiénes presentaron proposiciones, sus montos totales (o precios finales tras la subasta), cuáles se descalificaron y por qué, y la estadística de proposiciones.\n\
-         - El fallo, el contrato y la cancelación de un procedimiento, con su motivo, en el momento en que ocurren.\n\n\
+         - De cada partida, tras su fallo, o cuando se declara desierta o se cancela después del acto de apertura: quiénes presentaron proposiciones para ella, sus montos (o precios finales tras su subasta), cuáles se descalificaron y por qué, y la estadística de proposiciones. Nunca mientras la partida siga por decidirse, aunque otras ya tengan fallo.\n\
+         - El fallo y el contrato de cada partida, y la cancelación de un procedimiento (o de sus partidas pendientes), con su motivo, en el momento en que ocurren.\n\n\
          Qué se reserva y hasta cuándo:\n\
-         - El contenido de las proposiciones (precios, propuesta técnica, documentos) y quiénes las presentaron: sellados hasta el acto de apertura, y publicados con el fallo.\n\
+         - El contenido de las proposiciones (precios, propuesta técnica, documentos) y quiénes las presentaron: sellados hasta el acto de apertura, y publicados partida por partida con su fallo.\n\
          - La identidad de quien pregunta en la junta de aclaraciones: nunca se publica.\n\
-         - Las pujas de la subasta: solo el historial anónimo, después del fallo.\n\n\
+         - Las pujas de la subasta de una partida: solo el historial anónimo, después del fallo de esa partida.\n\n\
          Cada cambio es una entrega (release) de OCDS 1.1 en {base}/public/v1/releases, en orden; \
          cada procedimiento tiene su registro en {base}/public/v1/records/{{ocid}}.\n",
         name = p.name,

@@ -36,7 +36,7 @@ pub struct AwardRequest {
         (status = 200, description = "Awarded: the tender with its award", body = Tender),
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`not_awardable`, `auction_not_closed`, `supplier_sanctioned`, `winner_not_registered`, `framework_supplier_not_adhered`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lot_required` (on a tender of several lots: use `…/lots/{lot}/award`), `not_awardable`, `auction_not_closed`, `supplier_sanctioned`, `winner_not_registered`, `framework_supplier_not_adhered`, `no_eligible_bid`, `above_reference_value`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_reason`, `ict_assent_required`, `ict_assent_not_approved`, `ict_assent_expired`, `ict_assent_codes_not_covered`, `ict_assent_insufficient`, `framework_price_exceeded`, `framework_contract_inactive`, `invalid_money`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -145,7 +145,7 @@ pub struct ContractRequest {
         (status = 200, description = "Contracted: the tender with its contract", body = Tender),
         (status = 403, description = "`forbidden_role`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`not_contractable`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lot_required` (on a tender of several lots: use `…/lots/{lot}/contract`), `not_contractable`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`contract_amount_mismatch`, `signed_in_future`, `signed_before_award`, `invalid_contract_period`, `invalid_date`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -21,7 +21,10 @@ pub struct CancelRequest {
     pub reason: String,
 }
 
-/// Cancel a tender, with its reason, at any time before the award (officers of its agency).
+/// Cancel a tender, with its reason, at any time before the award (officers of its
+/// agency). Once some of its lots are awarded, this cancels the lots still undecided (their
+/// auctions closed at once) and the tender goes on with the awarded ones: `awarded`, or
+/// `contracted` once their contracts are signed.
 #[utoipa::path(
     post, path = "/api/v1/tenders/{id}/cancel", tag = "tenders",
     params(("id" = Uuid, Path, description = "The tender")),
@@ -58,11 +61,9 @@ pub async fn cancel_tender(
     // A live auction stops taking bids before the cancellation commits, and closes with it.
     // Only for a cancellation that can go through (the officer's own, cancellable tender),
     // so that nobody else can pause an auction.
-    let cancellable = tenders::get(&state.db, id).await?.is_some_and(|t| {
-        t.tender.agency == officer.agency.as_str()
-            && t.status().cancellable()
-            && t.awards.is_empty()
-    });
+    let cancellable = tenders::get(&state.db, id)
+        .await?
+        .is_some_and(|t| t.tender.agency == officer.agency.as_str() && t.status().cancellable());
     let halted = if cancellable {
         auctions::open_of_tender(&state.db, id).await?
     } else {

@@ -77,6 +77,7 @@ pub async fn close_in(
         tender.id(),
         json!({
             "auction_id": id.to_string(),
+            "lot": record.auction.lot,
             "cause": match when { When::Due => "ended", When::Cancelled => "tender_cancelled" },
             "ended_at": state.ends_at,
             "bids": record.bids.len(),

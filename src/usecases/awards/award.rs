@@ -14,6 +14,7 @@ use crate::domain::award::{AwardFacts, Candidate, Contender, IctFacts, pick, set
 use crate::domain::ids::TenderId;
 use crate::domain::lot::{LotStatus, as_tender, tender_status};
 use crate::domain::money::Money;
+use crate::domain::rejection::Rejection;
 use crate::domain::tender::Status;
 use crate::ocds::Event;
 use crate::persistence::auctions::{self, AuctionRecord};
@@ -120,7 +121,7 @@ pub async fn run(
         citing.push(id);
         facts.ict.spent = awards::awarded_in(&txn, &citing).await?;
     }
-    let decision = settle(&facts, picked)?;
+    let decision = settle(&facts, picked).map_err(|r| in_tender(r, &positions))?;
     let winner = &decision.winner;
     let passed_over: Vec<serde_json::Value> = decision
         .passed_over
@@ -220,4 +221,25 @@ fn at_final_price(
         total,
         priced_at,
     })
+}
+
+/// A refusal naming the lot's items (`items[i]`, the i-th of the lot) names them as the
+/// tender numbers them (`items[position - 1]`, as its view lists them).
+fn in_tender(rejection: Rejection, positions: &[i32]) -> Rejection {
+    let Rejection::Fields(mut errors) = rejection else {
+        return rejection;
+    };
+    for error in &mut errors.0 {
+        let Some((index, tail)) = error
+            .field
+            .strip_prefix("items[")
+            .and_then(|rest| rest.split_once(']'))
+        else {
+            continue;
+        };
+        if let Some(position) = index.parse::<usize>().ok().and_then(|i| positions.get(i)) {
+            error.field = format!("items[{}]{tail}", position - 1);
+        }
+    }
+    Rejection::Fields(errors)
 }

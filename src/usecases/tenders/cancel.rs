@@ -1,6 +1,8 @@
-//! An officer cancels a tender, with its reason, at any time before a lot is awarded.
+//! An officer cancels a tender, with its reason, at any time before every lot is decided.
 //! Its lots' auctions, if any run, close in the same transaction (the engine has halted
-//! them first); its undecided lots are cancelled with it.
+//! them first); its undecided lots are cancelled. Once a lot is awarded, the cancellation
+//! is of the rest: the tender goes on with the lots it has awarded (SPEC §2's status
+//! from its lots), so that a lot that can't be awarded never holds the others up.
 
 use serde_json::json;
 
@@ -8,7 +10,7 @@ use crate::domain::agency::AgencyCode;
 use crate::domain::audit::Actor;
 use crate::domain::code::Code;
 use crate::domain::ids::TenderId;
-use crate::domain::lot::LotStatus;
+use crate::domain::lot::{LotStatus, tender_status};
 use crate::domain::tender::Status;
 use crate::ocds::Event;
 use crate::persistence::tenders::{self, Stamps, TenderRecord};
@@ -30,12 +32,6 @@ pub async fn run(
             format!("tender {id} is {}", record.status().as_str()),
         ));
     }
-    if let Some(award) = record.awards.first() {
-        return Err(UseCaseError::refused(
-            Code::NotCancellable,
-            format!("lot {} of tender {id} is awarded already", award.lot),
-        ));
-    }
     for (_, auction) in &record.auctions {
         close_in(&txn, *auction, cx.now, When::Cancelled).await?;
     }
@@ -46,26 +42,45 @@ pub async fn run(
         .filter_map(|l| u32::try_from(l.number).ok())
         .collect();
     tenders::move_lots(&txn, id, &undecided, LotStatus::Cancelled).await?;
+    // With a lot awarded, the tender is what its lots make it; otherwise, cancelled.
+    let partial = !record.awards.is_empty();
+    let to = if partial {
+        let lots: Vec<LotStatus> = record
+            .lots
+            .iter()
+            .map(|l| match LotStatus::from(l.status) {
+                s if s.decided() => s,
+                _ => LotStatus::Cancelled,
+            })
+            .collect();
+        tender_status(&lots)
+    } else {
+        Status::Cancelled
+    };
     conclude(
         &txn,
         cx,
         &record,
         Change {
-            to: Status::Cancelled,
+            to,
             stamps: Stamps {
-                closed: true,
+                closed: !partial,
                 cancel_reason: Some(reason.to_owned()),
                 ..Stamps::default()
             },
             actor,
-            action: "tender.cancelled",
-            fields: json!({"reason": reason}),
+            action: if partial {
+                "tender.lots_cancelled"
+            } else {
+                "tender.cancelled"
+            },
+            fields: json!({"reason": reason, "lots": undecided}),
             // A draft was never public: its cancellation is not published either.
-            release: record
-                .tender
-                .published_at
-                .is_some()
-                .then_some(Event::Cancelled),
+            release: match (partial, record.tender.published_at.is_some()) {
+                (true, _) => Some(Event::LotsCancelled),
+                (false, true) => Some(Event::Cancelled),
+                (false, false) => None,
+            },
         },
     )
     .await?;
