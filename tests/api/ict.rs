@@ -12,6 +12,7 @@ on_both_databases!(
     the_ict_authority_decides_once_within_the_strategic_limit,
     assents_are_read_by_their_agency_the_authority_and_auditors,
     an_assent_expiring_while_the_auction_runs_blocks_the_award,
+    the_lots_of_a_tender_spend_its_assent_together,
 );
 
 fn authority(app: &TestApp) -> String {
@@ -508,4 +509,67 @@ async fn an_assent_expiring_while_the_auction_runs_blocks_the_award(backend: Bac
     .await;
     assert_eq!(tender["phase"], "auction", "nothing changed");
     assert_eq!(tender["award"], Value::Null);
+}
+
+/// The ICT lots of one tender spend one assent together, and a lot without ICT items
+/// spends none of it: 100 and 30 laptops in lots 1 and 2 (1,700,000.00 and 510,000.00), the
+/// stationery in lot 3, against an approval of exactly 2,210,000.00.
+async fn the_lots_of_a_tender_spend_its_assent_together(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app
+        .register_supplier(&rfc("ICT010101AB"), "Cómputo del Centro")
+        .await;
+    app.clock.set(at(0));
+    let assent = request_assent(&app, "SEP", json!(["51501"]), "2300000.00", false).await;
+    approve(&app, &assent["id"], "2210000.00", "2026-12-31").await;
+    let laptops = |n: u64| json!([{"classifier_code": "51501003", "quantity": n, "unit": "pieza", "max_unit_price": "18500.00"}]);
+    let mut request = ict_tender(Some(&assent["id"]));
+    request.as_object_mut().unwrap().remove("items");
+    request["lots"] = json!([
+        {"title": "Portátiles para oficinas centrales", "items": laptops(100)},
+        {"title": "Portátiles para delegaciones", "items": laptops(30)},
+        {"title": "Papelería", "items": [{"classifier_code": "21101001", "quantity": 40, "unit": "caja", "max_unit_price": "85.50"}]},
+    ]);
+    let (id, response) = publish_code(&app, &request).await;
+    json_of(response, StatusCode::OK).await;
+    app.clock.set(at(8));
+    let prices = json!({
+        "prices": [
+            {"position": 1, "unit_price": "17000.00"},
+            {"position": 2, "unit_price": "17000.00"},
+            {"position": 3, "unit_price": "80.00"},
+        ],
+        "technical_offer": "Equipo marca Acme modelo X14 y papelería, garantía de tres años.",
+    });
+    json_of(submit(&app, &id, &a, &prices).await, StatusCode::CREATED).await;
+    app.clock.set(at(21));
+    open_and_qualify_all(&app, &id).await;
+    let award = |lot: u32| {
+        let (app, id) = (&app, &id);
+        async move {
+            app.post_json(
+                &format!("/api/v1/tenders/{id}/lots/{lot}/award"),
+                Some(&officer(app, "SEP")),
+                &json!({}),
+            )
+            .await
+        }
+    };
+    for lot in [3, 1, 2] {
+        json_of(award(lot).await, StatusCode::OK).await;
+    }
+    // Nothing is left of it for another ICT purchase.
+    let other = evaluated_ict_tender(&app, &assent["id"], &a, "17000.00").await;
+    let problem = assert_problem(
+        app.post_json(
+            &format!("/api/v1/tenders/{other}/award"),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ict_assent_insufficient",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "ict_assent_id", "{problem}");
 }

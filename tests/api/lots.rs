@@ -7,6 +7,7 @@ use chrono::Duration;
 use licita::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::auctions::{Kind, bid, continuous, scheduled, spawn};
 use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app, spawn_app_with};
@@ -747,7 +748,41 @@ async fn two_lots_end_to_end(kind: Kind) {
     let b = app.register_supplier(&rfc("LTB020202CD"), "Lotes B").await;
     let c = app.register_supplier(&rfc("LTC030303EF"), "Lotes C").await;
     let id = published_with(&app, &three_lots()).await;
+    // The call, published with the tender: downloaded as uploaded, its SHA-256 verified.
+    let call: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let call_sha = hex::encode(Sha256::digest(&call));
+    let call_doc = json_of(
+        app.post_raw(
+            &format!("/api/v1/tenders/{id}/documents?title=Bases%20por%20partidas&type=call"),
+            Some(&officer(&app, "SEP")),
+            Some("application/pdf"),
+            call.clone(),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(call_doc["sha256"], call_sha);
+    let download = app
+        .get(
+            &format!(
+                "/public/v1/documents/{}/content",
+                call_doc["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.headers()["etag"],
+        format!("\"{call_sha}\"").as_str()
+    );
+    let body = download.bytes().await.unwrap();
+    assert!(body.as_ref() == call.as_slice(), "the same bytes");
+    assert_eq!(hex::encode(Sha256::digest(&body)), call_sha);
+
     app.clock.set(at(8));
+    let mut bid_ids = Vec::new();
     for (who, request) in [
         // Lot 1: 42,000.00.
         (&a, offer(&[(1, "4200.00")])),
@@ -756,11 +791,44 @@ async fn two_lots_end_to_end(kind: Kind) {
         // Lot 2: 9,200.00 + 2,500.00 = 11,700.00.
         (&c, offer(&[(2, "92.00"), (3, "50.00")])),
     ] {
-        json_of(submit(&app, &id, who, &request).await, StatusCode::CREATED).await;
+        let receipt = json_of(submit(&app, &id, who, &request).await, StatusCode::CREATED).await;
+        bid_ids.push(receipt["bid_id"].as_str().unwrap().to_owned());
     }
+    // A's technical annex, sealed with its bid.
+    let annex = b"Ficha tecnica de las sillas apilables, partida 1".repeat(500);
+    let annex_sha = hex::encode(Sha256::digest(&annex));
+    let annex_doc = json_of(
+        app.post_raw(
+            &format!(
+                "/api/v1/tenders/{id}/bids/{}/documents?title=Ficha%20t%C3%A9cnica",
+                bid_ids[0]
+            ),
+            Some(&supplier(&app, &a)),
+            Some("application/pdf"),
+            annex.clone(),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(annex_doc["sha256"], annex_sha);
 
     app.clock.set(at(21));
     let opened = open(&app, &id).await;
+    // After the opening the officer reads it, byte for byte.
+    let read = app
+        .get(
+            &format!(
+                "/api/v1/documents/{}/content",
+                annex_doc["id"].as_str().unwrap()
+            ),
+            Some(&officer(&app, "SEP")),
+        )
+        .await;
+    assert_eq!(read.status(), StatusCode::OK);
+    let body = read.bytes().await.unwrap();
+    assert!(body.as_ref() == annex.as_slice(), "the same bytes");
+    assert_eq!(hex::encode(Sha256::digest(&body)), annex_sha);
     assert_eq!(opened["tender"]["phase"], "evaluation");
     assert_eq!(
         statuses(&opened["tender"]),
@@ -1054,6 +1122,13 @@ async fn two_lots_end_to_end(kind: Kind) {
             json!(["2", "complete", 12500.0]),
             json!(["3", "unsuccessful", 16000.0]),
         ]
+    );
+    let listed = compiled["tender"]["documents"].as_array().unwrap();
+    assert!(
+        listed.iter().any(|d| d["id"] == call_doc["id"]
+            && d["documentType"] == "biddingDocuments"
+            && d["url"].as_str().is_some_and(|u| u.ends_with("/content"))),
+        "{listed:?}"
     );
     let item_lots: Vec<&Value> = compiled["tender"]["items"]
         .as_array()
