@@ -1088,6 +1088,21 @@ async fn two_lots_end_to_end(kind: Kind) {
         ]
     );
 
+    // The Atom feed names each entry's lot when the tender has several.
+    let atom = app
+        .client
+        .get(app.url("/public/v1/awards"))
+        .header("accept", "application/atom+xml")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for lot in ["partida 1: Mobiliario", "partida 2: Papelería"] {
+        assert!(atom.contains(lot), "{lot} in {atom}");
+    }
+
     // A classifier code filters awards by the lot's items: the chairs' code finds lot 1's
     // award only.
     let chairs: Vec<Value> = app
