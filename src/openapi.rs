@@ -9,8 +9,8 @@ use utoipa::{
 
 use crate::error::{Problem, ProblemField};
 use crate::routes::{
-    agencies, auctions, audit, awards, classifier, documents, framework_contracts, health,
-    ict_assents, me, ocds, savings, suppliers, tenders,
+    agencies, auctions, audit, awards, classifier, complaints, documents, framework_contracts,
+    health, ict_assents, me, ocds, savings, suppliers, tenders,
 };
 
 #[derive(OpenApi)]
@@ -61,6 +61,15 @@ use crate::routes::{
         tenders::sign_contract,
         tenders::award_lot,
         tenders::sign_lot_contract,
+        complaints::file_complaint,
+        complaints::list_complaints,
+        complaints::get_complaint,
+        complaints::admit_complaint,
+        complaints::reject_complaint,
+        complaints::resolve_complaint,
+        complaints::lift_suspension,
+        complaints::withdraw_complaint,
+        complaints::public_complaints,
         documents::attach_document,
         documents::attach_bid_document,
         documents::get_document,
@@ -101,6 +110,7 @@ use crate::routes::{
         (name = "auctions", description = "Reverse auctions: live bidding after the evaluation"),
         (name = "ict", description = "ICT assents of the Digital Government Unit"),
         (name = "frameworks", description = "Framework contracts: fixed prices, adhered suppliers"),
+        (name = "complaints", description = "Complaints (inconformidades): filed by bidders, decided by the internal control body"),
         (name = "audit", description = "The audit log, for auditors"),
         (name = "public", description = "Open data: no token needed"),
     )

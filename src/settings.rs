@@ -172,6 +172,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "±HH:MM offset of the legal calendar: the date on which sanctions and deadlines are judged",
     ),
     (
+        "LICITA_COMPLAINT_DAYS",
+        "6",
+        "business days after an act (opening, evaluation, award) within which a bidder may file a complaint against it",
+    ),
+    (
+        "LICITA_HOLIDAYS",
+        "(none)",
+        "comma-separated YYYY-MM-DD days of the legal calendar that are not business days (weekends never are)",
+    ),
+    (
         "LICITA_PUBLIC_URL",
         "http://LICITA_ADDR",
         "the address the public reaches the service at (http or https, no path): every absolute link the service writes starts with it, never with the request's Host or forwarded headers",
@@ -255,6 +265,9 @@ pub struct Settings {
     pub documents: DocumentSettings,
     /// The offset of the legal calendar (Mexico City, UTC−6 all year since 2022).
     pub legal_offset: FixedOffset,
+    /// The complaint window, in business days, and the calendar that counts them.
+    pub complaint_days: u32,
+    pub calendar: crate::domain::complaint::Calendar,
     /// The OCDS ocid prefix, registered with the Open Contracting Partnership.
     pub ocid_prefix: String,
     /// Scheme and authority the public reaches the service at, without a trailing slash;
@@ -504,6 +517,23 @@ impl Settings {
                 },
             },
             data_dir,
+            complaint_days: parse_num(&get, "LICITA_COMPLAINT_DAYS", 6, 1..=60)?,
+            calendar: crate::domain::complaint::Calendar {
+                holidays: match get("LICITA_HOLIDAYS") {
+                    None => Vec::new(),
+                    Some(raw) => raw
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|_| SettingsError::Invalid {
+                            name: "LICITA_HOLIDAYS",
+                            value: raw.clone(),
+                            reason: "comma-separated days, e.g. 2026-12-25,2027-01-01",
+                        })?,
+                },
+            },
             legal_offset: match get("LICITA_LEGAL_UTC_OFFSET") {
                 None => FixedOffset::west_opt(6 * 3600).ok_or(SettingsError::Inconsistent(
                     "the default legal offset is invalid",

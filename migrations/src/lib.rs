@@ -22,6 +22,7 @@ mod m20261201_000013_add_award_items;
 mod m20261201_000014_add_agency_rfc;
 mod m20261201_000015_create_documents;
 mod m20261201_000016_create_lots;
+mod m20261201_000017_create_complaints;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_add_agency_rfc::Migration),
             Box::new(m20261201_000015_create_documents::Migration),
             Box::new(m20261201_000016_create_lots::Migration),
+            Box::new(m20261201_000017_create_complaints::Migration),
         ]
     }
 }

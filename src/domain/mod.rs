@@ -8,6 +8,7 @@ pub mod award;
 pub mod bid;
 pub mod classifier;
 pub mod code;
+pub mod complaint;
 pub mod contract;
 pub mod document;
 pub mod duration;

@@ -58,6 +58,8 @@ pub enum Event {
     Cancelled,
     /// The lots left undecided were cancelled, after others were awarded.
     LotsCancelled,
+    /// An upheld complaint annulled a lot's award.
+    AwardAnnulled,
     /// A document of a published tender.
     Documented(crate::domain::document::DocumentKind),
 }
@@ -70,6 +72,7 @@ impl Event {
             | Event::AuctionScheduled
             | Event::Deserted
             | Event::LotsCancelled => "tenderUpdate",
+            Event::AwardAnnulled => "awardUpdate",
             Event::Awarded => "award",
             Event::Contracted => "contract",
             Event::Cancelled => "tenderCancellation",

@@ -70,10 +70,23 @@ pub async fn insert(
         awarded_at: Set(now),
         items: Set(Some(new.items)),
         lot: Set(i32::try_from(new.lot).unwrap_or(i32::MAX)),
+        annulled_at: Set(None),
     }
     .insert(txn)
     .await
     .context("inserting the award")
+}
+
+/// Annuls an award (an upheld complaint): it stays as history, no longer in force.
+pub async fn annul(
+    txn: &DatabaseTransaction,
+    award: &award::Model,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let mut active: award::ActiveModel = award.clone().into();
+    active.annulled_at = Set(Some(now));
+    active.update(txn).await.context("annulling the award")?;
+    Ok(())
 }
 
 /// Writes the contract of `award` on `terms`.
@@ -124,6 +137,7 @@ pub async fn awarded_in(
         .into_iter()
         .collect();
     let amounts: Vec<(Uuid, i32, i64)> = award::Entity::find()
+        .filter(award::Column::AnnulledAt.is_null())
         .select_only()
         .column(award::Column::TenderId)
         .column(award::Column::Lot)
@@ -200,6 +214,7 @@ pub async fn savings_entries(
 ) -> anyhow::Result<Vec<SavingsEntry>> {
     let condition = savings_condition(filter);
     Ok(award::Entity::find()
+        .filter(award::Column::AnnulledAt.is_null())
         .filter(condition)
         .all(conn)
         .await
@@ -233,6 +248,7 @@ pub async fn savings_totals(
     /// agency, procedure, awards, reference, awarded, savings, framework savings.
     type Totals = (String, String, i64, i64, i64, i64, Option<i64>);
     let rows: Vec<Totals> = award::Entity::find()
+        .filter(award::Column::AnnulledAt.is_null())
         .select_only()
         .column(award::Column::Agency)
         .column(award::Column::Procedure)
@@ -353,6 +369,7 @@ pub async fn public_list(
     }
     let awards = award::Entity::find()
         .filter(condition)
+        .filter(award::Column::AnnulledAt.is_null())
         .order_by_desc(award::Column::AwardedAt)
         .order_by_desc(award::Column::Id)
         .limit(limit)

@@ -152,6 +152,30 @@ pub async fn reveal(
     Ok(model)
 }
 
+/// Disqualifies a bid in one lot, with `reason` (an upheld complaint against its award).
+pub async fn disqualify_in(
+    txn: &DatabaseTransaction,
+    bid: uuid::Uuid,
+    lot: u32,
+    reason: &str,
+) -> anyhow::Result<()> {
+    bid_lot::Entity::update_many()
+        .col_expr(
+            bid_lot::Column::Qualified,
+            sea_orm::sea_query::Expr::value(false),
+        )
+        .col_expr(
+            bid_lot::Column::EvaluationReason,
+            sea_orm::sea_query::Expr::value(reason),
+        )
+        .filter(bid_lot::Column::BidId.eq(bid))
+        .filter(bid_lot::Column::Lot.eq(i32::try_from(lot).unwrap_or(i32::MAX)))
+        .exec(txn)
+        .await
+        .context("disqualifying a bid in a lot")?;
+    Ok(())
+}
+
 /// Writes a bid's evaluation: in each lot (`(lot, qualified, reason)`), and on the bid
 /// (qualified in some lot; when in none, its reasons).
 pub async fn judge(

@@ -121,6 +121,32 @@ twin!(LotStatus <=> crate::domain::lot::LotStatus {
 });
 
 stored_enum!(
+    /// `complaints.act`.
+    ComplaintAct {
+        Conditions = "conditions",
+        Opening = "opening",
+        Evaluation = "evaluation",
+        Award = "award",
+    }
+);
+twin!(ComplaintAct <=> crate::domain::complaint::Act { Conditions, Opening, Evaluation, Award });
+
+stored_enum!(
+    /// `complaints.status`.
+    ComplaintStatus {
+        Filed = "filed",
+        Admitted = "admitted",
+        Rejected = "rejected",
+        Upheld = "upheld",
+        Dismissed = "dismissed",
+        Withdrawn = "withdrawn",
+    }
+);
+twin!(ComplaintStatus <=> crate::domain::complaint::ComplaintStatus {
+    Filed, Admitted, Rejected, Upheld, Dismissed, Withdrawn,
+});
+
+stored_enum!(
     /// `auctions.status`.
     AuctionStatus {
         Scheduled = "scheduled",
@@ -323,6 +349,8 @@ pub mod tender {
         pub opened_at: Option<DateTimeUtc>,
         pub evaluated_at: Option<DateTimeUtc>,
         pub closed_at: Option<DateTimeUtc>,
+        /// The admitted complaint that suspends it, while one does.
+        pub suspended_by: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -500,6 +528,8 @@ pub mod award {
         pub items: Option<String>,
         /// The lot awarded (1-based).
         pub lot: i32,
+        /// When an upheld complaint annulled it (kept as history).
+        pub annulled_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -744,6 +774,44 @@ pub mod document {
         pub uploaded_by: String,
         pub uploaded_at: DateTimeUtc,
         pub seal_version: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod complaint {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaints")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tender_id: Uuid,
+        pub agency: String,
+        pub act: super::ComplaintAct,
+        pub lot: Option<i32>,
+        pub complainant_rfc: String,
+        pub title: String,
+        pub facts: String,
+        pub request: String,
+        pub status: super::ComplaintStatus,
+        /// Admitted with a suspension of the tender.
+        pub suspends: bool,
+        pub filed_at: DateTimeUtc,
+        pub admitted_at: Option<DateTimeUtc>,
+        /// Rejected or resolved.
+        pub decided_at: Option<DateTimeUtc>,
+        pub decided_by: Option<String>,
+        pub rejection_reason: Option<String>,
+        /// The rejection's text, or the written resolution.
+        pub decision_text: Option<String>,
+        pub suspension_lifted_at: Option<DateTimeUtc>,
+        pub withdrawn_at: Option<DateTimeUtc>,
+        pub effects: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

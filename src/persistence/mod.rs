@@ -8,6 +8,7 @@ pub mod audit;
 pub mod awards;
 pub mod bids;
 pub mod classifier;
+pub mod complaints;
 pub mod documents;
 pub mod entities;
 pub mod frameworks;

@@ -226,6 +226,7 @@ async fn load(
     let mut awards: HashMap<Uuid, Vec<award::Model>> = HashMap::new();
     for a in award::Entity::find()
         .filter(award::Column::TenderId.is_in(ids.clone()))
+        .filter(award::Column::AnnulledAt.is_null())
         .order_by_asc(award::Column::TenderId)
         .order_by_asc(award::Column::Lot)
         .all(conn)
@@ -474,6 +475,24 @@ pub async fn move_to(
         active.cancel_reason = Set(Some(reason));
     }
     active.update(txn).await.context("updating the tender")
+}
+
+/// Records which admitted complaint suspends the tender (`None`: none does).
+pub async fn set_suspension(
+    txn: &DatabaseTransaction,
+    tender: TenderId,
+    by: Option<Uuid>,
+) -> anyhow::Result<()> {
+    tender::Entity::update_many()
+        .col_expr(
+            tender::Column::SuspendedBy,
+            sea_orm::sea_query::Expr::value(by),
+        )
+        .filter(tender::Column::Id.eq(tender.uuid()))
+        .exec(txn)
+        .await
+        .context("suspending the tender")?;
+    Ok(())
 }
 
 /// Moves the lots numbered `lots` of a tender to `status`.

@@ -5,6 +5,7 @@ pub mod auctions;
 pub mod audit;
 pub mod awards;
 pub mod classifier;
+pub mod complaints;
 pub mod documents;
 pub mod extract;
 pub mod framework_contracts;
@@ -34,6 +35,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(suppliers::config)
         .configure(tenders::config)
         .configure(documents::config)
+        .configure(complaints::config)
         .configure(savings::config)
         .configure(ocds::config)
         .configure(awards::config)

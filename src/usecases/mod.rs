@@ -11,6 +11,7 @@ pub mod agencies;
 pub mod auctions;
 pub mod awards;
 pub mod classifier;
+pub mod complaints;
 pub mod documents;
 pub mod facts;
 pub mod frameworks;
@@ -144,6 +145,22 @@ pub async fn reload(txn: &DatabaseTransaction, id: TenderId) -> Result<TenderRec
     tender_repo::get(txn, id)
         .await?
         .ok_or_else(|| UseCaseError::tender_not_found(id))
+}
+
+/// A tender suspended by an admitted complaint refuses its next transition, its award and
+/// its contract (409 `tender_suspended`), until the resolution or the suspension's lifting.
+pub fn not_suspended(record: &TenderRecord) -> Result<()> {
+    match record.tender.suspended_by {
+        Some(complaint) => Err(UseCaseError::refused(
+            Code::TenderSuspended,
+            format!(
+                "tender {} is suspended by complaint {complaint} until its resolution or the \
+                 lifting of the suspension",
+                record.id()
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The lot a lot-wise operation acts on: the one named, or a one-lot tender's only lot.

@@ -19,6 +19,7 @@ mod auth;
 mod awards;
 mod classifier;
 mod cli;
+mod complaints;
 mod documents;
 mod durability;
 mod errors;

@@ -30,6 +30,7 @@ pub async fn run(
 ) -> Result<AuctionRecord> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, tender, agency).await?;
+    crate::usecases::not_suspended(&record)?;
     let lot = pick_lot(&record, lot)?;
     let qualified: Vec<Qualified> = bids::qualified_in(&txn, tender, lot)
         .await?

@@ -37,6 +37,7 @@ pub async fn run(
 ) -> Result<(TenderRecord, award::Model)> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
+    crate::usecases::not_suspended(&record)?;
     let lot = pick_lot(&record, lot)?;
     let status = as_tender(record.status(), record.lot_status(lot));
     let auction = match status {

@@ -27,6 +27,7 @@ pub async fn run(
 ) -> Result<(TenderRecord, contract::Model)> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
+    crate::usecases::not_suspended(&record)?;
     let lot = pick_lot(&record, lot)?;
     let award = record.award_of(lot);
     let figures = award.map(|a| AwardFigures {

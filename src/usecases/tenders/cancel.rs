@@ -26,6 +26,7 @@ pub async fn run(
 ) -> Result<TenderRecord> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
+    crate::usecases::not_suspended(&record)?;
     if !record.status().cancellable() {
         return Err(UseCaseError::refused(
             Code::NotCancellable,

@@ -25,6 +25,7 @@ pub async fn run(
 ) -> Result<(TenderRecord, Vec<bid::Model>)> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
+    crate::usecases::not_suspended(&record)?;
     let (live, offered) = if record.status() == Status::Opened {
         (
             bids::live(&txn, id).await?,

@@ -25,6 +25,7 @@ pub async fn run(
 ) -> Result<TenderRecord> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
+    crate::usecases::not_suspended(&record)?;
     openable(id, record.status(), &record.schedule(), cx.now)?;
     let live = bids::live(&txn, id).await?;
     let items = record.domain_items();

@@ -1,0 +1,484 @@
+//! Complaints (inconformidades) through HTTP: filed by a bidder against an award, admitted
+//! with a suspension (the contract is refused meanwhile), upheld, and the lot awarded again
+//! to the next eligible bid; against the conditions, the tender back to draft; late ones,
+//! strangers' and closed ones refused; every step in the public list.
+
+use licita::auth::Role;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, assert_problem, json_of, rfc, spawn_app};
+use crate::on_both_databases;
+use crate::tenders::{
+    actions, at, bid_body, body, create, officer, open_and_qualify_all, publish, submit, supplier,
+};
+
+on_both_databases!(
+    an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid,
+    an_upheld_complaint_against_the_conditions_sends_the_tender_back_to_draft,
+    complaints_out_of_time_by_strangers_or_closed_are_refused,
+);
+
+fn auditor(app: &TestApp) -> String {
+    app.token(Role::Auditor, "oic-sep", None)
+}
+
+fn complaint(act: &str) -> Value {
+    json!({
+        "act": act,
+        "title": "Inconformidad contra el fallo",
+        "facts": "La propuesta ganadora no cumple la especificación técnica 3.2 de las bases.",
+        "request": "Que se anule el fallo y se adjudique a la siguiente propuesta solvente.",
+    })
+}
+
+async fn file(app: &TestApp, tender: &str, who: &str, body: &Value) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/tenders/{tender}/complaints"),
+        Some(&supplier(app, who)),
+        body,
+    )
+    .await
+}
+
+async fn step(app: &TestApp, id: &str, what: &str, body: &Value) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/complaints/{id}/{what}"),
+        Some(&auditor(app)),
+        body,
+    )
+    .await
+}
+
+async fn public(app: &TestApp, tender: &str) -> Vec<Value> {
+    app.collect_pages(&format!("/public/v1/complaints?tender={tender}"), None)
+        .await
+}
+
+/// A published tender (one lot) with sealed bids from A (17,000.00 a laptop) and B
+/// (17,200.00), opened and qualified at day 21.
+async fn evaluated(app: &TestApp) -> (String, String, String) {
+    let a = app.register_supplier(&rfc("ACM010101AB"), "Acme").await;
+    let b = app.register_supplier(&rfc("BET020202CD"), "Beta").await;
+    app.clock.set(at(0));
+    let id = create(app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(publish(app, "SEP", &id).await, StatusCode::OK).await;
+    app.clock.set(at(8));
+    for (who, laptop) in [(&a, "17000.00"), (&b, "17200.00")] {
+        json_of(
+            submit(app, &id, who, &bid_body(laptop, "80.00")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.clock.set(at(21));
+    open_and_qualify_all(app, &id).await;
+    (id, a, b)
+}
+
+async fn award(app: &TestApp, id: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/tenders/{id}/award"),
+        Some(&officer(app, "SEP")),
+        &json!({}),
+    )
+    .await
+}
+
+async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, a, b) = evaluated(&app).await;
+    let awarded = json_of(award(&app, &id).await, StatusCode::OK).await;
+    assert_eq!(awarded["award"]["rfc"], a.as_str());
+
+    // B, who bid, contests the award.
+    app.clock.set(at(22));
+    let filed = json_of(
+        file(&app, &id, &b, &complaint("award")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(filed["status"], "filed");
+    assert_eq!(filed["lot"], 1);
+    let cid = filed["id"].as_str().unwrap().to_owned();
+    // The public sees that it exists, not what it says nor who filed it.
+    let listed = public(&app, &id).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["status"], "filed");
+    assert_eq!(listed[0]["act"], "award");
+    assert!(listed[0]["title"].is_null() && listed[0]["complainant_rfc"].is_null());
+    // Its parties and the auditor read it in full; another supplier does not.
+    for token in [supplier(&app, &b), officer(&app, "SEP"), auditor(&app)] {
+        let read = json_of(
+            app.get(&format!("/api/v1/complaints/{cid}"), Some(&token))
+                .await,
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(read["facts"], filed["facts"]);
+    }
+    assert_problem(
+        app.get(
+            &format!("/api/v1/complaints/{cid}"),
+            Some(&supplier(&app, &a)),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    // Only an auditor admits; admitted with a suspension, the contract is refused.
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/complaints/{cid}/admission"),
+            Some(&officer(&app, "SEP")),
+            &json!({"suspend": true}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden_role",
+    )
+    .await;
+    let admitted = json_of(
+        step(&app, &cid, "admission", &json!({"suspend": true})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(admitted["status"], "admitted");
+    assert_eq!(admitted["suspension_in_force"], true);
+    let terms = json!({"amount": awarded["award"]["amount"], "signed_on": "2026-03-24",
+                       "starts_on": "2026-04-01", "ends_on": "2026-12-31"});
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/contract"),
+            Some(&officer(&app, "SEP")),
+            &terms,
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "tender_suspended",
+    )
+    .await;
+
+    // Upheld: the award is annulled, A's bid disqualified in the lot, and B wins it.
+    let resolved = json_of(
+        step(
+            &app,
+            &cid,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "Se acredita el incumplimiento de la especificación 3.2."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(resolved["status"], "upheld");
+    assert_eq!(resolved["suspension_in_force"], false);
+    assert!(resolved["effects"].as_str().unwrap().contains("annulled"));
+    let tender = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tender["phase"], "evaluation", "{tender}");
+    assert!(tender["award"].is_null(), "{tender}");
+    let again = json_of(award(&app, &id).await, StatusCode::OK).await;
+    assert_eq!(
+        again["award"]["rfc"],
+        b.as_str(),
+        "the next eligible bid wins"
+    );
+    assert_eq!(again["award"]["amount"], "2067200.00");
+    let rows: Vec<Value> = app
+        .collect_pages("/public/v1/awards", None)
+        .await
+        .into_iter()
+        .filter(|r| r["tender"]["id"] == id.as_str())
+        .collect();
+    assert_eq!(rows.len(), 1, "the annulled award is no longer listed");
+    assert_eq!(rows[0]["supplier"]["rfc"], b.as_str());
+    // The contract follows, the suspension over.
+    let mut terms = terms.clone();
+    terms["amount"] = json!("2067200.00");
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/contract"),
+            Some(&officer(&app, "SEP")),
+            &terms,
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+
+    // Resolved, it is public whole: who filed it, what it said, the resolution.
+    let listed = public(&app, &id).await;
+    assert_eq!(listed[0]["status"], "upheld");
+    assert_eq!(listed[0]["complainant_rfc"], b.as_str());
+    assert_eq!(listed[0]["decision"], resolved["decision"]);
+    let csv = app
+        .client
+        .get(app.url(&format!("/public/v1/complaints?tender={id}")))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("complaint_id,tender_id,agency,act,lot,status"),
+        "{csv}"
+    );
+    assert!(csv.contains(&cid) && csv.contains("upheld"), "{csv}");
+    let log = actions(&app, &id).await;
+    for action in [
+        "complaint.filed",
+        "complaint.admitted",
+        "complaint.resolved",
+        "tender.award_annulled",
+    ] {
+        assert!(log.contains(&action.to_owned()), "{action} in {log:?}");
+    }
+}
+
+async fn an_upheld_complaint_against_the_conditions_sends_the_tender_back_to_draft(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let c = app.register_supplier(&rfc("CEN030303EF"), "Centro").await;
+    app.clock.set(at(0));
+    let request = body();
+    let id = create(&app, "SEP", &request).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    app.clock.set(at(3));
+    // Any registered supplier contests the conditions, until the submission deadline.
+    let filed = json_of(
+        file(&app, &id, &c, &complaint("conditions")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let cid = filed["id"].as_str().unwrap().to_owned();
+    json_of(
+        submit(&app, &id, &c, &bid_body("17000.00", "80.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    json_of(
+        step(&app, &cid, "admission", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let resolved = json_of(
+        step(
+            &app,
+            &cid,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "Las bases exigen una marca: deben corregirse."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(resolved["effects"].as_str().unwrap().contains("draft"));
+    let tender = json_of(
+        app.get(
+            &format!("/api/v1/tenders/{id}"),
+            Some(&officer(&app, "SEP")),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tender["phase"], "draft", "{tender}");
+    // The officer amends and republishes; the bid that answered the old conditions is gone.
+    let amended = app
+        .client
+        .put(app.url(&format!("/api/v1/tenders/{id}")))
+        .bearer_auth(officer(&app, "SEP"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(amended.status(), StatusCode::OK);
+    app.clock.set(at(4));
+    let mut later = request.clone();
+    later["schedule"]["clarifications_until"] = json!(at(10));
+    json_of(
+        app.client
+            .put(app.url(&format!("/api/v1/tenders/{id}")))
+            .bearer_auth(officer(&app, "SEP"))
+            .json(&later)
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    let own = json_of(
+        app.get(
+            &format!("/api/v1/tenders/{id}/bids"),
+            Some(&supplier(&app, &c)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        own.as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["status"] == "withdrawn"),
+        "{own}"
+    );
+    assert!(
+        actions(&app, &id)
+            .await
+            .contains(&"tender.returned_to_draft".to_owned())
+    );
+}
+
+async fn complaints_out_of_time_by_strangers_or_closed_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, a, b) = evaluated(&app).await;
+    let stranger = app.register_supplier(&rfc("OTR010101AB"), "Otra").await;
+    // An award that has not happened can't be contested.
+    assert_problem(
+        file(&app, &id, &b, &complaint("award")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "act_not_happened",
+    )
+    .await;
+    json_of(award(&app, &id).await, StatusCode::OK).await;
+    // A supplier that did not bid has no standing; the conditions are closed after the
+    // deadline; bad text names its field.
+    assert_problem(
+        file(&app, &id, &stranger, &complaint("award")).await,
+        StatusCode::FORBIDDEN,
+        "no_standing",
+    )
+    .await;
+    assert_problem(
+        file(&app, &id, &stranger, &complaint("conditions")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "complaint_out_of_time",
+    )
+    .await;
+    let mut empty = complaint("award");
+    empty["facts"] = json!("  ");
+    let problem = assert_problem(
+        file(&app, &id, &b, &empty).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_complaint",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "facts");
+    // Six business days after the award (Monday 23 March): until Tuesday 31 March.
+    app.clock.set(at(29));
+    let filed = json_of(
+        file(&app, &id, &b, &complaint("award")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(30));
+    assert_problem(
+        file(&app, &id, &b, &complaint("award")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "complaint_out_of_time",
+    )
+    .await;
+    let cid = filed["id"].as_str().unwrap().to_owned();
+    // A filed complaint is admitted or rejected before it is resolved.
+    assert_problem(
+        step(
+            &app,
+            &cid,
+            "resolution",
+            &json!({"outcome": "dismissed", "resolution": "Infundada."}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "complaint_step_not_allowed",
+    )
+    .await;
+    // Only its complainant withdraws it; withdrawn, it can't be resolved nor withdrawn again.
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/complaints/{cid}/withdrawal"),
+            Some(&supplier(&app, &a)),
+            &json!({}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let withdrawn = json_of(
+        app.post_json(
+            &format!("/api/v1/complaints/{cid}/withdrawal"),
+            Some(&supplier(&app, &b)),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(withdrawn["status"], "withdrawn");
+    assert_problem(
+        step(&app, &cid, "admission", &json!({})).await,
+        StatusCode::CONFLICT,
+        "complaint_step_not_allowed",
+    )
+    .await;
+    assert_problem(
+        app.post_json(
+            &format!("/api/v1/complaints/{cid}/withdrawal"),
+            Some(&supplier(&app, &b)),
+            &json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "complaint_closed",
+    )
+    .await;
+    // A rejection takes a reason from the list; the public list shows it, by status.
+    app.clock.set(at(24));
+    let second = json_of(
+        file(&app, &id, &b, &complaint("evaluation")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let rejected = json_of(
+        step(
+            &app,
+            second["id"].as_str().unwrap(),
+            "rejection",
+            &json!({"reason": "incomplete", "text": "No señala los hechos de la evaluación que impugna."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rejected["rejection_reason"], "incomplete");
+    let listed = app
+        .collect_pages(
+            &format!("/public/v1/complaints?tender={id}&status=rejected"),
+            None,
+        )
+        .await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["rejection_reason"], "incomplete");
+    assert_problem(
+        app.get("/public/v1/complaints?status=pending", None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    )
+    .await;
+}
