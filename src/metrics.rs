@@ -10,7 +10,8 @@ use actix_web::{
     web,
 };
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::state::AppState;
@@ -28,6 +29,10 @@ pub struct Metrics {
     pub open_auctions: IntGauge,
     /// Auction bids by outcome: `accepted`, `replayed`, or the refusal's code.
     pub auction_bids: IntCounterVec,
+    /// Complaints by status (counted when the metrics are read).
+    pub complaints: IntGaugeVec,
+    /// From a complaint's filing to its decision (rejection or resolution), in seconds.
+    pub complaint_decision_seconds: Histogram,
 }
 
 impl Metrics {
@@ -53,6 +58,25 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let complaints = IntGaugeVec::new(
+            Opts::new("complaints", "Complaints by status"),
+            &["status"],
+        )?;
+        // An hour up to about four months.
+        let complaint_decision_seconds = Histogram::with_opts(
+            HistogramOpts::new(
+                "complaint_decision_seconds",
+                "Time from a complaint's filing to its rejection or resolution",
+            )
+            .buckets(
+                [1.0, 6.0, 24.0, 72.0, 168.0, 336.0, 720.0, 1440.0, 2880.0]
+                    .iter()
+                    .map(|h| h * 3600.0)
+                    .collect(),
+            ),
+        )?;
+        registry.register(Box::new(complaints.clone()))?;
+        registry.register(Box::new(complaint_decision_seconds.clone()))?;
         registry.register(Box::new(auction_bids.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
@@ -63,6 +87,8 @@ impl Metrics {
             latency,
             open_auctions,
             auction_bids,
+            complaints,
+            complaint_decision_seconds,
         })
     }
 

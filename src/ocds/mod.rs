@@ -27,6 +27,8 @@ pub const EXTENSIONS: &[&str] = &[
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_submissionTerms_extension/master/extension.json",
 ];
 /// Declared by the pages of the feed, which carry `links` (the 1.1 package schema has none).
+/// Declared by a package only when one of its releases carries complaints.
+pub const COMPLAINT_EXTENSION: &str = "https://raw.githubusercontent.com/openprocurement/ocds_complaint_extension/master/extension.json";
 pub const PAGINATION_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/master/extension.json";
 /// The organisation identifier scheme of Mexico's RFC (org-id.guide).
 pub const RFC_SCHEME: &str = "MX-RFC";
@@ -60,6 +62,8 @@ pub enum Event {
     LotsCancelled,
     /// An upheld complaint annulled a lot's award.
     AwardAnnulled,
+    /// A complaint was filed, or moved to another status.
+    ComplaintChanged,
     /// A document of a published tender.
     Documented(crate::domain::document::DocumentKind),
 }
@@ -73,6 +77,7 @@ impl Event {
             | Event::Deserted
             | Event::LotsCancelled => "tenderUpdate",
             Event::AwardAnnulled => "awardUpdate",
+            Event::ComplaintChanged => "tenderUpdate",
             Event::Awarded => "award",
             Event::Contracted => "contract",
             Event::Cancelled => "tenderCancellation",
@@ -218,6 +223,27 @@ pub struct TenderFacts {
     pub contracts: Vec<ContractFacts>,
     /// The tender's public documents, in upload order.
     pub documents: Vec<DocumentFacts>,
+    /// The complaints against its acts, in filing order.
+    pub complaints: Vec<ComplaintFacts>,
+}
+
+/// A complaint against an act of the tender, as published: its existence, act, status
+/// and dates from its filing; its author, text and decision once closed.
+#[derive(Debug, Clone)]
+pub struct ComplaintFacts {
+    pub id: String,
+    pub act: crate::domain::complaint::Act,
+    pub lot: Option<i32>,
+    pub status: crate::domain::complaint::ComplaintStatus,
+    pub filed_at: DateTime<Utc>,
+    pub admitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// Once closed: (RFC, legal name), title, facts, the decision's text.
+    pub author: Option<(String, String)>,
+    pub title: Option<String>,
+    pub facts: Option<String>,
+    pub decision: Option<String>,
 }
 
 /// A public document of the tender.
@@ -539,6 +565,13 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     if !documents.is_empty() {
         set_at(&mut tender, &["documents"], Value::Array(documents));
     }
+    if !facts.complaints.is_empty() {
+        set_at(
+            &mut tender,
+            &["complaints"],
+            Value::Array(facts.complaints.iter().map(complaint).collect()),
+        );
+    }
     if !tenderers.is_empty() {
         set_at(&mut tender, &["numberOfTenderers"], json!(tenderers.len()));
         set_at(
@@ -788,6 +821,9 @@ pub fn release_package(
     next: Option<String>,
 ) -> Value {
     let mut extensions: Vec<&str> = EXTENSIONS.to_vec();
+    if uses_complaints(&releases) {
+        extensions.push(COMPLAINT_EXTENSION);
+    }
     if next.is_some() {
         extensions.push(PAGINATION_EXTENSION);
     }
@@ -816,10 +852,14 @@ pub fn record_package(
     published: DateTime<Utc>,
 ) -> Value {
     let compiled = compile(ocid, &releases);
+    let mut extensions: Vec<&str> = EXTENSIONS.to_vec();
+    if uses_complaints(&releases) {
+        extensions.push(COMPLAINT_EXTENSION);
+    }
     json!({
         "uri": uri,
         "version": VERSION,
-        "extensions": EXTENSIONS,
+        "extensions": extensions,
         "publishedDate": time(published),
         "publisher": publisher(publication),
         "license": publication.license,
@@ -830,6 +870,93 @@ pub fn record_package(
             "compiledRelease": compiled,
         }],
     })
+}
+
+/// Whether any of `releases` carries complaints (the complaint extension's field).
+fn uses_complaints(releases: &[Value]) -> bool {
+    releases.iter().any(|r| r.pointer("/tender/complaints").is_some())
+}
+
+/// A complaint in the complaint extension's terms.
+fn complaint(c: &ComplaintFacts) -> Value {
+    use crate::domain::complaint::{Act, ComplaintStatus};
+    let act = match c.act {
+        Act::Conditions => "la convocatoria y sus aclaraciones".to_owned(),
+        Act::Opening => "el acto de apertura".to_owned(),
+        Act::Evaluation => "la evaluación".to_owned(),
+        Act::Award => match c.lot {
+            Some(lot) => format!("el fallo de la partida {lot}"),
+            None => "el fallo".to_owned(),
+        },
+    };
+    let author = match &c.author {
+        Some((rfc, name)) => json!({
+            "name": name,
+            "identifier": {"scheme": RFC_SCHEME, "id": rfc, "legalName": name},
+        }),
+        None => json!({"name": "Reservado hasta la resolución"}),
+    };
+    let mut entry = json!({
+        "id": c.id,
+        "type": "complaint",
+        "status": match c.status {
+            ComplaintStatus::Filed => "pending",
+            ComplaintStatus::Admitted => "accepted",
+            ComplaintStatus::Rejected => "invalid",
+            ComplaintStatus::Upheld => "resolved",
+            ComplaintStatus::Dismissed => "declined",
+            ComplaintStatus::Withdrawn => "cancelled",
+        },
+        "date": time(c.filed_at),
+        "dateSubmitted": time(c.filed_at),
+        "tendererAction": format!("Inconformidad contra {act}"),
+        "author": author,
+    });
+    if let Some(lot) = c.lot {
+        set_at(&mut entry, &["relatedLot"], json!(lot.to_string()));
+    }
+    if let Some(title) = &c.title {
+        set_at(&mut entry, &["title"], json!(title));
+    }
+    if let Some(facts) = &c.facts {
+        set_at(&mut entry, &["description"], json!(facts));
+    }
+    if c.admitted_at.is_some() || c.status == ComplaintStatus::Rejected {
+        set_at(
+            &mut entry,
+            &["acceptance"],
+            json!(c.admitted_at.is_some()),
+        );
+    }
+    if let Some(at) = c.decided_at {
+        set_at(&mut entry, &["dateDecision"], json!(time(at)));
+    }
+    match (c.status, &c.decision) {
+        (ComplaintStatus::Rejected, Some(text)) => {
+            set_at(&mut entry, &["resolutionType"], json!("invalid"));
+            set_at(&mut entry, &["rejectReasonDescription"], json!(text));
+        }
+        (ComplaintStatus::Upheld | ComplaintStatus::Dismissed, Some(text)) => {
+            let upheld = c.status == ComplaintStatus::Upheld;
+            set_at(
+                &mut entry,
+                &["resolutionType"],
+                json!(if upheld { "resolved" } else { "declined" }),
+            );
+            set_at(&mut entry, &["satisfied"], json!(upheld));
+            set_at(&mut entry, &["decision"], json!(text));
+        }
+        _ => {}
+    }
+    if let Some(at) = c.withdrawn_at {
+        set_at(&mut entry, &["dateCancelled"], json!(time(at)));
+        set_at(
+            &mut entry,
+            &["cancellationReason"],
+            json!("Retirada por quien la presentó"),
+        );
+    }
+    entry
 }
 
 /// The compiled release: the releases merged in order under OCDS's merge rules — later

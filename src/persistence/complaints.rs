@@ -162,3 +162,17 @@ pub async fn list(
         .await
         .context("listing complaints")
 }
+
+/// How many complaints are in each status.
+pub async fn count_by_status(conn: &impl ConnectionTrait) -> anyhow::Result<Vec<(Status, i64)>> {
+    let rows: Vec<(ComplaintStatus, i64)> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::Status)
+        .column_as(complaint::Column::Id.count(), "n")
+        .group_by(complaint::Column::Status)
+        .into_tuple()
+        .all(conn)
+        .await
+        .context("counting complaints")?;
+    Ok(rows.into_iter().map(|(s, n)| (s.into(), n)).collect())
+}

@@ -36,6 +36,8 @@ pub struct TenderRecord {
     pub auctions: Vec<(i32, AuctionId)>,
     /// Its own documents (not its bids'), in upload order.
     pub documents: Vec<document::Model>,
+    /// The complaints filed against its acts, in filing order.
+    pub complaints: Vec<super::entities::complaint::Model>,
 }
 
 impl TenderRecord {
@@ -258,6 +260,16 @@ async fn load(
     {
         documents.entry(d.tender_id).or_default().push(d);
     }
+    let mut complaints: HashMap<Uuid, Vec<super::entities::complaint::Model>> = HashMap::new();
+    for c in super::entities::complaint::Entity::find()
+        .filter(super::entities::complaint::Column::TenderId.is_in(ids.clone()))
+        .order_by_asc(super::entities::complaint::Column::Id)
+        .all(conn)
+        .await
+        .context("reading the complaints")?
+    {
+        complaints.entry(c.tender_id).or_default().push(c);
+    }
     let mut auctions: HashMap<Uuid, Vec<(i32, AuctionId)>> = HashMap::new();
     for (tender, lot, id) in auction::Entity::find()
         .select_only()
@@ -287,6 +299,7 @@ async fn load(
             contracts: contracts.remove(&model.id).unwrap_or_default(),
             auctions: auctions.remove(&model.id).unwrap_or_default(),
             documents: documents.remove(&model.id).unwrap_or_default(),
+            complaints: complaints.remove(&model.id).unwrap_or_default(),
             tender: model,
         })
         .collect())

@@ -7,14 +7,15 @@ use anyhow::Context;
 use sea_orm::ConnectionTrait;
 
 use crate::domain::agency::AgencyCode;
+use crate::domain::complaint::ComplaintStatus;
 use crate::domain::ids::TenderId;
 use crate::domain::lot::LotStatus;
 use crate::domain::money::Money;
 use crate::domain::supplier::CompanySize;
 use crate::domain::tender::Procedure;
 use crate::ocds::{
-    self, AuctionFacts, AwardFacts, BidFacts, ContractFacts, DocumentFacts, ItemFacts, LotFacts,
-    TenderFacts,
+    self, AuctionFacts, AwardFacts, BidFacts, ComplaintFacts, ContractFacts, DocumentFacts,
+    ItemFacts, LotFacts, TenderFacts,
 };
 use crate::persistence::entities::bid;
 use crate::persistence::{
@@ -192,7 +193,54 @@ pub async fn tender_facts(
             }
         }
     }
+    // Who filed a complaint is public once it is closed.
+    let closed: Vec<String> = record
+        .complaints
+        .iter()
+        .filter(|c| ComplaintStatus::from(c.status).closed())
+        .map(|c| c.complainant_rfc.clone())
+        .collect();
+    let complainants: HashMap<String, String> = if closed.is_empty() {
+        HashMap::new()
+    } else {
+        suppliers::models(conn, &closed)
+            .await?
+            .into_iter()
+            .map(|s| (s.rfc, s.legal_name))
+            .collect()
+    };
+    let complaints = record
+        .complaints
+        .iter()
+        .map(|c| {
+            let status = ComplaintStatus::from(c.status);
+            let public = status.closed();
+            ComplaintFacts {
+                id: c.id.to_string(),
+                act: c.act.into(),
+                lot: c.lot,
+                status,
+                filed_at: c.filed_at,
+                admitted_at: c.admitted_at,
+                decided_at: c.decided_at,
+                withdrawn_at: c.withdrawn_at,
+                author: public.then(|| {
+                    (
+                        c.complainant_rfc.clone(),
+                        complainants
+                            .get(&c.complainant_rfc)
+                            .cloned()
+                            .unwrap_or_else(|| c.complainant_rfc.clone()),
+                    )
+                }),
+                title: public.then(|| c.title.clone()),
+                facts: public.then(|| c.facts.clone()),
+                decision: c.decision_text.clone().filter(|_| public),
+            }
+        })
+        .collect();
     Ok(TenderFacts {
+        complaints,
         ocid: ocds::ocid(&feed.prefix, tender_id),
         legal_offset: feed.legal_offset,
         agency_rfc,

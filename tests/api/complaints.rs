@@ -50,6 +50,31 @@ async fn step(app: &TestApp, id: &str, what: &str, body: &Value) -> reqwest::Res
     .await
 }
 
+/// The tender's OCDS record, validated with the extensions it declares; its compiled
+/// release's complaints.
+async fn ocds_complaints(app: &TestApp, tender: &str) -> Vec<Value> {
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{tender}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    crate::ocds::OcdsSchemas::load().record_package(&record);
+    assert!(
+        record["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("ocds_complaint_extension")),
+        "{}",
+        record["extensions"]
+    );
+    record["records"][0]["compiledRelease"]["tender"]["complaints"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 async fn public(app: &TestApp, tender: &str) -> Vec<Value> {
     app.collect_pages(&format!("/public/v1/complaints?tender={tender}"), None)
         .await
@@ -110,6 +135,16 @@ async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(back
     assert_eq!(listed[0]["status"], "filed");
     assert_eq!(listed[0]["act"], "award");
     assert!(listed[0]["title"].is_null() && listed[0]["complainant_rfc"].is_null());
+    let published = ocds_complaints(&app, &id).await;
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0]["status"], "pending");
+    assert_eq!(published[0]["relatedLot"], "1");
+    assert!(published[0]["title"].is_null(), "{}", published[0]);
+    assert!(
+        !published[0].to_string().contains(b.as_str()),
+        "the complainant is not named before the resolution: {}",
+        published[0]
+    );
     // Its parties and the auditor read it in full; another supplier does not.
     for token in [supplier(&app, &b), officer(&app, "SEP"), auditor(&app)] {
         let read = json_of(
@@ -149,6 +184,13 @@ async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(back
     .await;
     assert_eq!(admitted["status"], "admitted");
     assert_eq!(admitted["suspension_in_force"], true);
+    let view = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view["suspended_by"], cid.as_str());
+    assert_eq!(view["complaints"][0]["suspension_in_force"], true);
     let terms = json!({"amount": awarded["award"]["amount"], "signed_on": "2026-03-24",
                        "starts_on": "2026-04-01", "ends_on": "2026-12-31"});
     assert_problem(
@@ -219,6 +261,20 @@ async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(back
     assert_eq!(listed[0]["status"], "upheld");
     assert_eq!(listed[0]["complainant_rfc"], b.as_str());
     assert_eq!(listed[0]["decision"], resolved["decision"]);
+    let published = ocds_complaints(&app, &id).await;
+    assert_eq!(published[0]["status"], "resolved");
+    assert_eq!(published[0]["satisfied"], true);
+    assert_eq!(published[0]["author"]["identifier"]["id"], b.as_str());
+    assert_eq!(published[0]["decision"], resolved["decision"]);
+    // The tender's view lists it, as the public may know of it.
+    let view = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view["complaints"][0]["id"], cid.as_str());
+    assert_eq!(view["complaints"][0]["status"], "upheld");
+    assert!(view["suspended_by"].is_null());
     let csv = app
         .client
         .get(app.url(&format!("/public/v1/complaints?tender={id}")))
@@ -234,6 +290,15 @@ async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(back
         "{csv}"
     );
     assert!(csv.contains(&cid) && csv.contains("upheld"), "{csv}");
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(
+        metrics.contains("licita_complaints{status=\"upheld\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("licita_complaint_decision_seconds_count 1"),
+        "{metrics}"
+    );
     let log = actions(&app, &id).await;
     for action in [
         "complaint.filed",

@@ -564,6 +564,15 @@ async fn decide_on(
 ) -> Result<HttpResponse, ApiError> {
     let id = complaint_id(path)?;
     let model = decide::run(&state.context(), id, decision, &auditor.0.actor()).await?;
+    if let Some(decided) = model.decided_at.filter(|_| {
+        matches!(
+            ComplaintStatus::from(model.status),
+            ComplaintStatus::Rejected | ComplaintStatus::Upheld | ComplaintStatus::Dismissed
+        )
+    }) {
+        let seconds = (decided - model.filed_at).num_milliseconds() as f64 / 1000.0;
+        state.metrics.complaint_decision_seconds.observe(seconds.max(0.0));
+    }
     Ok(HttpResponse::Ok().json(ComplaintView::from_model(model)))
 }
 

@@ -30,6 +30,18 @@ pub async fn metrics(
         .metrics
         .open_auctions
         .set(i64::try_from(open).unwrap_or(i64::MAX));
+    let counts = crate::persistence::complaints::count_by_status(&state.db).await?;
+    for status in crate::domain::complaint::ComplaintStatus::ALL {
+        let n = counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n);
+        state
+            .metrics
+            .complaints
+            .with_label_values(&[status.as_str()])
+            .set(n);
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render()?))

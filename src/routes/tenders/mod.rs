@@ -126,6 +126,11 @@ pub struct Tender {
     pub contract: Option<ContractView>,
     /// Its documents, in upload order (a draft's are private to its agency).
     pub documents: Vec<crate::routes::documents::Document>,
+    /// The complaints filed against its acts, as the public sees them (their text:
+    /// `GET /api/v1/complaints/{id}`, for their parties).
+    pub complaints: Vec<TenderComplaint>,
+    /// The admitted complaint that suspends it, while one does.
+    pub suspended_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
     pub opened_at: Option<DateTime<Utc>>,
@@ -177,6 +182,22 @@ impl Tender {
             .into_iter()
             .map(|d| crate::routes::documents::Document::from_model(d, public))
             .collect();
+        let complaints = record
+            .complaints
+            .iter()
+            .map(|c| TenderComplaint {
+                id: c.id,
+                act: c.act.into(),
+                lot: c.lot,
+                status: c.status.into(),
+                suspension_in_force: record.tender.suspended_by == Some(c.id)
+                    || (c.suspends
+                        && c.suspension_lifted_at.is_none()
+                        && crate::domain::complaint::ComplaintStatus::from(c.status)
+                            == crate::domain::complaint::ComplaintStatus::Admitted),
+                filed_at: c.filed_at,
+            })
+            .collect();
         let t = record.tender;
         Self {
             id: t.id,
@@ -219,6 +240,8 @@ impl Tender {
             award,
             contract,
             documents,
+            complaints,
+            suspended_by: t.suspended_by,
             created_at: t.created_at,
             published_at: t.published_at,
             opened_at: t.opened_at,
@@ -227,6 +250,17 @@ impl Tender {
             server_time: now,
         }
     }
+}
+
+/// A complaint against an act of the tender, as anyone may know of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenderComplaint {
+    pub id: Uuid,
+    pub act: crate::domain::complaint::Act,
+    pub lot: Option<i32>,
+    pub status: crate::domain::complaint::ComplaintStatus,
+    pub suspension_in_force: bool,
+    pub filed_at: DateTime<Utc>,
 }
 
 /// A lot of a tender: its items, reference value and status, and its auction, award and

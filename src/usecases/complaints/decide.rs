@@ -117,6 +117,14 @@ pub async fn run(
         serde_json::Value::Object(fields),
     )
     .await?;
+    crate::usecases::release::publish(
+        &txn,
+        cx.feed,
+        tender,
+        crate::ocds::Event::ComplaintChanged,
+        cx.now,
+    )
+    .await?;
     txn.commit().await.map_err(anyhow::Error::from)?;
     Ok(saved)
 }

@@ -112,6 +112,14 @@ pub async fn run(
         }),
     )
     .await?;
+    crate::usecases::release::publish(
+        &txn,
+        cx.feed,
+        id,
+        crate::ocds::Event::ComplaintChanged,
+        cx.now,
+    )
+    .await?;
     txn.commit().await.map_err(anyhow::Error::from)?;
     Ok(model)
 }

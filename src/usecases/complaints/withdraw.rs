@@ -46,6 +46,14 @@ pub async fn run(cx: &Context<'_>, id: Uuid, rfc: &Rfc, actor: &Actor) -> Result
         json!({"complaint_id": id.to_string()}),
     )
     .await?;
+    crate::usecases::release::publish(
+        &txn,
+        cx.feed,
+        tender,
+        crate::ocds::Event::ComplaintChanged,
+        cx.now,
+    )
+    .await?;
     txn.commit().await.map_err(anyhow::Error::from)?;
     Ok(saved)
 }
