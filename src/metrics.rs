@@ -58,10 +58,8 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
-        let complaints = IntGaugeVec::new(
-            Opts::new("complaints", "Complaints by status"),
-            &["status"],
-        )?;
+        let complaints =
+            IntGaugeVec::new(Opts::new("complaints", "Complaints by status"), &["status"])?;
         // An hour up to about four months.
         let complaint_decision_seconds = Histogram::with_opts(
             HistogramOpts::new(

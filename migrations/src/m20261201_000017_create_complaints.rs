@@ -20,8 +20,11 @@ impl MigrationTrait for Migration {
                     .col(string("agency"))
                     // conditions, opening, evaluation or award.
                     .col(string("act"))
-                    // The lot of an award complaint.
+                    // The lot of an award complaint, and the award it contests.
                     .col(integer_null("lot"))
+                    .col(uuid_null("award_id"))
+                    // A conditions complaint: the publication it contests.
+                    .col(timestamp_with_time_zone_null("contested_publication"))
                     .col(string("complainant_rfc"))
                     .col(text("title"))
                     .col(text("facts"))

@@ -76,10 +76,15 @@ impl ComplaintStatus {
         Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
-    /// Rejected, resolved (upheld or dismissed) or withdrawn: its text and parties are
-    /// public from then on.
+    /// Rejected, resolved (upheld or dismissed) or withdrawn: no step is left.
     pub fn closed(self) -> bool {
         !matches!(self, ComplaintStatus::Filed | ComplaintStatus::Admitted)
+    }
+
+    /// Resolved (upheld or dismissed): its text, complainant and resolution are public
+    /// from then on (SPEC §2).
+    pub fn resolved(self) -> bool {
+        matches!(self, ComplaintStatus::Upheld | ComplaintStatus::Dismissed)
     }
 }
 
@@ -196,8 +201,9 @@ pub struct Standing {
 pub struct FilingFacts<'a> {
     pub act: Act,
     pub act_day: Option<NaiveDate>,
-    /// The submission deadline's day, for the conditions.
+    /// The submission deadline's day, for the conditions, and whether it has passed.
     pub deadline_day: NaiveDate,
+    pub deadline_passed: bool,
     pub today: NaiveDate,
     pub standing: Standing,
     pub days: u32,
@@ -217,7 +223,7 @@ pub fn decide_filing(f: &FilingFacts<'_>) -> Result<(), Rejection> {
     }
     match f.act {
         Act::Conditions => {
-            if f.today > f.deadline_day {
+            if f.deadline_passed {
                 return Err(Rejection::rule(
                     Code::ComplaintOutOfTime,
                     format!(
@@ -288,6 +294,7 @@ mod tests {
             act,
             act_day: Some(day("2026-11-13")),
             deadline_day: day("2026-11-10"),
+            deadline_passed: day(today) > day("2026-11-10"),
             today: day(today),
             standing: Standing {
                 registered: true,

@@ -153,6 +153,8 @@ pub struct EnquiryFacts {
 pub struct AwardFacts {
     pub id: String,
     pub lot: i32,
+    /// Annulled by an upheld complaint: published as `cancelled`.
+    pub annulled: bool,
     pub bid_id: String,
     pub rfc: String,
     pub name: String,
@@ -239,7 +241,7 @@ pub struct ComplaintFacts {
     pub admitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub withdrawn_at: Option<DateTime<Utc>>,
-    /// Once closed: (RFC, legal name), title, facts, the decision's text.
+    /// Once resolved: (RFC, legal name), title, facts, the resolution.
     pub author: Option<(String, String)>,
     pub title: Option<String>,
     pub facts: Option<String>,
@@ -378,7 +380,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     if !tenderers.is_empty() {
         for bid in &tenderers {
             let mut roles = vec!["tenderer"];
-            if facts.awards.iter().any(|a| a.rfc == bid.rfc) {
+            if facts.awards.iter().any(|a| a.rfc == bid.rfc && !a.annulled) {
                 roles.push("supplier");
             }
             let mut party = json!({
@@ -640,7 +642,7 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 let mut entry = json!({
                     "id": award.id,
                     "title": format!("Fallo: {}{}", facts.title, lot_title(award.lot)),
-                    "status": "active",
+                    "status": if award.annulled { "cancelled" } else { "active" },
                     "date": time(award.date),
                     "value": value(award.amount),
                     "suppliers": [{"id": party_id(&award.rfc), "name": award.name}],
@@ -874,7 +876,9 @@ pub fn record_package(
 
 /// Whether any of `releases` carries complaints (the complaint extension's field).
 fn uses_complaints(releases: &[Value]) -> bool {
-    releases.iter().any(|r| r.pointer("/tender/complaints").is_some())
+    releases
+        .iter()
+        .any(|r| r.pointer("/tender/complaints").is_some())
 }
 
 /// A complaint in the complaint extension's terms.
@@ -922,19 +926,14 @@ fn complaint(c: &ComplaintFacts) -> Value {
         set_at(&mut entry, &["description"], json!(facts));
     }
     if c.admitted_at.is_some() || c.status == ComplaintStatus::Rejected {
-        set_at(
-            &mut entry,
-            &["acceptance"],
-            json!(c.admitted_at.is_some()),
-        );
+        set_at(&mut entry, &["acceptance"], json!(c.admitted_at.is_some()));
     }
     if let Some(at) = c.decided_at {
         set_at(&mut entry, &["dateDecision"], json!(time(at)));
     }
     match (c.status, &c.decision) {
-        (ComplaintStatus::Rejected, Some(text)) => {
+        (ComplaintStatus::Rejected, _) => {
             set_at(&mut entry, &["resolutionType"], json!("invalid"));
-            set_at(&mut entry, &["rejectReasonDescription"], json!(text));
         }
         (ComplaintStatus::Upheld | ComplaintStatus::Dismissed, Some(text)) => {
             let upheld = c.status == ComplaintStatus::Upheld;

@@ -77,6 +77,20 @@ pub async fn insert(
     .context("inserting the award")
 }
 
+/// A tender's annulled awards, oldest first (history the public record keeps).
+pub async fn annulled_of(
+    conn: &impl ConnectionTrait,
+    tender: TenderId,
+) -> anyhow::Result<Vec<award::Model>> {
+    award::Entity::find()
+        .filter(award::Column::TenderId.eq(tender.uuid()))
+        .filter(award::Column::AnnulledAt.is_not_null())
+        .order_by_asc(award::Column::AwardedAt)
+        .all(conn)
+        .await
+        .context("reading the annulled awards")
+}
+
 /// Annuls an award (an upheld complaint): it stays as history, no longer in force.
 pub async fn annul(
     txn: &DatabaseTransaction,

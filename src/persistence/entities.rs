@@ -794,6 +794,10 @@ pub mod complaint {
         pub agency: String,
         pub act: super::ComplaintAct,
         pub lot: Option<i32>,
+        /// The award an award complaint contests (the one in force when it was filed).
+        pub award_id: Option<Uuid>,
+        /// The publication a conditions complaint contests.
+        pub contested_publication: Option<DateTimeUtc>,
         pub complainant_rfc: String,
         pub title: String,
         pub facts: String,

@@ -19,7 +19,7 @@ use crate::ocds::{
 };
 use crate::persistence::entities::bid;
 use crate::persistence::{
-    agencies, auctions, bids, classifier, frameworks, ict, suppliers, tenders,
+    agencies, auctions, awards, bids, classifier, frameworks, ict, suppliers, tenders,
 };
 
 /// An award's stored items: (position, unit price).
@@ -193,11 +193,12 @@ pub async fn tender_facts(
             }
         }
     }
-    // Who filed a complaint is public once it is closed.
+    let annulled = awards::annulled_of(conn, tender_id).await?;
+    // Who filed a complaint is public once it is resolved.
     let closed: Vec<String> = record
         .complaints
         .iter()
-        .filter(|c| ComplaintStatus::from(c.status).closed())
+        .filter(|c| ComplaintStatus::from(c.status).resolved())
         .map(|c| c.complainant_rfc.clone())
         .collect();
     let complainants: HashMap<String, String> = if closed.is_empty() {
@@ -214,7 +215,7 @@ pub async fn tender_facts(
         .iter()
         .map(|c| {
             let status = ComplaintStatus::from(c.status);
-            let public = status.closed();
+            let public = status.resolved();
             ComplaintFacts {
                 id: c.id.to_string(),
                 act: c.act.into(),
@@ -302,12 +303,14 @@ pub async fn tender_facts(
             })
             .collect(),
         cancel_reason: t.cancel_reason.clone(),
-        awards: record
-            .awards
+        awards: annulled
             .iter()
-            .map(|a| AwardFacts {
+            .map(|a| (a, true))
+            .chain(record.awards.iter().map(|a| (a, false)))
+            .map(|(a, annulled)| AwardFacts {
                 id: a.id.to_string(),
                 lot: a.lot,
+                annulled,
                 bid_id: a.bid_id.to_string(),
                 name: names.get(&a.rfc).cloned().unwrap_or_else(|| a.rfc.clone()),
                 rfc: a.rfc.clone(),

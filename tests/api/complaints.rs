@@ -17,6 +17,7 @@ on_both_databases!(
     an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid,
     an_upheld_complaint_against_the_conditions_sends_the_tender_back_to_draft,
     complaints_out_of_time_by_strangers_or_closed_are_refused,
+    a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once,
 );
 
 fn auditor(app: &TestApp) -> String {
@@ -102,6 +103,15 @@ async fn evaluated(app: &TestApp) -> (String, String, String) {
     app.clock.set(at(21));
     open_and_qualify_all(app, &id).await;
     (id, a, b)
+}
+
+async fn cancel(app: &TestApp, id: &str) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/tenders/{id}/cancel"),
+        Some(&officer(app, "SEP")),
+        &json!({"reason": "Ya no se requiere el equipo."}),
+    )
+    .await
 }
 
 async fn award(app: &TestApp, id: &str) -> reqwest::Response {
@@ -266,6 +276,32 @@ async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(back
     assert_eq!(published[0]["satisfied"], true);
     assert_eq!(published[0]["author"]["identifier"]["id"], b.as_str());
     assert_eq!(published[0]["decision"], resolved["decision"]);
+    let record = json_of(
+        app.get(&format!("/public/v1/records/ocds-licita-{id}"), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    let awards: Vec<(String, String)> = record["records"][0]["compiledRelease"]["awards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["status"].as_str().unwrap().to_owned(),
+                x["suppliers"][0]["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(awards.len(), 2, "{awards:?}");
+    assert!(
+        awards[0].0 == "cancelled" && awards[0].1.ends_with(&a),
+        "the annulled award stays in the record, cancelled: {awards:?}"
+    );
+    assert!(
+        awards[1].0 == "active" && awards[1].1.ends_with(&b),
+        "{awards:?}"
+    );
     // The tender's view lists it, as the public may know of it.
     let view = json_of(
         app.get(&format!("/api/v1/tenders/{id}"), None).await,
@@ -546,4 +582,190 @@ async fn complaints_out_of_time_by_strangers_or_closed_are_refused(backend: Back
         "invalid_query",
     )
     .await;
+}
+
+async fn a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (id, a, b) = evaluated(&app).await;
+    json_of(award(&app, &id).await, StatusCode::OK).await;
+    app.clock.set(at(22));
+    // A lot is named only for an award.
+    let mut with_lot = complaint("evaluation");
+    with_lot["lot"] = json!(1);
+    let problem = assert_problem(
+        file(&app, &id, &b, &with_lot).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_complaint",
+    )
+    .await;
+    assert_eq!(problem["fields"][0]["field"], "lot");
+    // Two complaints contest A's award; the first suspends the tender.
+    let first = json_of(
+        file(&app, &id, &b, &complaint("award")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let second = json_of(
+        file(&app, &id, &b, &complaint("award")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let (first, second) = (
+        first["id"].as_str().unwrap().to_owned(),
+        second["id"].as_str().unwrap().to_owned(),
+    );
+    for cid in [&first, &second] {
+        json_of(
+            step(&app, cid, "admission", &json!({"suspend": true})).await,
+            StatusCode::OK,
+        )
+        .await;
+    }
+    assert_problem(
+        cancel(&app, &id).await,
+        StatusCode::CONFLICT,
+        "tender_suspended",
+    )
+    .await;
+    // Withdrawn while admitted, the first can't be resolved; the second's suspension holds.
+    json_of(
+        app.post_json(
+            &format!("/api/v1/complaints/{first}/withdrawal"),
+            Some(&supplier(&app, &b)),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        step(
+            &app,
+            &first,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "Fundada."}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "complaint_step_not_allowed",
+    )
+    .await;
+    let view = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view["suspended_by"], second.as_str(), "{view}");
+    assert_problem(
+        cancel(&app, &id).await,
+        StatusCode::CONFLICT,
+        "tender_suspended",
+    )
+    .await;
+    // Lifted early, the tender goes on; lifting twice is refused.
+    json_of(
+        step(&app, &second, "suspension-lift", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_problem(
+        step(&app, &second, "suspension-lift", &json!({})).await,
+        StatusCode::CONFLICT,
+        "not_suspended",
+    )
+    .await;
+    let view = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(view["suspended_by"].is_null(), "{view}");
+    // Upheld, A's award is annulled and B's won; a third complaint against A's (old) award,
+    // filed and upheld later, annuls nothing of B's.
+    let third = json_of(
+        file(&app, &id, &b, &complaint("award")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let third = third["id"].as_str().unwrap().to_owned();
+    json_of(
+        step(
+            &app,
+            &second,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "El ganador no acreditó la experiencia."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let again = json_of(award(&app, &id).await, StatusCode::OK).await;
+    assert_eq!(again["award"]["rfc"], b.as_str());
+    json_of(
+        step(&app, &third, "admission", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let late = json_of(
+        step(
+            &app,
+            &third,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "Fundada también."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        late["effects"]
+            .as_str()
+            .unwrap()
+            .contains("no longer in force"),
+        "{late}"
+    );
+    let view = json_of(
+        app.get(&format!("/api/v1/tenders/{id}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(view["award"]["rfc"], b.as_str(), "{view}");
+    // A's bid carries the resolution as the reason it lost the lot.
+    let bids = json_of(
+        app.get(
+            &format!("/api/v1/tenders/{id}/bids"),
+            Some(&officer(&app, "SEP")),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let of_a = bids
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rfc"] == a.as_str())
+        .unwrap();
+    assert!(
+        of_a["lots"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no acreditó la experiencia"),
+        "{of_a}"
+    );
+    // The lists: the auditor sees every complaint, the tender's officers theirs, another
+    // agency's officers none, the complainant its own.
+    let count = |token: String| {
+        let app = &app;
+        async move {
+            app.collect_pages("/api/v1/complaints", Some(&token))
+                .await
+                .len()
+        }
+    };
+    assert_eq!(count(auditor(&app)).await, 3);
+    assert_eq!(count(officer(&app, "SEP")).await, 3);
+    assert_eq!(count(officer(&app, "IMSS")).await, 0);
+    assert_eq!(count(supplier(&app, &b)).await, 3);
+    assert_eq!(count(supplier(&app, &a)).await, 0);
 }

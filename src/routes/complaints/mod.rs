@@ -114,8 +114,8 @@ impl ComplaintView {
 }
 
 /// A complaint as the public sees it: its existence, act, status and dates from its
-/// filing; its complainant, text and decision once it is closed (rejected, resolved or
-/// withdrawn).
+/// filing (and a rejection's reason from the list); its complainant, text and resolution
+/// once it is resolved (upheld or dismissed).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicComplaint {
     pub id: Uuid,
@@ -129,7 +129,7 @@ pub struct PublicComplaint {
     pub admitted_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub withdrawn_at: Option<DateTime<Utc>>,
-    /// Once closed.
+    /// Once resolved.
     pub complainant_rfc: Option<String>,
     pub title: Option<String>,
     pub facts: Option<String>,
@@ -141,7 +141,7 @@ pub struct PublicComplaint {
 
 impl PublicComplaint {
     fn from_view(v: ComplaintView) -> Self {
-        let closed = v.status.closed();
+        let closed = v.status.resolved();
         Self {
             id: v.id,
             tender_id: v.tender_id,
@@ -158,7 +158,7 @@ impl PublicComplaint {
             title: closed.then_some(v.title),
             facts: closed.then_some(v.facts),
             request: closed.then_some(v.request),
-            rejection_reason: v.rejection_reason.filter(|_| closed),
+            rejection_reason: v.rejection_reason,
             decision: v.decision.filter(|_| closed),
             effects: v.effects.filter(|_| closed),
         }
@@ -255,7 +255,7 @@ fn may_read(identity: &crate::auth::Identity, c: &complaint::Model) -> bool {
             .agency
             .as_ref()
             .is_some_and(|a| a.as_str() == c.agency),
-        Role::Supplier => identity.sub.eq_ignore_ascii_case(&c.complainant_rfc),
+        Role::Supplier => supplier_sub(identity) == c.complainant_rfc,
         _ => false,
     }
 }
@@ -291,8 +291,10 @@ pub struct ComplaintListParams {
     /// An agency's code.
     pub agency: Option<String>,
     /// `filed`, `admitted`, `rejected`, `upheld`, `dismissed` or `withdrawn`.
+    #[param(value_type = Option<ComplaintStatus>)]
     pub status: Option<String>,
     /// `conditions`, `opening`, `evaluation` or `award`.
+    #[param(value_type = Option<Act>)]
     pub act: Option<String>,
     /// First day of filing (YYYY-MM-DD, legal calendar), inclusive.
     #[param(value_type = Option<NaiveDate>)]
@@ -397,13 +399,18 @@ pub async fn list_complaints(
     let identity = &principal.0;
     match identity.role {
         Role::Auditor => {}
-        Role::Officer => {
-            filter.agency = identity.agency.as_ref().map(|a| a.as_str().to_owned());
-        }
+        Role::Officer => match &identity.agency {
+            Some(agency) => filter.agency = Some(agency.as_str().to_owned()),
+            None => {
+                return Err(ApiError::InvalidToken(
+                    "an officer's token names its agency".into(),
+                ));
+            }
+        },
         Role::Supplier => filter.complainant = Some(supplier_sub(identity)),
         _ => {
             return Err(ApiError::ForbiddenRole {
-                required: Role::Auditor.as_str(),
+                required: "auditor, officer or supplier",
             });
         }
     }
@@ -436,13 +443,15 @@ const CSV_HEADER: &[&str] = &[
     "withdrawn_at",
     "complainant_rfc",
     "title",
+    "facts",
+    "request",
     "rejection_reason",
     "decision",
     "effects",
 ];
 
 /// Every complaint, as the public sees it (no token): its existence, act, status and dates
-/// from its filing; its complainant, text and decision once closed. JSON or CSV.
+/// from its filing; its complainant, text and resolution once resolved. JSON or CSV.
 #[utoipa::path(
     get, path = "/public/v1/complaints", tag = "public",
     params(ComplaintListParams),
@@ -454,7 +463,7 @@ const CSV_HEADER: &[&str] = &[
             ),
             content(
                 (Page<PublicComplaint> = "application/json"),
-                (String = "text/csv", example = "complaint_id,tender_id,agency,act,lot,status,suspension_in_force,filed_at,admitted_at,decided_at,withdrawn_at,complainant_rfc,title,rejection_reason,decision,effects\r\n"),
+                (String = "text/csv", example = "complaint_id,tender_id,agency,act,lot,status,suspension_in_force,filed_at,admitted_at,decided_at,withdrawn_at,complainant_rfc,title,facts,request,rejection_reason,decision,effects\r\n"),
             )
         ),
         (status = 400, description = "`invalid_query`, `invalid_cursor`", body = Problem, content_type = "application/problem+json"),
@@ -505,6 +514,8 @@ pub async fn public_complaints(
                 time(c.withdrawn_at),
                 c.complainant_rfc.clone().unwrap_or_default(),
                 c.title.clone().unwrap_or_default(),
+                c.facts.clone().unwrap_or_default(),
+                c.request.clone().unwrap_or_default(),
                 c.rejection_reason
                     .and_then(|r| serde_json::to_value(r).ok())
                     .and_then(|v| v.as_str().map(str::to_owned))
@@ -571,7 +582,10 @@ async fn decide_on(
         )
     }) {
         let seconds = (decided - model.filed_at).num_milliseconds() as f64 / 1000.0;
-        state.metrics.complaint_decision_seconds.observe(seconds.max(0.0));
+        state
+            .metrics
+            .complaint_decision_seconds
+            .observe(seconds.max(0.0));
     }
     Ok(HttpResponse::Ok().json(ComplaintView::from_model(model)))
 }

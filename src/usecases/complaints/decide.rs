@@ -85,13 +85,13 @@ pub async fn run(
         Decision::Resolve { upheld, resolution } => {
             active.decided_at = Set(Some(cx.now));
             active.decided_by = Set(Some(actor.sub.clone()));
-            active.decision_text = Set(Some(resolution));
+            active.decision_text = Set(Some(resolution.clone()));
             if suspended {
                 active.suspension_lifted_at = Set(Some(cx.now));
             }
             hand_over_suspension(&txn, tender, id, record.tender.suspended_by).await?;
             if upheld {
-                let effects = apply(&txn, cx, &record, &model, actor).await?;
+                let effects = apply(&txn, cx, &record, &model, &resolution, actor).await?;
                 fields.insert("effects".into(), effects.clone().into());
                 active.effects = Set(Some(effects));
             }
@@ -142,6 +142,7 @@ async fn apply(
     cx: &Context<'_>,
     record: &TenderRecord,
     complaint: &complaint::Model,
+    resolution: &str,
     actor: &Actor,
 ) -> Result<String> {
     let tender = record.id();
@@ -151,8 +152,13 @@ async fn apply(
                 .lot
                 .and_then(|l| u32::try_from(l).ok())
                 .unwrap_or(1);
-            let Some(award) = record.award_of(lot) else {
-                return Ok(format!("lot {lot} has no award in force: nothing to annul"));
+            let Some(award) = record
+                .award_of(lot)
+                .filter(|a| Some(a.id) == complaint.award_id)
+            else {
+                return Ok(format!(
+                    "the contested award of lot {lot} is no longer in force: nothing to annul"
+                ));
             };
             if record.contract_of(lot).is_some() {
                 return Ok(format!(
@@ -165,10 +171,14 @@ async fn apply(
                 txn,
                 award.bid_id,
                 lot,
-                &format!("inconformidad {} fundada", complaint.id),
+                &format!("Inconformidad {} fundada: {resolution}", complaint.id),
             )
             .await?;
-            let back = if record.auction_of(lot).is_some() {
+            // The next eligible bid wins the lot; with none left, the lot is deserted.
+            let left = bids::qualified_in(txn, tender, lot).await?;
+            let back = if left.is_empty() {
+                LotStatus::Deserted
+            } else if record.auction_of(lot).is_some() {
                 LotStatus::Auction
             } else {
                 LotStatus::Active
@@ -193,10 +203,27 @@ async fn apply(
                 cx.now,
             )
             .await?;
-            Ok(format!(
-                "the award of lot {lot} is annulled and its winner's bid disqualified there: the \
-                 lot returns to its award"
-            ))
+            Ok(if back == LotStatus::Deserted {
+                format!(
+                    "the award of lot {lot} is annulled and its winner's bid disqualified there; \
+                     no other qualified bid is left: the lot is deserted"
+                )
+            } else {
+                format!(
+                    "the award of lot {lot} is annulled and its winner's bid disqualified there: \
+                     the lot returns to its award"
+                )
+            })
+        }
+        Act::Conditions
+            if record.status() != crate::domain::tender::Status::Published
+                || record.tender.published_at != complaint.contested_publication =>
+        {
+            Ok(
+                "the tender has moved on from the publication contested (opened, cancelled or \
+                 published again): the officer acts on the resolution"
+                    .into(),
+            )
         }
         Act::Conditions => {
             for bid in bids::live(txn, tender).await? {

@@ -7,11 +7,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::audit::Actor;
+use crate::domain::code::Code;
 use crate::domain::complaint::{Act, Calendar, FilingFacts, Standing, decide_filing};
 use crate::domain::ids::TenderId;
 use crate::domain::rfc::Rfc;
 use crate::domain::supplier::Ineligible;
 use crate::domain::tender::Status;
+use crate::domain::validation::ValidationErrors;
 use crate::persistence::complaints::{self, NewComplaint};
 use crate::persistence::entities::complaint;
 use crate::persistence::{bids, suppliers};
@@ -40,9 +42,18 @@ pub async fn run(
     if record.status() == Status::Draft {
         return Err(UseCaseError::tender_not_found(id));
     }
-    let lot = match filing.act {
-        Act::Award => Some(pick_lot(&record, filing.lot)?),
-        _ => None,
+    let lot = match (filing.act, filing.lot) {
+        (Act::Award, lot) => Some(pick_lot(&record, lot)?),
+        (_, None) => None,
+        (act, Some(_)) => {
+            let mut errors = ValidationErrors::new();
+            errors.push(
+                "lot",
+                Code::InvalidComplaint,
+                format!("a complaint against the {} names no lot", act.as_str()),
+            );
+            return Err(UseCaseError::Invalid(errors));
+        }
     };
     let day = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&cx.legal_offset).date_naive();
     let act_day = match filing.act {
@@ -78,6 +89,7 @@ pub async fn run(
         act: filing.act,
         act_day,
         deadline_day: day(record.tender.submission_deadline),
+        deadline_passed: cx.now >= record.tender.submission_deadline,
         today: cx.today,
         standing: Standing { registered, bid },
         days,
@@ -86,11 +98,15 @@ pub async fn run(
     let model = complaints::insert(
         &txn,
         NewComplaint {
-            id: Uuid::now_v7(),
+            id: uuid_at(cx.now),
             tender: id,
             agency: record.agency().to_owned(),
             act: filing.act,
             lot,
+            award: lot.and_then(|l| record.award_of(l)).map(|a| a.id),
+            contested_publication: (filing.act == Act::Conditions)
+                .then_some(record.tender.published_at)
+                .flatten(),
             complainant: rfc.as_str().to_owned(),
             title: filing.title,
             facts: filing.facts,
@@ -122,4 +138,15 @@ pub async fn run(
     .await?;
     txn.commit().await.map_err(anyhow::Error::from)?;
     Ok(model)
+}
+
+/// A time-ordered id (UUIDv7) stamped with the service's time, so that the lists' order
+/// by id agrees with the filing times.
+fn uuid_at(now: chrono::DateTime<chrono::Utc>) -> Uuid {
+    let seconds = u64::try_from(now.timestamp()).unwrap_or(0);
+    Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        seconds,
+        now.timestamp_subsec_nanos(),
+    ))
 }

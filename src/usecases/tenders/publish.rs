@@ -23,6 +23,7 @@ pub async fn run(
 ) -> Result<TenderRecord> {
     let txn = cx.begin().await?;
     let record = lock_own(&txn, id, agency).await?;
+    crate::usecases::not_suspended(&record)?;
     let rules = Rulebook::load(&txn, &record).await?;
     let standings = suppliers::eligibility(&txn, &record.invited, cx.today).await?;
     let invited: Vec<(String, Option<_>)> = record
