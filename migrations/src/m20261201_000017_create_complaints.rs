@@ -23,8 +23,8 @@ impl MigrationTrait for Migration {
                     // The lot of an award complaint, and the award it contests.
                     .col(integer_null("lot"))
                     .col(uuid_null("award_id"))
-                    // A conditions complaint: the publication it contests.
-                    .col(timestamp_with_time_zone_null("contested_publication"))
+                    // When the act contested happened (the publication, for the conditions).
+                    .col(timestamp_with_time_zone_null("contested_at"))
                     .col(string("complainant_rfc"))
                     .col(text("title"))
                     .col(text("facts"))

@@ -152,6 +152,60 @@ pub async fn reveal(
     Ok(model)
 }
 
+/// Clears a tender's evaluation: every bid unjudged again, on the bid and in each lot.
+pub async fn clear_evaluation(txn: &DatabaseTransaction, tender: TenderId) -> anyhow::Result<()> {
+    use sea_orm::sea_query::Expr;
+    bid_lot::Entity::update_many()
+        .col_expr(
+            bid_lot::Column::Qualified,
+            Expr::value(Option::<bool>::None),
+        )
+        .col_expr(
+            bid_lot::Column::EvaluationReason,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(bid_lot::Column::TenderId.eq(tender.uuid()))
+        .exec(txn)
+        .await
+        .context("clearing the lots' evaluation")?;
+    bid::Entity::update_many()
+        .col_expr(bid::Column::Qualified, Expr::value(Option::<bool>::None))
+        .col_expr(
+            bid::Column::EvaluationReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            bid::Column::EvaluatedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(bid::Column::TenderId.eq(tender.uuid()))
+        .exec(txn)
+        .await
+        .context("clearing the bids' evaluation")?;
+    Ok(())
+}
+
+/// Clears a tender's opening: what each bid offers per lot and its total are no longer
+/// recorded (a new opening writes them again); who bid stays, as the opening made it known.
+pub async fn clear_opening(txn: &DatabaseTransaction, tender: TenderId) -> anyhow::Result<()> {
+    clear_evaluation(txn, tender).await?;
+    bid_lot::Entity::delete_many()
+        .filter(bid_lot::Column::TenderId.eq(tender.uuid()))
+        .exec(txn)
+        .await
+        .context("clearing the bids' lots")?;
+    bid::Entity::update_many()
+        .col_expr(
+            bid::Column::TotalCentavos,
+            sea_orm::sea_query::Expr::value(Option::<i64>::None),
+        )
+        .filter(bid::Column::TenderId.eq(tender.uuid()))
+        .exec(txn)
+        .await
+        .context("clearing the bids' totals")?;
+    Ok(())
+}
+
 /// Disqualifies a bid in one lot, with `reason` (an upheld complaint against its award).
 pub async fn disqualify_in(
     txn: &DatabaseTransaction,

@@ -796,8 +796,9 @@ pub mod complaint {
         pub lot: Option<i32>,
         /// The award an award complaint contests (the one in force when it was filed).
         pub award_id: Option<Uuid>,
-        /// The publication a conditions complaint contests.
-        pub contested_publication: Option<DateTimeUtc>,
+        /// When the act it contests happened (the publication, for the conditions): the act
+        /// an upheld complaint reverses must still be that one.
+        pub contested_at: Option<DateTimeUtc>,
         pub complainant_rfc: String,
         pub title: String,
         pub facts: String,

@@ -490,6 +490,26 @@ pub async fn move_to(
     active.update(txn).await.context("updating the tender")
 }
 
+/// Takes a tender back to `status` with the dates of what is undone cleared: the
+/// evaluation (and with `opening` the opening too), and the close.
+pub async fn rewind(
+    txn: &DatabaseTransaction,
+    record: &TenderRecord,
+    status: Status,
+    opening: bool,
+    now: DateTime<Utc>,
+) -> anyhow::Result<tender::Model> {
+    let mut active: tender::ActiveModel = record.tender.clone().into();
+    active.status = Set(status.into());
+    active.updated_at = Set(now);
+    active.evaluated_at = Set(None);
+    active.closed_at = Set(None);
+    if opening {
+        active.opened_at = Set(None);
+    }
+    active.update(txn).await.context("rewinding the tender")
+}
+
 /// Records which admitted complaint suspends the tender (`None`: none does).
 pub async fn set_suspension(
     txn: &DatabaseTransaction,

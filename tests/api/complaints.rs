@@ -18,6 +18,7 @@ on_both_databases!(
     an_upheld_complaint_against_the_conditions_sends_the_tender_back_to_draft,
     complaints_out_of_time_by_strangers_or_closed_are_refused,
     a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once,
+    upheld_against_the_evaluation_or_the_opening_that_act_is_done_again,
 );
 
 fn auditor(app: &TestApp) -> String {
@@ -103,6 +104,32 @@ async fn evaluated(app: &TestApp) -> (String, String, String) {
     app.clock.set(at(21));
     open_and_qualify_all(app, &id).await;
     (id, a, b)
+}
+
+/// Evaluates every opened bid: qualified, but `disqualify`'s.
+async fn evaluate(
+    app: &TestApp,
+    id: &str,
+    opened: &Value,
+    disqualify: Option<&str>,
+) -> reqwest::Response {
+    let evaluations: Vec<Value> = opened["bids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| match disqualify {
+            Some(rfc) if x["rfc"] == rfc => {
+                json!({"bid_id": x["bid_id"], "qualified": false, "reason": "Sin anexo técnico."})
+            }
+            _ => json!({"bid_id": x["bid_id"], "qualified": true}),
+        })
+        .collect();
+    app.post_json(
+        &format!("/api/v1/tenders/{id}/evaluation"),
+        Some(&officer(app, "SEP")),
+        &json!({"evaluations": evaluations}),
+    )
+    .await
 }
 
 async fn cancel(app: &TestApp, id: &str) -> reqwest::Response {
@@ -768,4 +795,130 @@ async fn a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once(back
     assert_eq!(count(officer(&app, "IMSS")).await, 0);
     assert_eq!(count(supplier(&app, &b)).await, 3);
     assert_eq!(count(supplier(&app, &a)).await, 0);
+}
+
+async fn upheld_against_the_evaluation_or_the_opening_that_act_is_done_again(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.register_supplier(&rfc("ACM010101AB"), "Acme").await;
+    let b = app.register_supplier(&rfc("BET020202CD"), "Beta").await;
+    app.clock.set(at(0));
+    let id = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    app.clock.set(at(8));
+    // B is the cheaper, but is disqualified at the evaluation.
+    for (who, laptop) in [(&a, "17000.00"), (&b, "16900.00")] {
+        json_of(
+            submit(&app, &id, who, &bid_body(laptop, "80.00")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    app.clock.set(at(21));
+    let opened = crate::tenders::open(&app, &id).await;
+    json_of(evaluate(&app, &id, &opened, Some(&b)).await, StatusCode::OK).await;
+
+    // B contests the evaluation; upheld, the tender is back before it.
+    let filed = json_of(
+        file(&app, &id, &b, &complaint("evaluation")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let cid = filed["id"].as_str().unwrap().to_owned();
+    json_of(
+        step(&app, &cid, "admission", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let resolved = json_of(
+        step(
+            &app,
+            &cid,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "El anexo técnico sí se presentó."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        resolved["effects"]
+            .as_str()
+            .unwrap()
+            .contains("evaluation is annulled"),
+        "{resolved}"
+    );
+    let bids = json_of(
+        app.get(
+            &format!("/api/v1/tenders/{id}/bids"),
+            Some(&officer(&app, "SEP")),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        bids.as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["lots"][0]["qualified"].is_null()),
+        "{bids}"
+    );
+    // Evaluated again, B qualifies and wins.
+    json_of(evaluate(&app, &id, &opened, None).await, StatusCode::OK).await;
+    let awarded = json_of(award(&app, &id).await, StatusCode::OK).await;
+    assert_eq!(awarded["award"]["rfc"], b.as_str());
+
+    // Another tender: the opening contested and annulled, the bids are opened again.
+    app.clock.set(at(0));
+    let second = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(publish(&app, "SEP", &second).await, StatusCode::OK).await;
+    app.clock.set(at(8));
+    json_of(
+        submit(&app, &second, &a, &bid_body("17000.00", "80.00")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.set(at(21));
+    crate::tenders::open(&app, &second).await;
+    let filed = json_of(
+        file(&app, &second, &a, &complaint("opening")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let cid = filed["id"].as_str().unwrap().to_owned();
+    json_of(
+        step(&app, &cid, "admission", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    json_of(
+        step(
+            &app,
+            &cid,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "La apertura se hizo sin el acta."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let tender = json_of(
+        app.get(&format!("/api/v1/tenders/{second}"), None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(tender["opened_at"].is_null(), "{tender}");
+    let reopened = crate::tenders::open(&app, &second).await;
+    assert_eq!(reopened["bids"][0]["total"], "2043200.00", "{reopened}");
+    assert!(
+        actions(&app, &second)
+            .await
+            .contains(&"tender.opening_annulled".to_owned())
+    );
 }

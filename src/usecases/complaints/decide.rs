@@ -136,7 +136,10 @@ pub async fn run(
 ///   auction) for the next eligible bid;
 /// - against the conditions: the tender returns to draft for the officer to amend and
 ///   republish, or cancel; its live bids are withdrawn (they answered the old conditions);
-/// - against the opening or the evaluation: recorded; the officer acts on the resolution.
+/// - against the opening or the evaluation (the act contested, before any auction or award
+///   followed it): that act is annulled and the tender returns to the phase before it
+///   (the evaluation undone with an annulled opening), the lots it deserted open again;
+///   later, the officer acts on the resolution.
 async fn apply(
     txn: &DatabaseTransaction,
     cx: &Context<'_>,
@@ -217,7 +220,7 @@ async fn apply(
         }
         Act::Conditions
             if record.status() != crate::domain::tender::Status::Published
-                || record.tender.published_at != complaint.contested_publication =>
+                || record.tender.published_at != complaint.contested_at =>
         {
             Ok(
                 "the tender has moved on from the publication contested (opened, cancelled or \
@@ -258,9 +261,72 @@ async fn apply(
                     .into(),
             )
         }
-        act => Ok(format!(
-            "the {} is contested successfully: the officer acts on the resolution",
-            act.as_str()
-        )),
+        act @ (Act::Opening | Act::Evaluation) => {
+            let opening = act == Act::Opening;
+            let current = if opening {
+                record.tender.opened_at
+            } else {
+                record.tender.evaluated_at
+            };
+            // Only the act contested, before any auction or award followed it.
+            if current.is_none()
+                || current != complaint.contested_at
+                || !record.awards.is_empty()
+                || !record.auctions.is_empty()
+                || record.status() == crate::domain::tender::Status::Cancelled
+            {
+                return Ok(format!(
+                    "the {} contested is no longer the tender's last act (an auction, an award \
+                     or a cancellation followed, or it was done again): the officer acts on \
+                     the resolution",
+                    act.as_str()
+                ));
+            }
+            let (to, undone) = if opening {
+                bids::clear_opening(txn, tender).await?;
+                (crate::domain::tender::Status::Published, "opening")
+            } else {
+                bids::clear_evaluation(txn, tender).await?;
+                (crate::domain::tender::Status::Opened, "evaluation")
+            };
+            // The lots its act deserted are open again: every lot after an annulled opening,
+            // those some bid offers after an annulled evaluation.
+            let offered: Vec<i32> = if opening {
+                Vec::new()
+            } else {
+                bids::lots_of_tender(txn, tender)
+                    .await?
+                    .iter()
+                    .map(|o| o.lot)
+                    .collect()
+            };
+            let reopened: Vec<u32> = record
+                .lots
+                .iter()
+                .filter(|l| LotStatus::from(l.status) == LotStatus::Deserted)
+                .filter(|l| opening || offered.contains(&l.number))
+                .filter_map(|l| u32::try_from(l.number).ok())
+                .collect();
+            tenders::move_lots(txn, tender, &reopened, LotStatus::Active).await?;
+            tenders::rewind(txn, record, to, opening, cx.now).await?;
+            record_event(
+                txn,
+                cx.now,
+                actor,
+                if opening {
+                    "tender.opening_annulled"
+                } else {
+                    "tender.evaluation_annulled"
+                },
+                tender,
+                json!({"complaint_id": complaint.id.to_string(), "lots_reopened": reopened}),
+            )
+            .await?;
+            Ok(format!(
+                "the {undone} is annulled: the tender returns to the phase before it, for the \
+                 officer to {} again",
+                if opening { "open the bids" } else { "evaluate" }
+            ))
+        }
     }
 }

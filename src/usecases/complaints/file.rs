@@ -104,9 +104,12 @@ pub async fn run(
             act: filing.act,
             lot,
             award: lot.and_then(|l| record.award_of(l)).map(|a| a.id),
-            contested_publication: (filing.act == Act::Conditions)
-                .then_some(record.tender.published_at)
-                .flatten(),
+            contested_at: match filing.act {
+                Act::Conditions => record.tender.published_at,
+                Act::Opening => record.tender.opened_at,
+                Act::Evaluation => record.tender.evaluated_at,
+                Act::Award => lot.and_then(|l| record.award_of(l)).map(|a| a.awarded_at),
+            },
             complainant: rfc.as_str().to_owned(),
             title: filing.title,
             facts: filing.facts,
