@@ -10,8 +10,8 @@ use actix_web::{
     web,
 };
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::state::AppState;
@@ -31,8 +31,9 @@ pub struct Metrics {
     pub auction_bids: IntCounterVec,
     /// Complaints by status (counted when the metrics are read).
     pub complaints: IntGaugeVec,
-    /// From a complaint's filing to its decision (rejection or resolution), in seconds.
-    pub complaint_decision_seconds: Histogram,
+    /// From a complaint's filing to its decision, in seconds, by outcome (`rejected`,
+    /// `upheld`, `dismissed`): the time to resolution is the last two.
+    pub complaint_decision_seconds: HistogramVec,
 }
 
 impl Metrics {
@@ -61,10 +62,10 @@ impl Metrics {
         let complaints =
             IntGaugeVec::new(Opts::new("complaints", "Complaints by status"), &["status"])?;
         // An hour up to about four months.
-        let complaint_decision_seconds = Histogram::with_opts(
+        let complaint_decision_seconds = HistogramVec::new(
             HistogramOpts::new(
                 "complaint_decision_seconds",
-                "Time from a complaint's filing to its rejection or resolution",
+                "Time from a complaint's filing to its decision, by outcome",
             )
             .buckets(
                 [1.0, 6.0, 24.0, 72.0, 168.0, 336.0, 720.0, 1440.0, 2880.0]
@@ -72,6 +73,7 @@ impl Metrics {
                     .map(|h| h * 3600.0)
                     .collect(),
             ),
+            &["outcome"],
         )?;
         registry.register(Box::new(complaints.clone()))?;
         registry.register(Box::new(complaint_decision_seconds.clone()))?;

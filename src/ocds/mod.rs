@@ -398,6 +398,20 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
             parties.push(party);
         }
     }
+    // The winner of an award since annulled is a party of it, whether or not its bid in
+    // the lot (open again) is published.
+    for award in facts.awards.iter().filter(|a| a.annulled) {
+        if !tenderers.iter().any(|t| t.rfc == award.rfc)
+            && !parties.iter().any(|p| p["id"] == party_id(&award.rfc))
+        {
+            parties.push(json!({
+                "id": party_id(&award.rfc),
+                "name": award.name,
+                "identifier": {"scheme": RFC_SCHEME, "id": award.rfc, "legalName": award.name},
+                "roles": ["tenderer"],
+            }));
+        }
+    }
     // Invited suppliers who have not (yet, publicly) bid are parties too.
     for (rfc, name) in &facts.invited {
         if !facts.bids.iter().any(|b| &b.rfc == rfc) {

@@ -180,3 +180,41 @@ pub async fn count_by_status(conn: &impl ConnectionTrait) -> anyhow::Result<Vec<
         .context("counting complaints")?;
     Ok(rows.into_iter().map(|(s, n)| (s.into(), n)).collect())
 }
+
+/// Ends the suspensions of a tender's admitted complaints against `acts` (but `except`'s):
+/// those acts were annulled, to be done again. Returns the complaints whose suspension
+/// ended.
+pub async fn end_suspensions(
+    txn: &DatabaseTransaction,
+    tender: TenderId,
+    acts: &[Act],
+    except: Uuid,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<Uuid>> {
+    let acts: Vec<ComplaintAct> = acts.iter().map(|a| ComplaintAct::from(*a)).collect();
+    let ids: Vec<Uuid> = complaint::Entity::find()
+        .select_only()
+        .column(complaint::Column::Id)
+        .filter(complaint::Column::TenderId.eq(tender.uuid()))
+        .filter(complaint::Column::Status.eq(ComplaintStatus::Admitted))
+        .filter(complaint::Column::Suspends.eq(true))
+        .filter(complaint::Column::SuspensionLiftedAt.is_null())
+        .filter(complaint::Column::Act.is_in(acts))
+        .filter(complaint::Column::Id.ne(except))
+        .into_tuple()
+        .all(txn)
+        .await
+        .context("finding the suspensions to end")?;
+    if !ids.is_empty() {
+        complaint::Entity::update_many()
+            .col_expr(
+                complaint::Column::SuspensionLiftedAt,
+                sea_orm::sea_query::Expr::value(Some(now)),
+            )
+            .filter(complaint::Column::Id.is_in(ids.clone()))
+            .exec(txn)
+            .await
+            .context("ending the suspensions")?;
+    }
+    Ok(ids)
+}

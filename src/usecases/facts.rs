@@ -194,6 +194,17 @@ pub async fn tender_facts(
         }
     }
     let annulled = awards::annulled_of(conn, tender_id).await?;
+    // Their winners are parties of the record, named as in the register.
+    let missing: Vec<String> = annulled
+        .iter()
+        .map(|a| a.rfc.clone())
+        .filter(|rfc| !names.contains_key(rfc))
+        .collect();
+    if !missing.is_empty() {
+        for s in suppliers::models(conn, &missing).await? {
+            names.insert(s.rfc, s.legal_name);
+        }
+    }
     // Who filed a complaint is public once it is resolved.
     let closed: Vec<String> = record
         .complaints

@@ -359,7 +359,7 @@ async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(back
         "{metrics}"
     );
     assert!(
-        metrics.contains("licita_complaint_decision_seconds_count 1"),
+        metrics.contains("licita_complaint_decision_seconds_count{outcome=\"upheld\"} 1"),
         "{metrics}"
     );
     let log = actions(&app, &id).await;
@@ -626,6 +626,18 @@ async fn a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once(back
     )
     .await;
     assert_eq!(problem["fields"][0]["field"], "lot");
+    // B also contests the evaluation, admitted without a suspension.
+    let evaluation = json_of(
+        file(&app, &id, &b, &complaint("evaluation")).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let evaluation = evaluation["id"].as_str().unwrap().to_owned();
+    json_of(
+        step(&app, &evaluation, "admission", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
     // Two complaints contest A's award; the first suspends the tender.
     let first = json_of(
         file(&app, &id, &b, &complaint("award")).await,
@@ -728,6 +740,25 @@ async fn a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once(back
     .await;
     let again = json_of(award(&app, &id).await, StatusCode::OK).await;
     assert_eq!(again["award"]["rfc"], b.as_str());
+    // The evaluation is not undone once an award followed it (even one since annulled).
+    let late_evaluation = json_of(
+        step(
+            &app,
+            &evaluation,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "La evaluación omitió un criterio."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        late_evaluation["effects"]
+            .as_str()
+            .unwrap()
+            .contains("no longer the tender's last act"),
+        "{late_evaluation}"
+    );
     json_of(
         step(&app, &third, "admission", &json!({})).await,
         StatusCode::OK,
@@ -790,10 +821,10 @@ async fn a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once(back
                 .len()
         }
     };
-    assert_eq!(count(auditor(&app)).await, 3);
-    assert_eq!(count(officer(&app, "SEP")).await, 3);
+    assert_eq!(count(auditor(&app)).await, 4);
+    assert_eq!(count(officer(&app, "SEP")).await, 4);
     assert_eq!(count(officer(&app, "IMSS")).await, 0);
-    assert_eq!(count(supplier(&app, &b)).await, 3);
+    assert_eq!(count(supplier(&app, &b)).await, 4);
     assert_eq!(count(supplier(&app, &a)).await, 0);
 }
 

@@ -575,9 +575,10 @@ async fn decide_on(
 ) -> Result<HttpResponse, ApiError> {
     let id = complaint_id(path)?;
     let model = decide::run(&state.context(), id, decision, &auditor.0.actor()).await?;
+    let status = ComplaintStatus::from(model.status);
     if let Some(decided) = model.decided_at.filter(|_| {
         matches!(
-            ComplaintStatus::from(model.status),
+            status,
             ComplaintStatus::Rejected | ComplaintStatus::Upheld | ComplaintStatus::Dismissed
         )
     }) {
@@ -585,6 +586,7 @@ async fn decide_on(
         state
             .metrics
             .complaint_decision_seconds
+            .with_label_values(&[status.as_str()])
             .observe(seconds.max(0.0));
     }
     Ok(HttpResponse::Ok().json(ComplaintView::from_model(model)))

@@ -269,9 +269,11 @@ async fn apply(
                 record.tender.evaluated_at
             };
             // Only the act contested, before any auction or award followed it.
+            let annulled = awards::annulled_of(txn, tender).await?;
             if current.is_none()
                 || current != complaint.contested_at
                 || !record.awards.is_empty()
+                || !annulled.is_empty()
                 || !record.auctions.is_empty()
                 || record.status() == crate::domain::tender::Status::Cancelled
             {
@@ -309,6 +311,19 @@ async fn apply(
                 .collect();
             tenders::move_lots(txn, tender, &reopened, LotStatus::Active).await?;
             tenders::rewind(txn, record, to, opening, cx.now).await?;
+            // Complaints against the act annulled (or, with the opening, against the
+            // evaluation that followed it) stop suspending the tender: it is to be done again.
+            let mut acts = vec![act];
+            if opening {
+                acts.push(Act::Evaluation);
+            }
+            let ended =
+                complaints::end_suspensions(txn, tender, &acts, complaint.id, cx.now).await?;
+            let next = complaints::suspending(txn, tender, complaint.id)
+                .await?
+                .into_iter()
+                .next();
+            tenders::set_suspension(txn, tender, next).await?;
             record_event(
                 txn,
                 cx.now,
@@ -319,7 +334,13 @@ async fn apply(
                     "tender.evaluation_annulled"
                 },
                 tender,
-                json!({"complaint_id": complaint.id.to_string(), "lots_reopened": reopened}),
+                json!({
+                    "from": record.phase(cx.now).as_str(),
+                    "to": crate::domain::tender::phase(to, &record.schedule(), cx.now).as_str(),
+                    "complaint_id": complaint.id.to_string(),
+                    "lots_reopened": reopened,
+                    "suspensions_ended": ended.iter().map(Uuid::to_string).collect::<Vec<_>>(),
+                }),
             )
             .await?;
             Ok(format!(
