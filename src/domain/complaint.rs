@@ -104,6 +104,31 @@ pub enum RejectionReason {
     NotReviewable,
 }
 
+impl RejectionReason {
+    pub const ALL: [RejectionReason; 5] = [
+        RejectionReason::OutOfTime,
+        RejectionReason::NoStanding,
+        RejectionReason::Incomplete,
+        RejectionReason::Duplicate,
+        RejectionReason::NotReviewable,
+    ];
+
+    /// The name the API shows and the database keeps.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectionReason::OutOfTime => "out_of_time",
+            RejectionReason::NoStanding => "no_standing",
+            RejectionReason::Incomplete => "incomplete",
+            RejectionReason::Duplicate => "duplicate",
+            RejectionReason::NotReviewable => "not_reviewable",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+}
+
 /// What an auditor or the complainant does to a complaint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -327,6 +352,17 @@ mod tests {
         let mut unregistered = facts(Act::Conditions, "2026-11-01");
         unregistered.standing.registered = false;
         assert_eq!(code(unregistered), Some(Code::SupplierNotRegistered));
+    }
+
+    #[test]
+    fn a_rejection_reason_is_named_as_the_api_shows_it() {
+        for r in RejectionReason::ALL {
+            assert_eq!(
+                serde_json::to_value(r).ok(),
+                Some(serde_json::Value::from(r.as_str()))
+            );
+            assert_eq!(RejectionReason::parse(r.as_str()), Some(r));
+        }
     }
 
     #[test]

@@ -823,6 +823,15 @@ pub mod complaint {
     pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    impl Model {
+        /// Admitted with a suspension of its tender that has not ended yet.
+        pub fn suspension_in_force(&self) -> bool {
+            self.suspends
+                && self.suspension_lifted_at.is_none()
+                && self.status == super::ComplaintStatus::Admitted
+        }
+    }
 }
 
 pub mod ocds_release {

@@ -59,3 +59,15 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         detail: format!("no route matches {} {}", req.method(), req.path()),
     })
 }
+
+/// The instant a legal-calendar day starts (the `from`/`to` filters of the public lists:
+/// `from` is its day's start, `to` the next day's).
+pub fn day_start(
+    day: chrono::NaiveDate,
+    offset: chrono::FixedOffset,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::TimeZone;
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| offset.from_local_datetime(&t).single())
+        .map(|t| t.with_timezone(&chrono::Utc))
+}

@@ -1,6 +1,6 @@
 use actix_web::http::header::{CONTENT_DISPOSITION, LINK, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -334,11 +334,7 @@ pub async fn list_awards(
     let after = page.after.as_deref().map(parse_cursor_key).transpose()?;
     let filters = Filters::parse(&params)?;
     let offset = state.settings.legal_offset;
-    let start_of = |day: NaiveDate| {
-        day.and_hms_opt(0, 0, 0)
-            .and_then(|t| offset.from_local_datetime(&t).single())
-            .map(|t| t.with_timezone(&Utc))
-    };
+    let start_of = |day: NaiveDate| crate::routes::day_start(day, offset);
     let filter = AwardFilter {
         agency: filters.agency.clone(),
         rfc: filters.supplier.clone(),

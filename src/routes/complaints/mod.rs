@@ -4,7 +4,7 @@
 
 use actix_web::http::header::{CONTENT_DISPOSITION, LINK, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -84,6 +84,7 @@ pub struct ComplaintView {
 
 impl ComplaintView {
     pub fn from_model(c: complaint::Model) -> Self {
+        let suspension_in_force = c.suspension_in_force();
         Self {
             id: c.id,
             tender_id: c.tender_id,
@@ -96,15 +97,14 @@ impl ComplaintView {
             request: c.request,
             status: c.status.into(),
             suspends: c.suspends,
-            suspension_in_force: c.suspends
-                && c.suspension_lifted_at.is_none()
-                && ComplaintStatus::from(c.status) == ComplaintStatus::Admitted,
+            suspension_in_force,
             filed_at: c.filed_at,
             admitted_at: c.admitted_at,
             decided_at: c.decided_at,
             rejection_reason: c
                 .rejection_reason
-                .and_then(|r| serde_json::from_value(serde_json::Value::String(r)).ok()),
+                .as_deref()
+                .and_then(RejectionReason::parse),
             decision: c.decision_text,
             suspension_lifted_at: c.suspension_lifted_at,
             withdrawn_at: c.withdrawn_at,
@@ -345,11 +345,7 @@ impl ComplaintListParams {
             NaiveDate::parse_from_str(raw, "%Y-%m-%d")
                 .map_err(|_| ApiError::InvalidQuery(format!("{name}: {raw} is not YYYY-MM-DD")))
         };
-        let start_of = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| offset.from_local_datetime(&t).single())
-                .map(|t| t.with_timezone(&Utc))
-        };
+        let start_of = |day: NaiveDate| crate::routes::day_start(day, offset);
         if let Some(raw) = &self.from {
             filter.from = start_of(day("from", raw)?);
             kept.push(("from", raw.clone()));
@@ -517,8 +513,7 @@ pub async fn public_complaints(
                 c.facts.clone().unwrap_or_default(),
                 c.request.clone().unwrap_or_default(),
                 c.rejection_reason
-                    .and_then(|r| serde_json::to_value(r).ok())
-                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .map(|r| r.as_str().to_owned())
                     .unwrap_or_default(),
                 c.decision.clone().unwrap_or_default(),
                 c.effects.clone().unwrap_or_default(),

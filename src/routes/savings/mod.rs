@@ -2,7 +2,7 @@
 //! under framework contracts, against the framework prices).
 
 use actix_web::{HttpResponse, web};
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -106,11 +106,7 @@ pub async fn savings(
     }
     let offset = state.settings.legal_offset;
     let mut periods: Option<Vec<String>> = None;
-    let start_of = |day: NaiveDate| {
-        day.and_hms_opt(0, 0, 0)
-            .and_then(|t| offset.from_local_datetime(&t).single())
-            .map(|t| t.with_timezone(&chrono::Utc))
-    };
+    let start_of = |day: NaiveDate| crate::routes::day_start(day, offset);
     let filter = SavingsFilter {
         agency,
         procedure: params.procedure,

@@ -190,11 +190,7 @@ impl Tender {
                 act: c.act.into(),
                 lot: c.lot,
                 status: c.status.into(),
-                suspension_in_force: record.tender.suspended_by == Some(c.id)
-                    || (c.suspends
-                        && c.suspension_lifted_at.is_none()
-                        && crate::domain::complaint::ComplaintStatus::from(c.status)
-                            == crate::domain::complaint::ComplaintStatus::Admitted),
+                suspension_in_force: c.suspension_in_force(),
                 filed_at: c.filed_at,
             })
             .collect();

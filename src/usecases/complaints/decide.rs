@@ -45,7 +45,7 @@ pub async fn run(
     let tender = TenderId::from_uuid(model.tender_id);
     let record = lock_tender(&txn, tender).await?;
     let status: ComplaintStatus = model.status.into();
-    let suspended = model.suspends && model.suspension_lifted_at.is_none();
+    let suspended = model.suspension_in_force();
     let (step, upheld) = match &decision {
         Decision::Admit { .. } => (Step::Admit, false),
         Decision::Reject { .. } => (Step::Reject, false),
@@ -70,17 +70,9 @@ pub async fn run(
         Decision::Reject { reason, text } => {
             active.decided_at = Set(Some(cx.now));
             active.decided_by = Set(Some(actor.sub.clone()));
-            active.rejection_reason = Set(Some(
-                serde_json::to_value(reason)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-            ));
+            active.rejection_reason = Set(Some(reason.as_str().to_owned()));
             active.decision_text = Set(Some(text));
-            fields.insert(
-                "reason".into(),
-                serde_json::to_value(reason).unwrap_or_default(),
-            );
+            fields.insert("reason".into(), reason.as_str().into());
         }
         Decision::Resolve { upheld, resolution } => {
             active.decided_at = Set(Some(cx.now));

@@ -22,7 +22,7 @@ pub async fn run(cx: &Context<'_>, id: Uuid, rfc: &Rfc, actor: &Actor) -> Result
     }
     let tender = TenderId::from_uuid(model.tender_id);
     let record = lock_tender(&txn, tender).await?;
-    let suspended = model.suspends && model.suspension_lifted_at.is_none();
+    let suspended = model.suspension_in_force();
     let to = next(
         ComplaintStatus::from(model.status),
         Step::Withdraw,
