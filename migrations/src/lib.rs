@@ -23,6 +23,7 @@ mod m20261201_000014_add_agency_rfc;
 mod m20261201_000015_create_documents;
 mod m20261201_000016_create_lots;
 mod m20261201_000017_create_complaints;
+mod m20261201_000018_create_auction_pauses;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_create_documents::Migration),
             Box::new(m20261201_000016_create_lots::Migration),
             Box::new(m20261201_000017_create_complaints::Migration),
+            Box::new(m20261201_000018_create_auction_pauses::Migration),
         ]
     }
 }

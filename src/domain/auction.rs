@@ -82,6 +82,8 @@ pub enum Refusal {
     MustBeatBest {
         best: Option<i64>,
     },
+    /// The auction is paused: its tender is suspended by an admitted complaint.
+    Suspended,
 }
 
 impl Refusal {
@@ -94,6 +96,7 @@ impl Refusal {
             Refusal::DecrementTooSmall { .. } => Code::DecrementTooSmall,
             Refusal::AboveCeiling { .. } => Code::AboveCeiling,
             Refusal::MustBeatBest { .. } => Code::MustBeatBest,
+            Refusal::Suspended => Code::TenderSuspended,
         }
     }
 
@@ -139,6 +142,9 @@ pub struct Auction {
     /// Rounds: the latest round in which a bid was applied, and the prices as it began
     /// (which set its turn order), so a bid is checked without walking the history.
     round_open: Option<(i64, Vec<Money>)>,
+    /// Since when the auction is paused (its tender suspended): its clock stands still
+    /// there, and no bid is accepted, until [`Auction::resume`].
+    pub paused: Option<DateTime<Utc>>,
 }
 
 impl Auction {
@@ -156,7 +162,45 @@ impl Auction {
             extensions: 0,
             ends_at,
             round_open: None,
+            paused: None,
         }
+    }
+
+    /// Pauses the auction at `at` (its tender is suspended): from then its clock stands
+    /// still — no bid is accepted, it does not end, a turn does not pass. Pausing a paused
+    /// auction changes nothing.
+    pub fn pause(&mut self, at: DateTime<Utc>) {
+        self.paused.get_or_insert(at);
+    }
+
+    /// Resumes a paused auction at `at`, keeping the time it had left: everything from the
+    /// pause on moves forward by the part of the pause after the start — the start itself
+    /// (when it was still to come, or was passed), the end and the turns, and the times of
+    /// the bids before the pause, so that the rules (soft close, the turn order of a round)
+    /// read them as before. Returns how far it moved (zero for a pause that ended before
+    /// the start, or for an auction not paused).
+    pub fn resume(&mut self, at: DateTime<Utc>) -> Duration {
+        let Some(from) = self.paused.take() else {
+            return Duration::zero();
+        };
+        let shift = (at - from.max(self.rules.starts_at)).max(Duration::zero());
+        if shift > Duration::zero() {
+            self.rules.starts_at += shift;
+            self.ends_at += shift;
+            for bid in &mut self.bids {
+                bid.at += shift;
+                bid.ends_at += shift;
+            }
+            for t in &mut self.priced_at {
+                *t += shift;
+            }
+        }
+        shift
+    }
+
+    /// The auction's own time at `now`: `now`, or the moment it was paused.
+    fn clock(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.paused.map_or(now, |p| now.min(p))
     }
 
     /// Rebuilds an auction from its accepted bids, in order (as stored in SQL).
@@ -186,6 +230,7 @@ impl Auction {
     /// In rounds, while open: the round under way (0-based) and the prices as it began,
     /// which set its turn order.
     pub fn round_start_prices(&self, now: DateTime<Utc>) -> Option<(i64, Vec<Money>)> {
+        let now = self.clock(now);
         let Format::Rounds { turn_s, .. } = self.rules.format else {
             return None;
         };
@@ -233,16 +278,18 @@ impl Auction {
         self.current.iter().min().copied()
     }
 
+    /// Whether its end has passed (a paused auction's clock stands still).
     pub fn is_closed(&self, now: DateTime<Utc>) -> bool {
-        now >= self.ends_at
+        self.clock(now) >= self.ends_at
     }
 
     pub fn is_open(&self, now: DateTime<Utc>) -> bool {
-        now >= self.rules.starts_at && !self.is_closed(now)
+        self.clock(now) >= self.rules.starts_at && !self.is_closed(now)
     }
 
     /// Whose turn it is at `now` (rounds), and when that turn started and ends.
     pub fn turn(&self, now: DateTime<Utc>) -> Option<Turn> {
+        let now = self.clock(now);
         let Format::Rounds { turn_s, .. } = self.rules.format else {
             return None;
         };
@@ -271,6 +318,7 @@ impl Auction {
     /// revealed (in rounds a bid is revealed when its turn ends; in a continuous auction at
     /// once). Returns its rank and the best price under that view.
     pub fn view_of(&self, viewer: usize, now: DateTime<Utc>) -> (usize, Money) {
+        let now = self.clock(now);
         let (mut prices, mut priced_at) = match self.turn(now) {
             Some(turn) => self.state_before(turn.starts_at),
             None => (self.current.clone(), self.priced_at.clone()),
@@ -332,6 +380,9 @@ impl Auction {
         let participant = self
             .participant(participant_id)
             .ok_or(Refusal::NotAParticipant)?;
+        if self.paused.is_some() {
+            return Err(Refusal::Suspended);
+        }
         if now < self.rules.starts_at {
             return Err(Refusal::NotOpen);
         }
@@ -696,6 +747,117 @@ mod tests {
         );
         assert_eq!(a.turn(t(300)).map(|t| t.participant), Some(2));
         assert_eq!(a.turn(t(360)), None);
+    }
+
+    #[test]
+    fn a_paused_auction_stands_still_and_resumes_with_the_time_it_had_left() {
+        let mut a = continuous(false);
+        a.place("C", m(98_000), t(100)).unwrap();
+        a.pause(t(500));
+        // Paused: every bid refused, its end passes and it is not closed, the clock held.
+        assert_eq!(
+            a.place("B", m(94_000), t(510)).map_err(Refusal::code),
+            Err(Code::TenderSuspended)
+        );
+        assert_eq!(
+            a.place("Z", m(1), t(510)).map_err(Refusal::code),
+            Err(Code::NotAParticipant),
+            "an outsider is told it is no participant, paused or not"
+        );
+        assert!(!a.is_closed(t(5_000)));
+        assert!(a.is_open(t(5_000)));
+        assert_eq!(a.max_next_bid(1, t(510), true), None);
+        a.pause(t(700));
+        assert_eq!(a.paused, Some(t(500)), "a second pause changes nothing");
+        // Resumed at 2,000 s: the 100 s it had left, and its earlier bid moved with it.
+        assert_eq!(a.resume(t(2_000)), Duration::seconds(1_500));
+        assert_eq!(a.ends_at, t(2_100));
+        assert_eq!(a.rules.starts_at, t(1_500));
+        assert_eq!(a.bids[0].at, t(1_600));
+        assert_eq!(
+            a.resume(t(3_000)),
+            Duration::zero(),
+            "not paused: nothing moves"
+        );
+        // In its last 60 s again: a bid extends it as it would have at 560 s.
+        let late = a.place("B", m(94_000), t(2_060)).unwrap();
+        assert!(late.extended);
+        assert_eq!(late.ends_at, t(2_180));
+        assert!(a.is_closed(t(2_180)));
+    }
+
+    #[test]
+    fn a_pause_before_the_start_moves_the_start_only_by_what_it_overlaps() {
+        let mut a = continuous(false);
+        a.rules.starts_at = t(1_000);
+        a.ends_at = t(1_600);
+        a.pause(t(0));
+        assert_eq!(a.resume(t(400)), Duration::zero(), "over before the start");
+        assert_eq!((a.rules.starts_at, a.ends_at), (t(1_000), t(1_600)));
+        a.pause(t(900));
+        assert_eq!(
+            a.resume(t(1_300)),
+            Duration::seconds(300),
+            "it starts at the resumption, with its whole duration"
+        );
+        assert_eq!((a.rules.starts_at, a.ends_at), (t(1_300), t(1_900)));
+    }
+
+    #[test]
+    fn a_paused_round_keeps_its_turn_and_the_order_it_began_with() {
+        let mut a = Auction::new(
+            Rules {
+                format: Format::Rounds {
+                    rounds: 2,
+                    turn_s: 60,
+                },
+                decrement: Decrement::Amount(m(100)),
+                must_beat_best: false,
+                ceiling: m(100_000),
+                starts_at: t(0),
+            },
+            vec![
+                ("A".into(), m(90_000)),
+                ("B".into(), m(95_000)),
+                ("C".into(), m(99_000)),
+            ],
+        );
+        // Round one: C, then B (who bids under A), then A; paused 20 s into A's turn.
+        a.place("C", m(85_000), t(10)).unwrap();
+        a.place("B", m(80_000), t(70)).unwrap();
+        a.pause(t(140));
+        let held = a.turn(t(9_999)).unwrap();
+        assert_eq!((held.participant, held.ends_at), (0, t(180)));
+        a.resume(t(1_140));
+        let turn = a.turn(t(1_140)).unwrap();
+        assert_eq!(
+            (turn.participant, turn.round, turn.ends_at),
+            (0, 1, t(1_180)),
+            "A's turn, with its 40 s left"
+        );
+        a.place("A", m(79_000), t(1_150)).unwrap();
+        // Round two goes from the highest as it began: C (85,000), B (80,000), A (79,000).
+        assert_eq!(a.turn(t(1_180)).map(|t| t.participant), Some(2));
+        assert_eq!(a.turn(t(1_240)).map(|t| t.participant), Some(1));
+        assert_eq!(a.ends_at, t(1_360));
+        // The same bids and pause applied to a fresh auction give the same state.
+        let mut again = Auction::new(
+            Rules {
+                starts_at: t(0),
+                ..a.rules.clone()
+            },
+            a.participants
+                .iter()
+                .cloned()
+                .zip(a.start_prices.clone())
+                .collect(),
+        );
+        again.place("C", m(85_000), t(10)).unwrap();
+        again.place("B", m(80_000), t(70)).unwrap();
+        again.pause(t(140));
+        again.resume(t(1_140));
+        again.place("A", m(79_000), t(1_150)).unwrap();
+        assert_eq!(again, a);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 -- KEYS (one hash tag per auction, so the script runs unchanged on Redis Cluster):
 --   1 meta   hash: fmt (c|r), start, ends (µs), soft, ext (µs), maxext, extn, rounds,
 --                  turn (µs), dk (a|p), dv (centavos or basis points), mbb (0|1), ceil, n,
---                  seq, closed (0|1), halt (1 while a cancellation commits); per position (0-based) p<pos> its current price
+--                  seq, closed (0|1), halt (c while a cancellation commits, p while a pause or
+--                  a resumption does), paused (µs, while its tender is suspended), pv (how
+--                  many pauses and resumptions SQL had when this was loaded); per position (0-based) p<pos> its current price
 --                  (centavos) and t<pos> when it gave it (µs); per participant r:<RFC> its
 --                  position. One hash, so a bid reads the whole state with one command and
 --                  writes it with another.
@@ -79,13 +81,13 @@ local ends = tonumber(meta.ends)
 local n = tonumber(meta.n)
 
 if op == 'now' then
-  return {'now', s(now), meta.closed, s(ends)}
+  return {'now', s(now), meta.closed, s(ends), meta.paused and '1' or '0', meta.pv or '0'}
 end
 
--- halt: no bid passes from now on (the tender is being cancelled); resume undoes it when
--- the cancellation did not commit.
+-- halt: no bid passes from now on (ARGV[3]: c, the tender is being cancelled; p, the
+-- auction is being paused or resumed); resume undoes it when that did not commit.
 if op == 'halt' then
-  redis.call('HSET', KEYS[1], 'halt', '1')
+  redis.call('HSET', KEYS[1], 'halt', ARGV[3])
   return {'halted', meta.seq}
 end
 if op == 'resume' then
@@ -95,7 +97,7 @@ end
 
 -- close: ARGV[3] 'force' closes before the end (the cancellation has committed).
 if op == 'close' then
-  if meta.closed == '1' or now >= ends or ARGV[3] == 'force' then
+  if meta.closed == '1' or (now >= ends and not meta.paused) or ARGV[3] == 'force' then
     redis.call('HSET', KEYS[1], 'closed', '1')
     -- SQL holds the final state once persisted; the live keys go after a day.
     for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], 86400000) end
@@ -124,8 +126,9 @@ end
 local me = meta['r:' .. rfc]
 if not me then return {'no', 'not_a_participant', '0'} end
 me = tonumber(me)
+if meta.paused or meta.halt == 'p' then return {'no', 'tender_suspended', '0'} end
 if now < start then return {'no', 'auction_not_open', '0'} end
-if meta.closed == '1' or meta.halt == '1' or now >= ends then return {'no', 'auction_closed', '0'} end
+if meta.closed == '1' or meta.halt == 'c' or now >= ends then return {'no', 'auction_closed', '0'} end
 
 local prices, ats = {}, {}
 for pos = 0, n - 1 do

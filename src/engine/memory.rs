@@ -9,7 +9,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::{BidRequest, EngineError, Placed, Snapshot};
+use super::{BidRequest, EngineError, Placed, Snapshot, Then};
 use crate::clock::Clock;
 use crate::domain::auction::Auction;
 use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid};
@@ -19,6 +19,7 @@ struct Live {
     record: AuctionRecord,
     state: Auction,
     bid_ids: Vec<Uuid>,
+    placed_at: Vec<chrono::DateTime<chrono::Utc>>,
     /// (rfc, key) → (request hash, index of the bid).
     idempotency: HashMap<(String, String), (String, usize)>,
 }
@@ -27,6 +28,7 @@ impl Live {
     fn load(record: AuctionRecord) -> Self {
         let state = record.state();
         let bid_ids = record.bids.iter().map(|b| b.id).collect();
+        let placed_at = record.bids.iter().map(|b| b.placed_at).collect();
         let idempotency = record
             .bids
             .iter()
@@ -42,6 +44,7 @@ impl Live {
             record,
             state,
             bid_ids,
+            placed_at,
             idempotency,
         }
     }
@@ -61,6 +64,7 @@ impl Live {
             record: self.record.clone(),
             state: self.state.clone(),
             bid_ids: self.bid_ids.clone(),
+            placed_at: self.placed_at.clone(),
             now,
         }
     }
@@ -159,6 +163,7 @@ impl MemoryEngine {
         let Some(live) = guard.as_mut() else {
             return Err(EngineError::NotFound(bid.auction_id));
         };
+        live.placed_at.push(accepted.at);
         live.state.apply(accepted);
         live.bid_ids.push(new.id);
         if let Some(idem) = bid.idempotency {
@@ -232,12 +237,13 @@ impl MemoryEngine {
         Ok(())
     }
 
-    /// Closes `id` before its end, for its tender's cancellation: holds the auction's lock
-    /// (no bid is decided meanwhile) while `commit` records the cancellation and the close,
-    /// then reads the auction again from SQL on its next use.
-    pub async fn close_early<T, E: From<EngineError>>(
+    /// Holds the auction's lock (no bid is decided meanwhile) while `commit` changes it in
+    /// SQL — its close with its tender's cancellation, a pause, a resumption — then reads
+    /// it again from SQL on its next use.
+    pub async fn hold<T, E: From<EngineError>>(
         &self,
         id: Uuid,
+        then: Then,
         commit: impl AsyncFnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
         let slot = self.slot(id);
@@ -247,8 +253,14 @@ impl MemoryEngine {
         drop(guard);
         if outcome.is_ok() {
             self.forget(id);
-            self.changes.notify(id, i64::MAX);
-            self.changes.remove(id);
+            match then {
+                Then::Close => {
+                    self.changes.notify(id, i64::MAX);
+                    self.changes.remove(id);
+                }
+                // Listeners look again (the auction's status changed, not its bids).
+                Then::Reload => self.changes.notify(id, 0),
+            }
         }
         outcome
     }

@@ -70,6 +70,9 @@ pub struct Snapshot {
     pub state: crate::domain::auction::Auction,
     /// Each accepted bid's id, in sequence order.
     pub bid_ids: Vec<Uuid>,
+    /// When each accepted bid was placed, in sequence order (`state` holds them moved
+    /// forward by any pause since).
+    pub placed_at: Vec<DateTime<Utc>>,
     /// The time of the engine that decided (its clock).
     pub now: DateTime<Utc>,
 }
@@ -103,6 +106,15 @@ impl Changes {
     pub fn remove(&self, id: Uuid) {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
     }
+}
+
+/// What follows a [`Engine::hold`] whose commit succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    /// The auction is closed (its tender cancelled): no bid passes again.
+    Close,
+    /// The auction changed in SQL (paused, resumed): its live state is read again.
+    Reload,
 }
 
 /// The engine in use.
@@ -154,18 +166,20 @@ impl Engine {
         }
     }
 
-    /// Closes `id` before its end because its tender is cancelled: no bid is accepted
-    /// from the moment this starts; bids accepted before are in SQL before `commit` runs
-    /// (the cancellation, which records the close in the same transaction). If `commit`
-    /// fails the auction goes on as before.
-    pub async fn close_early<T, E: From<EngineError>>(
+    /// Holds `id` while `commit` changes it in SQL: no bid is accepted from the moment this
+    /// starts, and bids accepted before are in SQL before `commit` runs. Then, as `then`
+    /// says, the auction is closed (its tender's cancellation recorded the close) or its
+    /// live state is read again from SQL (a pause or a resumption). If `commit` fails the
+    /// auction goes on as before.
+    pub async fn hold<T, E: From<EngineError>>(
         &self,
         id: Uuid,
+        then: Then,
         commit: impl AsyncFnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
         match self {
-            Engine::Memory(m) => m.close_early(id, commit).await,
-            Engine::Redis(r) => r.close_early(id, commit).await,
+            Engine::Memory(m) => m.hold(id, then, commit).await,
+            Engine::Redis(r) => r.hold(id, then, commit).await,
         }
     }
 

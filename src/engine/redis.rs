@@ -24,9 +24,9 @@ use serde_json::json;
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
-use super::{BidRequest, EngineError, Placed, Snapshot};
+use super::{BidRequest, EngineError, Placed, Snapshot, Then};
 use crate::clock::Clock;
-use crate::domain::auction::{Accepted, Auction, Decrement, Format, Refusal};
+use crate::domain::auction::{Accepted, Decrement, Format, Refusal};
 use crate::domain::money::Money;
 use crate::persistence::auctions::{self, AuctionRecord, NewAuctionBid};
 use crate::persistence::entities::AuctionStatus;
@@ -284,6 +284,10 @@ impl RedisEngine {
         put("mbb", if rules.must_beat_best { "1" } else { "0" }.into());
         put("seq", record.bids.last().map_or(0, |b| b.seq).to_string());
         put("closed", if record.is_closed() { "1" } else { "0" }.into());
+        if let Some(since) = state.paused {
+            put("paused", us(since));
+        }
+        put("pv", record.pause_events().to_string());
         match rules.decrement {
             Decrement::Amount(m) => {
                 put("dk", "a".into());
@@ -401,12 +405,13 @@ impl RedisEngine {
         let now = self.now_arg();
         let amount = bid.amount.centavos().to_string();
         let bid_id_text = bid_id.to_string();
-        let reply = self
-            .run(
-                bid.auction_id,
-                &["place", &now, &bid.rfc, &amount, &bid_id_text, &key, &hash],
-            )
-            .await?;
+        let args = ["place", &now, &bid.rfc, &amount, &bid_id_text, &key, &hash];
+        let mut reply = self.run(bid.auction_id, &args).await?;
+        if reply.get(1).map(String::as_str) == Some("tender_suspended")
+            && self.resumed_in_sql(bid.auction_id).await?
+        {
+            reply = self.run(bid.auction_id, &args).await?;
+        }
         let field = |i: usize| reply.get(i).map(String::as_str).unwrap_or_default();
         let (answer, replayed) = match field(0) {
             "ok" => (Answer::parse(field(1))?, false),
@@ -418,6 +423,7 @@ impl RedisEngine {
                     "not_a_participant" => EngineError::Refused(Refusal::NotAParticipant),
                     "auction_not_open" => EngineError::Refused(Refusal::NotOpen),
                     "auction_closed" => EngineError::Refused(Refusal::Closed),
+                    "tender_suspended" => EngineError::Refused(Refusal::Suspended),
                     "not_your_turn" => EngineError::Refused(Refusal::NotYourTurn),
                     "above_ceiling" => {
                         EngineError::Refused(Refusal::AboveCeiling { ceiling: detail })
@@ -457,6 +463,20 @@ impl RedisEngine {
         })
     }
 
+    /// A paused auction whose resumption committed in SQL, while Redis missed it (it was
+    /// out of reach then): its live state is dropped, to be loaded again from SQL.
+    async fn resumed_in_sql(&self, id: Uuid) -> Result<bool, EngineError> {
+        let record = auctions::get(&self.db, id.into())
+            .await?
+            .ok_or(EngineError::NotFound(id))?;
+        if record.is_closed() || record.paused_since().is_some() {
+            return Ok(false);
+        }
+        tracing::warn!(auction_id = %id, "Redis held an auction paused that SQL has resumed: reloading it");
+        self.evict(id).await?;
+        Ok(true)
+    }
+
     /// Every accepted bid in the auction's stream, in order.
     async fn stream(&self, id: Uuid) -> anyhow::Result<Vec<Answer>> {
         let mut conn = self.link.connection();
@@ -471,21 +491,26 @@ impl RedisEngine {
     }
 
     pub async fn snapshot(&self, id: Uuid) -> Result<Snapshot, EngineError> {
-        let record = self.record(id).await?;
+        let mut record = self.record(id).await?;
         if record.is_closed() {
             return sql_snapshot(record, self.now_or_wall());
         }
         let now_arg = self.now_arg();
         let reply = self.run(id, &["now", &now_arg]).await?;
-        let now_us: i64 = reply.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let field = |i: usize| reply.get(i).map(String::as_str).unwrap_or_default();
+        let now_us: i64 = field(1).parse().unwrap_or(0);
         let now = from_us(now_us)?;
-        let closed = reply.get(2).is_some_and(|v| v == "1");
-        let ends_us: i64 = reply
-            .get(3)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(i64::MAX);
-        if closed || now_us >= ends_us {
+        let closed = field(2) == "1";
+        let ends_us: i64 = field(3).parse().unwrap_or(i64::MAX);
+        let paused = field(4) == "1";
+        if closed || (now_us >= ends_us && !paused) {
             return self.close(id, now).await;
+        }
+        // Paused or resumed through another instance since this one read the record: its
+        // times are read again.
+        if field(5) != record.pause_events().to_string() {
+            self.forget(id);
+            record = self.record(id).await?;
         }
         let answers = self.stream(id).await?;
         let bid_ids = answers.iter().map(|a| a.bid_id).collect();
@@ -493,24 +518,13 @@ impl RedisEngine {
             .iter()
             .map(|a| a.accepted(&record))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let state = Auction::replay(
-            record.settings.rules(record.ceiling()),
-            record
-                .participants
-                .iter()
-                .map(|p| {
-                    (
-                        p.rfc.clone(),
-                        Money::from_centavos(p.start_centavos).unwrap_or_default(),
-                    )
-                })
-                .collect(),
-            accepted,
-        );
+        let placed_at = accepted.iter().map(|a| a.at).collect();
+        let state = record.replay(accepted);
         Ok(Snapshot {
             record: (*record).clone(),
             state,
             bid_ids,
+            placed_at,
             now,
         })
     }
@@ -560,35 +574,51 @@ impl RedisEngine {
         sql_snapshot(record, now)
     }
 
-    /// Closes `id` before its end, for its tender's cancellation: halts it in Redis (no bid
-    /// passes after), writes every accepted bid to SQL, runs `commit` (the cancellation,
-    /// which records the close in SQL), then marks it closed in Redis. When `commit` fails
-    /// the auction takes bids again.
-    pub async fn close_early<T, E: From<EngineError>>(
+    /// Holds `id` while `commit` changes it in SQL: halts it in Redis (no bid passes
+    /// after), writes every accepted bid to SQL, runs `commit`, then marks it closed in
+    /// Redis (a cancellation) or drops its live state there to be loaded again from SQL (a
+    /// pause, a resumption). When `commit` fails the auction takes bids again.
+    pub async fn hold<T, E: From<EngineError>>(
         &self,
         id: Uuid,
+        then: Then,
         commit: impl AsyncFnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
         let now_arg = self.now_arg();
-        self.run(id, &["halt", &now_arg]).await?;
+        let reason = match then {
+            Then::Close => "c",
+            Then::Reload => "p",
+        };
+        self.run(id, &["halt", &now_arg, reason]).await?;
         let outcome = match self.drain(id).await {
             Ok(()) => commit().await,
             Err(e) => Err(E::from(e)),
         };
         match outcome {
             Ok(value) => {
-                if let Err(e) = self.run(id, &["close", &now_arg, "force"]).await {
-                    // Halted stays halted; SQL says closed, and Redis's keys expire.
-                    tracing::warn!(auction_id = %id, error = %e, "marking a cancelled auction closed in Redis");
+                match then {
+                    Then::Close => {
+                        if let Err(e) = self.run(id, &["close", &now_arg, "force"]).await {
+                            // Halted stays halted; SQL says closed, and Redis's keys expire.
+                            tracing::warn!(auction_id = %id, error = %e, "marking a cancelled auction closed in Redis");
+                        }
+                        self.forget(id);
+                        self.changes.notify(id, i64::MAX);
+                        self.changes.remove(id);
+                    }
+                    Then::Reload => {
+                        // Every bid is in SQL (drained above, and none passed since).
+                        if let Err(e) = self.evict(id).await {
+                            tracing::error!(auction_id = %id, error = %e, "an auction paused or resumed in SQL keeps its old state in Redis");
+                        }
+                        self.changes.notify(id, 0);
+                    }
                 }
-                self.forget(id);
-                self.changes.notify(id, i64::MAX);
-                self.changes.remove(id);
                 Ok(value)
             }
             Err(e) => {
                 if let Err(resume) = self.run(id, &["resume", &now_arg]).await {
-                    tracing::error!(auction_id = %id, error = %resume, "an auction halted for a cancellation that failed could not resume");
+                    tracing::error!(auction_id = %id, error = %resume, "an auction halted for a change that failed could not resume");
                 }
                 Err(e)
             }
@@ -832,6 +862,7 @@ fn sql_snapshot(record: Arc<AuctionRecord>, now: DateTime<Utc>) -> Result<Snapsh
     Ok(Snapshot {
         state: record.state(),
         bid_ids: record.bids.iter().map(|b| b.id).collect(),
+        placed_at: record.bids.iter().map(|b| b.placed_at).collect(),
         record: (*record).clone(),
         now,
     })

@@ -236,6 +236,8 @@ pub struct ComplaintFacts {
     pub id: String,
     pub act: crate::domain::complaint::Act,
     pub lot: Option<i32>,
+    /// The award an award complaint contests: published with it.
+    pub award_id: Option<String>,
     pub status: crate::domain::complaint::ComplaintStatus,
     pub filed_at: DateTime<Utc>,
     pub admitted_at: Option<DateTime<Utc>>,
@@ -581,11 +583,24 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
     if !documents.is_empty() {
         set_at(&mut tender, &["documents"], Value::Array(documents));
     }
-    if !facts.complaints.is_empty() {
+    // A complaint against an award is published with that award; the others (against
+    // the conditions, the opening, the evaluation) with the tender.
+    let with_award = |c: &&ComplaintFacts| {
+        c.award_id
+            .as_ref()
+            .is_some_and(|id| facts.awards.iter().any(|a| &a.id == id))
+    };
+    let tender_complaints: Vec<Value> = facts
+        .complaints
+        .iter()
+        .filter(|c| !with_award(c))
+        .map(complaint)
+        .collect();
+    if !tender_complaints.is_empty() {
         set_at(
             &mut tender,
             &["complaints"],
-            Value::Array(facts.complaints.iter().map(complaint).collect()),
+            Value::Array(tender_complaints),
         );
     }
     if !tenderers.is_empty() {
@@ -666,6 +681,15 @@ pub fn release(facts: &TenderFacts, event: Event, seq: i64, at: DateTime<Utc>) -
                 let items = awarded_items(award);
                 if !items.is_empty() {
                     set_at(&mut entry, &["items"], json!(items));
+                }
+                let complaints: Vec<Value> = facts
+                    .complaints
+                    .iter()
+                    .filter(|c| c.award_id.as_ref() == Some(&award.id))
+                    .map(complaint)
+                    .collect();
+                if !complaints.is_empty() {
+                    set_at(&mut entry, &["complaints"], Value::Array(complaints));
                 }
                 entry
             })
@@ -890,9 +914,12 @@ pub fn record_package(
 
 /// Whether any of `releases` carries complaints (the complaint extension's field).
 fn uses_complaints(releases: &[Value]) -> bool {
-    releases
-        .iter()
-        .any(|r| r.pointer("/tender/complaints").is_some())
+    releases.iter().any(|r| {
+        r.pointer("/tender/complaints").is_some()
+            || r["awards"]
+                .as_array()
+                .is_some_and(|awards| awards.iter().any(|a| a.get("complaints").is_some()))
+    })
 }
 
 /// A complaint in the complaint extension's terms.

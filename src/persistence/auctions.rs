@@ -14,7 +14,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::entities::{AuctionStatus, auction, auction_bid, auction_participant};
+use super::entities::{AuctionStatus, auction, auction_bid, auction_participant, auction_pause};
 use crate::domain::auction::{Accepted, Auction};
 use crate::domain::auction_settings::AuctionSettings;
 use crate::domain::ids::{AuctionId, TenderId};
@@ -29,6 +29,8 @@ pub struct AuctionRecord {
     pub settings: AuctionSettings,
     pub participants: Vec<auction_participant::Model>,
     pub bids: Vec<auction_bid::Model>,
+    /// Its pauses while its tender was suspended, in time order (the last may last still).
+    pub pauses: Vec<auction_pause::Model>,
     pub agency: String,
 }
 
@@ -50,10 +52,21 @@ impl AuctionRecord {
     }
 
     /// The domain state: the rules, the participants at their sealed totals, and every
-    /// accepted bid replayed in order. A closed auction ends when its close recorded (its
-    /// tender's cancellation may have brought the end forward).
+    /// accepted bid replayed in order with the pauses between them. A closed auction ends
+    /// when its close recorded (its tender's cancellation may have brought the end forward).
     pub fn state(&self) -> Auction {
-        let mut state = Auction::replay(
+        let mut state = self.replay(self.bids.iter().filter_map(|b| self.accepted(b)));
+        if self.is_closed() {
+            state.ends_at = self.auction.ends_at;
+        }
+        state
+    }
+
+    /// The auction from its sealed totals through `bids` (accepted, in order, each at the
+    /// time it was placed), with each of its pauses applied where it fell among them: a
+    /// resumption moves what came before it forward, as it did live.
+    pub fn replay(&self, bids: impl IntoIterator<Item = Accepted>) -> Auction {
+        let mut state = Auction::new(
             self.settings.rules(self.ceiling()),
             self.participants
                 .iter()
@@ -64,12 +77,43 @@ impl AuctionRecord {
                     )
                 })
                 .collect(),
-            self.bids.iter().filter_map(|b| self.accepted(b)),
         );
-        if self.is_closed() {
-            state.ends_at = self.auction.ends_at;
+        let mut pauses = self.pauses.iter().peekable();
+        let pause = |state: &mut Auction, p: &auction_pause::Model| {
+            state.pause(p.paused_at);
+            if let Some(resumed) = p.resumed_at {
+                state.resume(resumed);
+            }
+        };
+        for bid in bids {
+            while let Some(p) = pauses.next_if(|p| p.paused_at < bid.at) {
+                pause(&mut state, p);
+            }
+            state.apply(bid);
+        }
+        for p in pauses {
+            pause(&mut state, p);
         }
         state
+    }
+
+    /// Since when the auction is paused, if it is.
+    pub fn paused_since(&self) -> Option<DateTime<Utc>> {
+        self.pauses
+            .last()
+            .filter(|p| p.resumed_at.is_none())
+            .map(|p| p.paused_at)
+    }
+
+    /// How many times it was paused or resumed: an engine holding an earlier count holds
+    /// stale times.
+    pub fn pause_events(&self) -> usize {
+        self.pauses.len()
+            + self
+                .pauses
+                .iter()
+                .filter(|p| p.resumed_at.is_some())
+                .count()
     }
 
     /// A stored bid as the domain's accepted bid.
@@ -154,6 +198,7 @@ pub async fn insert(
         settings: new.settings,
         participants: new.participants,
         bids: Vec::new(),
+        pauses: Vec::new(),
         agency,
     })
 }
@@ -176,6 +221,12 @@ async fn complete(
         .all(conn)
         .await
         .context("reading the auction bids")?;
+    let pauses = auction_pause::Entity::find()
+        .filter(auction_pause::Column::AuctionId.eq(model.id))
+        .order_by_asc(auction_pause::Column::PausedAt)
+        .all(conn)
+        .await
+        .context("reading the auction's pauses")?;
     let agency = super::entities::tender::Entity::find_by_id(model.tender_id)
         .one(conn)
         .await
@@ -187,6 +238,7 @@ async fn complete(
         settings,
         participants,
         bids,
+        pauses,
         agency,
     })
 }
@@ -376,7 +428,55 @@ pub async fn insert_bids(
     Ok(written)
 }
 
-/// Auctions still open in SQL whose (last known) end has passed.
+/// Pauses an open auction at `at`, for `complaint`'s suspension of its tender.
+pub async fn pause(
+    txn: &DatabaseTransaction,
+    id: AuctionId,
+    complaint: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    auction_pause::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        auction_id: Set(id.uuid()),
+        complaint_id: Set(complaint),
+        paused_at: Set(at),
+        resumed_at: Set(None),
+    }
+    .insert(txn)
+    .await
+    .context("pausing the auction")?;
+    Ok(())
+}
+
+/// Ends the auction's pause at `at`, with the start and end the resumption moved it to.
+pub async fn resume(
+    txn: &DatabaseTransaction,
+    record: &AuctionRecord,
+    at: DateTime<Utc>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    auction_pause::Entity::update_many()
+        .col_expr(
+            auction_pause::Column::ResumedAt,
+            sea_orm::sea_query::Expr::value(Some(at)),
+        )
+        .filter(auction_pause::Column::AuctionId.eq(record.auction.id))
+        .filter(auction_pause::Column::ResumedAt.is_null())
+        .exec(txn)
+        .await
+        .context("ending the auction's pause")?;
+    let mut active: auction::ActiveModel = record.auction.clone().into();
+    active.starts_at = Set(starts_at);
+    active.ends_at = Set(ends_at);
+    active
+        .update(txn)
+        .await
+        .context("moving the auction's times")?;
+    Ok(())
+}
+
+/// Auctions still open in SQL, and not paused, whose (last known) end has passed.
 pub async fn due(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -386,6 +486,15 @@ pub async fn due(
         .column(auction::Column::Id)
         .filter(auction::Column::Status.eq(AuctionStatus::Scheduled))
         .filter(auction::Column::EndsAt.lte(now))
+        .filter(
+            auction::Column::Id.not_in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(auction_pause::Column::AuctionId)
+                    .from(auction_pause::Entity)
+                    .and_where(auction_pause::Column::ResumedAt.is_null())
+                    .to_owned(),
+            ),
+        )
         .into_tuple::<Uuid>()
         .all(conn)
         .await

@@ -705,6 +705,28 @@ pub mod auction {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub mod auction_pause {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "auction_pauses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub auction_id: Uuid,
+        /// The complaint whose suspension paused it.
+        pub complaint_id: Option<Uuid>,
+        pub paused_at: DateTimeUtc,
+        /// `None` while the pause lasts.
+        pub resumed_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 pub mod auction_participant {
     use sea_orm::entity::prelude::*;
 

@@ -231,6 +231,7 @@ pub async fn tender_facts(
                 id: c.id.to_string(),
                 act: c.act.into(),
                 lot: c.lot,
+                award_id: c.award_id.map(|a| a.to_string()),
                 status,
                 filed_at: c.filed_at,
                 admitted_at: c.admitted_at,

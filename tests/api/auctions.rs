@@ -118,6 +118,7 @@ on_every_engine!(
     the_advertised_max_next_bid_is_accepted_and_refusals_state_visible_limits,
     cancelling_the_tender_closes_its_auction_at_once,
     a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices,
+    a_suspended_tender_pauses_its_auction_which_resumes_with_the_time_it_had_left,
 );
 
 /// The in-process engine serves one instance; these run on Redis and on the cluster.
@@ -195,10 +196,9 @@ pub async fn scheduled(app: &TestApp, settings: Value) -> Setup {
     }
 }
 
-/// As [`scheduled`], on a tender of two lots (the laptops, then the boxes), each with its
-/// auction on `settings`, both running at once: the auctions' ids, lot by lot. Each
-/// supplier bids on both lots (lot 2's sealed totals: 3,200.00, 3,240.00, 3,280.00).
-pub async fn scheduled_in_lots(app: &TestApp, settings: Value) -> (Setup, String) {
+/// A tender of two lots (the laptops, then the boxes), every supplier of [`SEALED`]
+/// bidding on both, opened and qualified at day 21: its id and the suppliers' RFCs.
+pub async fn evaluated_in_lots(app: &TestApp) -> (String, Vec<String>) {
     let mut rfcs = Vec::new();
     for (body, _) in SEALED {
         rfcs.push(
@@ -234,6 +234,14 @@ pub async fn scheduled_in_lots(app: &TestApp, settings: Value) -> (Setup, String
     }
     app.clock.set(at(21));
     open_and_qualify_all(app, &tender).await;
+    (tender, rfcs)
+}
+
+/// As [`scheduled`], on the tender of [`evaluated_in_lots`], each lot with its auction on
+/// `settings`, both running at once: the auctions' ids, lot by lot (lot 2's sealed totals:
+/// 3,200.00, 3,240.00, 3,280.00).
+pub async fn scheduled_in_lots(app: &TestApp, settings: Value) -> (Setup, String) {
+    let (tender, rfcs) = evaluated_in_lots(app).await;
     let mut ids = Vec::new();
     let mut views = Vec::new();
     for lot in [1, 2] {
@@ -950,6 +958,157 @@ async fn the_auction_closes_at_its_end_with_nobody_watching(kind: Kind) {
     );
 }
 
+/// Files a complaint by `who` against the tender's evaluation and admits it with a
+/// suspension; returns its id.
+pub async fn suspend_with_complaint(app: &TestApp, tender: &str, who: &str) -> String {
+    let filed = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{tender}/complaints"),
+            Some(&supplier(app, who)),
+            &json!({"act": "evaluation", "title": "Inconformidad contra la evaluación",
+                    "facts": "Mi propuesta se evaluó con un criterio que las bases no prevén.",
+                    "request": "Que se reponga la evaluación."}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    json_of(
+        app.post_json(
+            &format!("/api/v1/complaints/{id}/admission"),
+            Some(&auditor(app)),
+            &json!({"suspend": true}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    id
+}
+
+/// Lifts complaint `id`'s suspension.
+pub async fn lift(app: &TestApp, id: &str) {
+    json_of(
+        app.post_json(
+            &format!("/api/v1/complaints/{id}/suspension-lift"),
+            Some(&auditor(app)),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+async fn a_suspended_tender_pauses_its_auction_which_resumes_with_the_time_it_had_left(kind: Kind) {
+    let app = spawn(kind).await;
+    let s = scheduled(&app, continuous()).await;
+    let started: chrono::DateTime<chrono::Utc> =
+        s.view["starts_at"].as_str().unwrap().parse().unwrap();
+    app.clock.advance(Duration::seconds(10));
+    json_of(
+        bid(&app, &s.auction, &s.b, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let placed_at = |view: &Value| -> chrono::DateTime<chrono::Utc> {
+        view["history"][0]["placed_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    // 100 s in, C's complaint is admitted with a suspension: the auction pauses, with
+    // 500 s left, and refuses every bid (an outsider is still told it is none).
+    app.clock.set(started + Duration::seconds(100));
+    let complaint = suspend_with_complaint(&app, &s.tender, &s.c).await;
+    let paused = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(paused["status"], "paused", "{paused}");
+    assert_eq!(paused["time_left_s"], 500);
+    let paused_at: chrono::DateTime<chrono::Utc> =
+        paused["paused_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(paused_at, started + Duration::seconds(100));
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "1990000.00").await,
+        StatusCode::CONFLICT,
+        "tender_suspended",
+    )
+    .await;
+    assert_problem(
+        bid(&app, &s.auction, &rfc("OUT040404GH"), "1.00").await,
+        StatusCode::FORBIDDEN,
+        "not_a_participant",
+    )
+    .await;
+    // Its end passes while paused: it does not close, with or without a look.
+    app.clock.set(started + Duration::seconds(2_000));
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let still = json_of(
+        look(&app, &s.auction, Some(&supplier(&app, &s.a))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(still["status"], "paused", "{still}");
+    assert_eq!(still["time_left_s"], 500);
+    assert!(still["you"]["max_next_bid"].is_null());
+    // Lifted at 3,000 s: it resumes with its 500 s, its end moved by the 2,900 s pause;
+    // the bid before the pause keeps the time it was placed.
+    app.clock.set(started + Duration::seconds(3_000));
+    lift(&app, &complaint).await;
+    let resumed = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(resumed["status"], "open", "{resumed}");
+    assert_eq!(resumed["time_left_s"], 500);
+    assert!(resumed["paused_at"].is_null());
+    let ends: chrono::DateTime<chrono::Utc> = resumed["ends_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(ends, started + Duration::seconds(3_500));
+    assert_eq!(placed_at(&resumed), started + Duration::seconds(10));
+    // In its last 60 s a bid extends it, as before the pause; the engine state, lost and
+    // rebuilt from SQL, agrees.
+    app.clock.set(started + Duration::seconds(3_450));
+    let late = json_of(
+        bid(&app, &s.auction, &s.a, "1990000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let extended: chrono::DateTime<chrono::Utc> =
+        late["ends_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(extended, started + Duration::seconds(3_570));
+    persisted(&app, 2).await;
+    app.engine
+        .evict(uuid::Uuid::parse_str(&s.auction).unwrap())
+        .await
+        .unwrap();
+    let rebuilt = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rebuilt["ends_at"], late["ends_at"]);
+    assert_eq!(rebuilt["ladder"][0]["rfc"], s.a.as_str());
+    assert_eq!(placed_at(&rebuilt), started + Duration::seconds(10));
+    // It closes at its moved end, and the audit shows the pause and the resumption.
+    app.clock.set(started + Duration::seconds(3_570));
+    let closed = json_of(
+        look(&app, &s.auction, Some(&auditor(&app))).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(closed["status"], "closed");
+    let log = actions(&app, &s.tender).await;
+    for action in ["tender.auction_paused", "tender.auction_resumed"] {
+        assert!(log.contains(&action.to_owned()), "{action} in {log:?}");
+    }
+}
+
 async fn accepted_bids_survive_a_restart_of_the_engine(kind: Kind) {
     let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
@@ -1051,7 +1210,8 @@ async fn participants_get_live_updates_filtered_for_them(kind: Kind) {
     assert_eq!(closed["status"], "closed");
 }
 
-/// The differential property test: random bid sequences go both to the running engine
+/// The differential property test: random bid sequences, with a suspension of the tender
+/// (the auctions pause, then resume) at a random point, go both to the running engine
 /// (through HTTP) and to the pure rules of `domain::auction`, which must decide alike —
 /// the same refusal code, or the same rank, best price and end.
 mod differential {
@@ -1094,6 +1254,13 @@ mod differential {
             })
     }
 
+    /// A suspension of the tender: before which attempt, for how many seconds.
+    type Pause = (usize, i64);
+
+    fn pause() -> impl Strategy<Value = Option<Pause>> {
+        proptest::option::of((0usize..25, 1i64..4_000))
+    }
+
     fn attempts() -> impl Strategy<Value = Vec<Attempt>> {
         proptest::collection::vec(
             (0usize..4, 0u8..4, -2_000i64..6_000_000, 0i64..40, 0usize..2),
@@ -1134,14 +1301,16 @@ mod differential {
         kind: Kind,
         settings: Value,
         attempts: Vec<Attempt>,
+        pause: Option<Pause>,
         lots: bool,
     ) -> Result<(), TestCaseError> {
         let app = spawn(kind).await;
-        let auctions: Vec<String> = if lots {
+        let (tender, auctions): (String, Vec<String>) = if lots {
             let (s, second) = scheduled_in_lots(&app, settings).await;
-            vec![s.auction, second]
+            (s.tender, vec![s.auction, second])
         } else {
-            vec![scheduled(&app, settings).await.auction]
+            let s = scheduled(&app, settings).await;
+            (s.tender, vec![s.auction])
         };
         let outsider = rfc("OUT040404GH");
         let mut oracles = Vec::new();
@@ -1149,7 +1318,26 @@ mod differential {
             oracles.push(oracle(&app, auction).await);
         }
         let mut now = app.clock.now();
-        for (who, what, below, dt, lot) in attempts {
+        for (i, (who, what, below, dt, lot)) in attempts.into_iter().enumerate() {
+            if let Some((before, length)) = pause
+                && before == i
+            {
+                // The tender suspended now, for `length` seconds: the auctions not ended
+                // pause, then resume with the time they had left.
+                let complaint =
+                    super::suspend_with_complaint(&app, &tender, &oracles[0].1[0].0).await;
+                for (oracle, _) in &mut oracles {
+                    if !oracle.is_closed(now) {
+                        oracle.pause(now);
+                    }
+                }
+                now += Duration::seconds(length);
+                app.clock.set(now);
+                super::lift(&app, &complaint).await;
+                for (oracle, _) in &mut oracles {
+                    oracle.resume(now);
+                }
+            }
             let lot = lot % auctions.len();
             let (oracle, participants) = &mut oracles[lot];
             now += Duration::seconds(dt);
@@ -1210,6 +1398,9 @@ mod differential {
             .await;
             let best = oracle.best().map(|b| b.to_string());
             prop_assert_eq!(view["ladder"][0]["price"].as_str().map(str::to_owned), best);
+            let ends: chrono::DateTime<chrono::Utc> =
+                view["ends_at"].as_str().unwrap().parse().unwrap();
+            prop_assert_eq!(ends, oracle.ends_at, "{}", view);
         }
         Ok(())
     }
@@ -1235,9 +1426,12 @@ mod differential {
             failure_persistence: None,
             ..Config::default()
         });
-        let result = runner.run(&(settings(), attempts()), |(settings, attempts)| {
-            runtime.block_on(run_case(kind, settings, attempts, lots))
-        });
+        let result = runner.run(
+            &(settings(), attempts(), pause()),
+            |(settings, attempts, pause)| {
+                runtime.block_on(run_case(kind, settings, attempts, pause, lots))
+            },
+        );
         if let Err(e) = result {
             panic!("the engine and the pure rules disagree: {e}");
         }

@@ -21,6 +21,8 @@ on_both_databases!(
     upheld_against_the_evaluation_or_the_opening_that_act_is_done_again,
 );
 
+crate::on_every_engine!(an_award_complaint_pauses_the_auction_of_another_lot_until_resolved);
+
 fn auditor(app: &TestApp) -> String {
     app.token(Role::Auditor, "oic-sep", None)
 }
@@ -53,7 +55,8 @@ async fn step(app: &TestApp, id: &str, what: &str, body: &Value) -> reqwest::Res
 }
 
 /// The tender's OCDS record, validated with the extensions it declares; its compiled
-/// release's complaints.
+/// release's complaints: the tender's, then each award's (an award complaint is published
+/// with the award it contests, named by `awardID` here).
 async fn ocds_complaints(app: &TestApp, tender: &str) -> Vec<Value> {
     let record = json_of(
         app.get(&format!("/public/v1/records/ocds-licita-{tender}"), None)
@@ -71,10 +74,19 @@ async fn ocds_complaints(app: &TestApp, tender: &str) -> Vec<Value> {
         "{}",
         record["extensions"]
     );
-    record["records"][0]["compiledRelease"]["tender"]["complaints"]
+    let compiled = &record["records"][0]["compiledRelease"];
+    let mut all = compiled["tender"]["complaints"]
         .as_array()
         .cloned()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    for award in compiled["awards"].as_array().into_iter().flatten() {
+        for c in award["complaints"].as_array().into_iter().flatten() {
+            let mut c = c.clone();
+            c["awardID"] = award["id"].clone();
+            all.push(c);
+        }
+    }
+    all
 }
 
 async fn public(app: &TestApp, tender: &str) -> Vec<Value> {
@@ -176,6 +188,11 @@ async fn an_upheld_complaint_against_an_award_gives_the_lot_to_the_next_bid(back
     assert_eq!(published.len(), 1);
     assert_eq!(published[0]["status"], "pending");
     assert_eq!(published[0]["relatedLot"], "1");
+    assert!(
+        published[0]["awardID"].is_string(),
+        "published with the award it contests (the only one): {}",
+        published[0]
+    );
     assert!(published[0]["title"].is_null(), "{}", published[0]);
     assert!(
         !published[0].to_string().contains(b.as_str()),
@@ -952,4 +969,128 @@ async fn upheld_against_the_evaluation_or_the_opening_that_act_is_done_again(bac
             .await
             .contains(&"tender.opening_annulled".to_owned())
     );
+}
+
+/// `POST /api/v1/tenders/{id}/lots/{lot}/{action}` as SEP's officer.
+async fn on_lot(
+    app: &TestApp,
+    id: &str,
+    lot: u32,
+    action: &str,
+    request: &Value,
+) -> reqwest::Response {
+    app.post_json(
+        &format!("/api/v1/tenders/{id}/lots/{lot}/{action}"),
+        Some(&officer(app, "SEP")),
+        request,
+    )
+    .await
+}
+
+async fn an_award_complaint_pauses_the_auction_of_another_lot_until_resolved(
+    kind: crate::auctions::Kind,
+) {
+    use crate::auctions::{bid, evaluated_in_lots, spawn};
+    let app = spawn(kind).await;
+    let (id, rfcs) = evaluated_in_lots(&app).await;
+    let (a, b) = (&rfcs[0], &rfcs[1]);
+    // Lot 1 is awarded at the sealed totals (A); lot 2 goes to its auction.
+    let awarded = json_of(
+        on_lot(&app, &id, 1, "award", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(awarded["lots"][0]["award"]["rfc"], a.as_str(), "{awarded}");
+    let mut settings = crate::auctions::continuous();
+    settings["decrement"] = json!({"amount": "100.00"});
+    let auction = json_of(
+        on_lot(&app, &id, 2, "auction", &settings).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let auction = auction["id"].as_str().unwrap().to_owned();
+    app.clock.advance(chrono::Duration::seconds(10));
+    json_of(bid(&app, &auction, b, "3100.00").await, StatusCode::CREATED).await;
+
+    // B contests lot 1's award; admitted with a suspension, lot 2's auction pauses: its
+    // bids and lot 1's contract are refused.
+    app.clock.advance(chrono::Duration::seconds(50));
+    let mut body = complaint("award");
+    body["lot"] = json!(1);
+    let filed = json_of(file(&app, &id, b, &body).await, StatusCode::CREATED).await;
+    let cid = filed["id"].as_str().unwrap().to_owned();
+    json_of(
+        step(&app, &cid, "admission", &json!({"suspend": true})).await,
+        StatusCode::OK,
+    )
+    .await;
+    let look = |token: String| {
+        let app = &app;
+        let auction = auction.clone();
+        async move {
+            json_of(
+                app.get(&format!("/api/v1/auctions/{auction}"), Some(&token))
+                    .await,
+                StatusCode::OK,
+            )
+            .await
+        }
+    };
+    let paused = look(auditor(&app)).await;
+    assert_eq!(paused["status"], "paused", "{paused}");
+    assert_eq!(paused["time_left_s"], 540);
+    assert_problem(
+        bid(&app, &auction, a, "3000.00").await,
+        StatusCode::CONFLICT,
+        "tender_suspended",
+    )
+    .await;
+    assert_problem(
+        on_lot(
+            &app,
+            &id,
+            1,
+            "contract",
+            &json!({"amount": awarded["lots"][0]["award"]["amount"], "signed_on": "2026-03-24",
+                    "starts_on": "2026-04-01", "ends_on": "2026-12-31"}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "tender_suspended",
+    )
+    .await;
+
+    // An hour later the complaint is upheld: lot 1's award is annulled, and lot 2's
+    // auction resumes with the 540 s it had left.
+    app.clock.advance(chrono::Duration::hours(1));
+    json_of(
+        step(
+            &app,
+            &cid,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": "La propuesta adjudicada no cumple la especificación 3.2."}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let resumed = look(auditor(&app)).await;
+    assert_eq!(resumed["status"], "open", "{resumed}");
+    assert_eq!(resumed["time_left_s"], 540);
+    json_of(bid(&app, &auction, a, "3000.00").await, StatusCode::CREATED).await;
+    // Lot 1 goes to the next eligible bid, B's.
+    let again = json_of(
+        on_lot(&app, &id, 1, "award", &json!({})).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again["lots"][0]["award"]["rfc"], b.as_str(), "{again}");
+    let log = actions(&app, &id).await;
+    for action in [
+        "tender.auction_paused",
+        "tender.award_annulled",
+        "tender.auction_resumed",
+    ] {
+        assert!(log.contains(&action.to_owned()), "{action} in {log:?}");
+    }
 }

@@ -13,6 +13,7 @@ pub use schedule::*;
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -23,8 +24,9 @@ use crate::domain::auction_settings::{AuctionSettings, FormatName};
 use crate::domain::money::Money;
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::tender::Status;
-use crate::engine::{EngineError, Snapshot};
+use crate::engine::{EngineError, Snapshot, Then};
 use crate::error::{ApiError, Code};
+use crate::state::AppState;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     // The bid route first: routes are tried in order, and it takes one request per bid.
@@ -45,6 +47,9 @@ pub enum AuctionStatus {
     /// Not started yet.
     Scheduled,
     Open,
+    /// Stopped while an admitted complaint suspends its tender: no bid is accepted and its
+    /// clock stands still; it resumes with the time it had left (`time_left_s`).
+    Paused,
     /// Ended; final prices recorded.
     Closed,
 }
@@ -151,8 +156,13 @@ pub struct AuctionView {
     pub turn: Option<TurnView>,
     /// The service's time when it answered.
     pub server_time: DateTime<Utc>,
-    /// Seconds until the end (0 once ended).
+    /// Seconds until the end (0 once ended); while paused, the seconds it had left when
+    /// it paused (from its start, if it had not started), which it keeps on resumption.
     pub time_left_s: i64,
+    /// While paused: since when (its tender's suspension). On resumption its start, end
+    /// and turns move forward by the pause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<DateTime<Utc>>,
     /// A participant's own standing (suppliers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub you: Option<OwnView>,
@@ -241,11 +251,18 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
         record,
         state,
         bid_ids,
+        placed_at,
         now,
     } = snapshot;
     let now = *now;
+    // When each bid was placed, as it happened (the state holds the times a pause since
+    // moved forward).
+    let placed =
+        |i: usize, b: &crate::domain::auction::Accepted| placed_at.get(i).copied().unwrap_or(b.at);
     let status = if record.is_closed() || state.is_closed(now) {
         AuctionStatus::Closed
+    } else if state.paused.is_some() {
+        AuctionStatus::Paused
     } else if now < state.rules.starts_at {
         AuctionStatus::Scheduled
     } else {
@@ -277,7 +294,7 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
                     .flatten(),
                 participant: anonymous.then(|| format!("P{}", b.participant + 1)),
                 amount: b.amount,
-                placed_at: b.at,
+                placed_at: placed(i, b),
                 rank: b.rank,
             })
             .collect()
@@ -312,11 +329,12 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
                     .bids
                     .iter()
                     .zip(bid_ids)
-                    .filter(|(b, _)| b.participant == *p)
-                    .map(|(b, id)| OwnBid {
+                    .enumerate()
+                    .filter(|(_, (b, _))| b.participant == *p)
+                    .map(|(i, (b, id))| OwnBid {
                         bid_id: *id,
                         amount: b.amount,
-                        placed_at: b.at,
+                        placed_at: placed(i, b),
                     })
                     .collect(),
             };
@@ -352,11 +370,62 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
         last_seq: i64::try_from(known_bids).unwrap_or(i64::MAX),
         turn,
         server_time: now,
-        time_left_s: (state.ends_at - now).num_seconds().max(0),
+        time_left_s: (state.ends_at
+            - state
+                .paused
+                .map_or(now, |p| p.min(now).max(state.rules.starts_at)))
+        .num_seconds()
+        .max(0),
+        paused_at: state.paused,
         you,
         ladder,
         history,
     }
+}
+
+/// What runs once every auction is held: the change they wait for.
+pub type Commit<'a, T> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<T, ApiError>> + 'a>;
+
+/// Runs `commit` with every one of `auctions` held in its engine (SPEC §4): each stops
+/// taking bids before `commit` runs, and then closes or is read again as `then` says; if
+/// `commit` fails, they all go on as before.
+pub fn hold_all<'a, T: 'a>(
+    state: &'a AppState,
+    auctions: &'a [crate::domain::ids::AuctionId],
+    then: Then,
+    commit: Commit<'a, T>,
+) -> LocalBoxFuture<'a, Result<T, ApiError>> {
+    Box::pin(async move {
+        match auctions.split_first() {
+            None => commit().await,
+            Some((first, rest)) => {
+                state
+                    .engine
+                    .hold(first.uuid(), then, async move || {
+                        hold_all(state, rest, then, commit).await
+                    })
+                    .await
+            }
+        }
+    })
+}
+
+/// After a change held `held` and committed: the tender's other open auctions (scheduled
+/// while it was on its way) are read again from SQL too, so that none keeps a stale state.
+pub async fn reload_unheld(
+    state: &AppState,
+    tender: crate::domain::ids::TenderId,
+    held: &[crate::domain::ids::AuctionId],
+) -> Result<(), ApiError> {
+    for id in crate::persistence::auctions::open_of_tender(&state.db, tender).await? {
+        if !held.contains(&id) {
+            state
+                .engine
+                .hold(id.uuid(), Then::Reload, async || Ok::<(), ApiError>(()))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 impl From<EngineError> for ApiError {
@@ -412,6 +481,12 @@ pub fn engine_error(error: EngineError) -> ApiError {
             Refusal::MustBeatBest { best: None } => (
                 Code::MustBeatBest,
                 "your bid must be below the best price".into(),
+            ),
+            Refusal::Suspended => (
+                Code::TenderSuspended,
+                "the auction is paused while an admitted complaint suspends its tender; it \
+                 resumes with the time it had left"
+                    .into(),
             ),
         },
     };

@@ -45,7 +45,7 @@ pub struct AuctionBidPlaced {
 }
 
 /// Place a bid in an auction (participants). Checked and applied atomically: a
-/// participant, the auction open, its turn (rounds), at most its own current price minus
+/// participant, the auction not paused (its tender suspended), open, its turn (rounds), at most its own current price minus
 /// the least decrement, at most the ceiling, below the best price when the auction says
 /// so; soft close applied. A 201 is sent only once the bid is durable. With an
 /// `Idempotency-Key` header, a retry with the same key and amount returns the first
@@ -63,7 +63,7 @@ pub struct AuctionBidPlaced {
         (status = 400, description = "`invalid_idempotency_key`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden_role`, `not_a_participant`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`auction_not_open`, `auction_closed`, `not_your_turn`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`auction_not_open`, `auction_closed`, `not_your_turn`, `tender_suspended` (paused while an admitted complaint suspends the tender)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`decrement_too_small`, `above_ceiling`, `must_beat_best`, `idempotency_conflict`, `invalid_money`, `invalid_body`", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -17,10 +17,13 @@ use crate::domain::ids::TenderId;
 use crate::domain::tender::{LONG_TEXT_LEN, TITLE_LEN};
 use crate::domain::text::bounded;
 use crate::domain::validation::ValidationErrors;
+use crate::engine::Then;
 use crate::error::{ApiError, Problem};
 use crate::formats::csv;
+use crate::persistence::auctions;
 use crate::persistence::complaints::{self, ComplaintFilter};
 use crate::persistence::entities::complaint;
+use crate::routes::auctions::{Commit, hold_all, reload_unheld};
 use crate::routes::extract::ApiJson;
 use crate::routes::negotiate;
 use crate::routes::pagination::{Page, PageParams};
@@ -569,7 +572,35 @@ async fn decide_on(
     decision: Decision,
 ) -> Result<HttpResponse, ApiError> {
     let id = complaint_id(path)?;
-    let model = decide::run(&state.context(), id, decision, &auditor.0.actor()).await?;
+    // A step that may pause or resume the tender's live auctions holds them while it
+    // commits (SPEC §4); no other does, so that nobody else can stop one.
+    let complaint = complaints::get(&state.db, id).await?;
+    let changes_suspension = complaint.as_ref().is_some_and(|c| {
+        matches!(decision, Decision::Admit { suspend: true })
+            || (c.suspension_in_force()
+                && matches!(
+                    decision,
+                    Decision::Resolve { .. } | Decision::LiftSuspension
+                ))
+    });
+    let held = match &complaint {
+        Some(c) if changes_suspension => {
+            auctions::open_of_tender(&state.db, TenderId::from_uuid(c.tender_id)).await?
+        }
+        _ => Vec::new(),
+    };
+    let actor = auditor.0.actor();
+    let step: Commit<'_, _> = Box::new(|| {
+        Box::pin(async {
+            decide::run(&state.context(), id, decision, &actor)
+                .await
+                .map_err(ApiError::from)
+        })
+    });
+    let model = hold_all(state, &held, Then::Reload, step).await?;
+    if changes_suspension {
+        reload_unheld(state, TenderId::from_uuid(model.tender_id), &held).await?;
+    }
     let status = ComplaintStatus::from(model.status);
     if let Some(decided) = model.decided_at.filter(|_| {
         matches!(
@@ -735,6 +766,22 @@ pub async fn withdraw_complaint(
 ) -> Result<HttpResponse, ApiError> {
     let id = complaint_id(&path)?;
     let rfc = supplier_rfc(&supplier)?;
-    let model = withdraw::run(&state.context(), id, &rfc, &supplier.0.actor()).await?;
+    // Only the complainant's withdrawal of a suspending complaint holds the auctions (they
+    // resume), so that nobody else can stop one.
+    let held = match complaints::get(&state.db, id).await? {
+        Some(c) if c.complainant_rfc == rfc.as_str() && c.suspension_in_force() => {
+            auctions::open_of_tender(&state.db, TenderId::from_uuid(c.tender_id)).await?
+        }
+        _ => Vec::new(),
+    };
+    let actor = supplier.0.actor();
+    let step: Commit<'_, _> = Box::new(|| {
+        Box::pin(async {
+            withdraw::run(&state.context(), id, &rfc, &actor)
+                .await
+                .map_err(ApiError::from)
+        })
+    });
+    let model = hold_all(&state, &held, Then::Reload, step).await?;
     Ok(HttpResponse::Ok().json(ComplaintView::from_model(model)))
 }

@@ -1,6 +1,5 @@
 use crate::domain::code::Code;
 use actix_web::{HttpResponse, web};
-use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -9,8 +8,10 @@ use crate::auth::Officer;
 use crate::domain::tender::LONG_TEXT_LEN;
 use crate::domain::text::bounded;
 use crate::domain::validation::ValidationErrors;
+use crate::engine::Then;
 use crate::error::{ApiError, Problem};
 use crate::persistence::{auctions, tenders};
+use crate::routes::auctions::{Commit, hold_all};
 use crate::routes::extract::ApiJson;
 use crate::state::AppState;
 use crate::usecases::tenders::cancel;
@@ -82,7 +83,7 @@ pub async fn cancel_tender(
             .map_err(ApiError::from)
         })
     });
-    let record = halt_all(&state, &halted, cancel).await?;
+    let record = hold_all(&state, &halted, Then::Close, cancel).await?;
     // An auction scheduled while this cancellation was on its way was closed in SQL by it:
     // its engine state goes too, so that nothing cached keeps taking bids.
     for (_, id) in record
@@ -92,33 +93,8 @@ pub async fn cancel_tender(
     {
         state
             .engine
-            .close_early(id.uuid(), async || Ok::<(), ApiError>(()))
+            .hold(id.uuid(), Then::Close, async || Ok::<(), ApiError>(()))
             .await?;
     }
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
-}
-
-/// What runs once every auction is halted: the cancellation.
-type Commit<'a, T> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<T, ApiError>> + 'a>;
-
-/// Runs `then` with every one of `auctions` halted in its engine: each stops taking bids
-/// before `then` commits, and closes with it; if `then` fails, they all go on.
-fn halt_all<'a, T: 'a>(
-    state: &'a AppState,
-    auctions: &'a [crate::domain::ids::AuctionId],
-    then: Commit<'a, T>,
-) -> LocalBoxFuture<'a, Result<T, ApiError>> {
-    Box::pin(async move {
-        match auctions.split_first() {
-            None => then().await,
-            Some((first, rest)) => {
-                state
-                    .engine
-                    .close_early(first.uuid(), async move || {
-                        halt_all(state, rest, then).await
-                    })
-                    .await
-            }
-        }
-    })
 }

@@ -7,7 +7,7 @@ use sea_orm::{DatabaseTransaction, Set};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{hand_over_suspension, lock};
+use super::{hand_over_suspension, lock, suspend};
 use crate::domain::audit::Actor;
 use crate::domain::complaint::{Act, ComplaintStatus, RejectionReason, Step, next};
 use crate::domain::ids::TenderId;
@@ -63,7 +63,7 @@ pub async fn run(
             active.admitted_at = Set(Some(cx.now));
             active.suspends = Set(suspend);
             if suspend && record.tender.suspended_by.is_none() {
-                tenders::set_suspension(&txn, tender, Some(id)).await?;
+                self::suspend(&txn, tender, None, Some(id), cx.now, actor).await?;
             }
             fields.insert("suspend".into(), suspend.into());
         }
@@ -81,7 +81,8 @@ pub async fn run(
             if suspended {
                 active.suspension_lifted_at = Set(Some(cx.now));
             }
-            hand_over_suspension(&txn, tender, id, record.tender.suspended_by).await?;
+            hand_over_suspension(&txn, tender, id, record.tender.suspended_by, cx.now, actor)
+                .await?;
             if upheld {
                 let effects = apply(&txn, cx, &record, &model, &resolution, actor).await?;
                 fields.insert("effects".into(), effects.clone().into());
@@ -90,7 +91,8 @@ pub async fn run(
         }
         Decision::LiftSuspension => {
             active.suspension_lifted_at = Set(Some(cx.now));
-            hand_over_suspension(&txn, tender, id, record.tender.suspended_by).await?;
+            hand_over_suspension(&txn, tender, id, record.tender.suspended_by, cx.now, actor)
+                .await?;
         }
     }
     let saved = complaints::save(&txn, active).await?;
@@ -315,7 +317,7 @@ async fn apply(
                 .await?
                 .into_iter()
                 .next();
-            tenders::set_suspension(txn, tender, next).await?;
+            suspend(txn, tender, record.tender.suspended_by, next, cx.now, actor).await?;
             record_event(
                 txn,
                 cx.now,
