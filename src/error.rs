@@ -138,6 +138,9 @@ impl From<crate::usecases::UseCaseError> for ApiError {
             }
             UseCaseError::Refused { code, detail } => ApiError::Denied { code, detail },
             UseCaseError::Invalid(errors) => ApiError::Validation(errors),
+            UseCaseError::Unheld(_) => ApiError::ServiceUnavailable(
+                "the tender's auctions changed meanwhile; retry in a moment".into(),
+            ),
             UseCaseError::Unexpected(e) => ApiError::from(e),
         }
     }

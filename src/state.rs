@@ -102,6 +102,7 @@ impl AppState {
             now,
             today: now.with_timezone(&self.settings.legal_offset).date_naive(),
             legal_offset: self.settings.legal_offset,
+            held: &[],
         }
     }
 

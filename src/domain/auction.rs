@@ -178,11 +178,14 @@ impl Auction {
     /// (when it was still to come, or was passed), the end and the turns, and the times of
     /// the bids before the pause, so that the rules (soft close, the turn order of a round)
     /// read them as before. Returns how far it moved (zero for a pause that ended before
-    /// the start, or for an auction not paused).
+    /// the start or began once it had ended, or for an auction not paused).
     pub fn resume(&mut self, at: DateTime<Utc>) -> Duration {
         let Some(from) = self.paused.take() else {
             return Duration::zero();
         };
+        if from >= self.ends_at {
+            return Duration::zero();
+        }
         let shift = (at - from.max(self.rules.starts_at)).max(Duration::zero());
         if shift > Duration::zero() {
             self.rules.starts_at += shift;
@@ -201,19 +204,6 @@ impl Auction {
     /// The auction's own time at `now`: `now`, or the moment it was paused.
     fn clock(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         self.paused.map_or(now, |p| now.min(p))
-    }
-
-    /// Rebuilds an auction from its accepted bids, in order (as stored in SQL).
-    pub fn replay(
-        rules: Rules,
-        participants: Vec<(String, Money)>,
-        bids: impl IntoIterator<Item = Accepted>,
-    ) -> Self {
-        let mut auction = Self::new(rules, participants);
-        for bid in bids {
-            auction.apply(bid);
-        }
-        auction
     }
 
     /// Each participant's current price (its last accepted bid, or its sealed total).
@@ -794,6 +784,12 @@ mod tests {
         a.pause(t(0));
         assert_eq!(a.resume(t(400)), Duration::zero(), "over before the start");
         assert_eq!((a.rules.starts_at, a.ends_at), (t(1_000), t(1_600)));
+        a.pause(t(1_600));
+        assert_eq!(
+            a.resume(t(1_700)),
+            Duration::zero(),
+            "paused once it had ended"
+        );
         a.pause(t(900));
         assert_eq!(
             a.resume(t(1_300)),
@@ -884,15 +880,10 @@ mod tests {
         assert_eq!(a, before);
         a.apply(decided);
         a.place("C", m(79_000), t(590)).unwrap();
-        let again = Auction::replay(
-            before.rules.clone(),
-            vec![
-                ("A".into(), m(90_000)),
-                ("B".into(), m(95_000)),
-                ("C".into(), m(99_000)),
-            ],
-            a.bids.clone(),
-        );
+        let mut again = before.clone();
+        for bid in a.bids.clone() {
+            again.apply(bid);
+        }
         assert_eq!(again, a);
     }
 

@@ -15,7 +15,7 @@
 --                  entry holds the answer and the request hash)
 --   3 bids   stream: one entry per accepted bid, id "<seq>-1"; persisters read it
 --   4 snap   hash: round -> the round whose start prices follow; position -> price then
--- ARGV[1] operation: place | close | now | halt | resume ; ARGV[2] now in µs, or "" for Redis server time
+-- ARGV[1] operation: init | reload | place | close | now | halt | resume ; ARGV[2] now in µs, or "" for Redis server time
 
 local op = ARGV[1]
 
@@ -29,12 +29,20 @@ local function now_us()
 end
 
 -- init: loads an auction from SQL (at scheduling, or when Redis comes back empty).
+-- reload: loads it again over its live state (it was paused or resumed in SQL), only while
+-- that state holds no bid beyond SQL's (the same seq): else {'busy'}, and nothing changes.
 -- ARGV[3] is JSON: {meta = {...}, prices = [...], ats = [...], rfcs = [...],
 -- idem = {k = v}, snap = {round = r, prices = [...]}, bids = [answer...]}, every number
 -- as text.
-if op == 'init' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+if op == 'init' or op == 'reload' then
   local state = cjson.decode(ARGV[3])
+  if op == 'reload' then
+    local seq = redis.call('HGET', KEYS[1], 'seq')
+    if seq and seq ~= state.meta.seq then return {'busy', seq} end
+    redis.call('DEL', KEYS[1], KEYS[4])
+  elseif redis.call('EXISTS', KEYS[1]) == 1 then
+    return {'exists'}
+  end
   local args = {}
   local function put(k, v) table.insert(args, k); table.insert(args, v) end
   for k, v in pairs(state.meta) do put(k, v) end
@@ -126,7 +134,8 @@ end
 local me = meta['r:' .. rfc]
 if not me then return {'no', 'not_a_participant', '0'} end
 me = tonumber(me)
-if meta.paused or meta.halt == 'p' then return {'no', 'tender_suspended', '0'} end
+if meta.halt == 'p' then return {'no', 'halted', meta.pv or '0'} end
+if meta.paused then return {'no', 'tender_suspended', meta.pv or '0'} end
 if now < start then return {'no', 'auction_not_open', '0'} end
 if meta.closed == '1' or meta.halt == 'c' or now >= ends then return {'no', 'auction_closed', '0'} end
 

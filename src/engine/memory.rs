@@ -19,7 +19,9 @@ struct Live {
     record: AuctionRecord,
     state: Auction,
     bid_ids: Vec<Uuid>,
-    placed_at: Vec<chrono::DateTime<chrono::Utc>>,
+    /// Each accepted bid as it was acknowledged (`state` holds them moved forward by any
+    /// pause since): a replay answers the same, and views show when each was placed.
+    answers: Vec<crate::domain::auction::Accepted>,
     /// (rfc, key) → (request hash, index of the bid).
     idempotency: HashMap<(String, String), (String, usize)>,
 }
@@ -28,7 +30,11 @@ impl Live {
     fn load(record: AuctionRecord) -> Self {
         let state = record.state();
         let bid_ids = record.bids.iter().map(|b| b.id).collect();
-        let placed_at = record.bids.iter().map(|b| b.placed_at).collect();
+        let answers = record
+            .bids
+            .iter()
+            .filter_map(|b| record.accepted(b))
+            .collect();
         let idempotency = record
             .bids
             .iter()
@@ -44,7 +50,7 @@ impl Live {
             record,
             state,
             bid_ids,
-            placed_at,
+            answers,
             idempotency,
         }
     }
@@ -53,7 +59,7 @@ impl Live {
         Some(Placed {
             bid_id: *self.bid_ids.get(index)?,
             seq: i64::try_from(index + 1).ok()?,
-            accepted: self.state.bids.get(index)?.clone(),
+            accepted: self.answers.get(index)?.clone(),
             replayed,
             visibility: self.record.settings.visibility,
         })
@@ -64,7 +70,7 @@ impl Live {
             record: self.record.clone(),
             state: self.state.clone(),
             bid_ids: self.bid_ids.clone(),
-            placed_at: self.placed_at.clone(),
+            placed_at: self.answers.iter().map(|a| a.at).collect(),
             now,
         }
     }
@@ -163,7 +169,7 @@ impl MemoryEngine {
         let Some(live) = guard.as_mut() else {
             return Err(EngineError::NotFound(bid.auction_id));
         };
-        live.placed_at.push(accepted.at);
+        live.answers.push(accepted.clone());
         live.state.apply(accepted);
         live.bid_ids.push(new.id);
         if let Some(idem) = bid.idempotency {

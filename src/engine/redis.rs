@@ -265,8 +265,10 @@ impl RedisEngine {
         records.remove(&id);
     }
 
-    /// Loads the auction's state from SQL into Redis (when Redis has none).
-    async fn init(&self, id: Uuid) -> Result<(), EngineError> {
+    /// Loads the auction's state from SQL into Redis: when Redis has none, or (`over_live`)
+    /// over a live state that holds no bid SQL lacks (it was paused or resumed in SQL).
+    /// Returns whether it loaded.
+    async fn load(&self, id: Uuid, over_live: bool) -> Result<bool, EngineError> {
         let record = auctions::get(&self.db, id.into())
             .await?
             .ok_or(EngineError::NotFound(id))?;
@@ -356,9 +358,26 @@ impl RedisEngine {
             "snap": snap,
             "bids": answers.iter().map(Answer::format).collect::<Vec<_>>(),
         });
-        self.invoke(id, &["init", "", &payload.to_string()]).await?;
-        tracing::info!(auction_id = %id, bids = record.bids.len(), "auction state loaded into Redis");
-        Ok(())
+        let op = if over_live { "reload" } else { "init" };
+        let reply = self.invoke(id, &[op, "", &payload.to_string()]).await?;
+        let loaded = reply.first().map(String::as_str) == Some("ok");
+        if loaded {
+            tracing::info!(auction_id = %id, bids = record.bids.len(), op, "auction state loaded into Redis");
+        }
+        Ok(loaded)
+    }
+
+    /// Whether Redis held the auction with other pauses than SQL's (`pv`, its count of
+    /// pauses and resumptions): a pause or a resumption committed whose reload did not
+    /// reach Redis. It is loaded again then, unless it took bids SQL lacks.
+    async fn stale(&self, id: Uuid, pv: &str) -> Result<bool, EngineError> {
+        let in_sql = auctions::pause_events(&self.db, id.into()).await?;
+        if pv == in_sql.to_string() {
+            return Ok(false);
+        }
+        tracing::warn!(auction_id = %id, redis = pv, sql = in_sql, "Redis held an auction's pauses stale: reloading it");
+        self.forget(id);
+        self.load(id, true).await
     }
 
     /// Runs an operation, loading the state from SQL first when Redis has none.
@@ -367,7 +386,7 @@ impl RedisEngine {
         if first.first().map(String::as_str) != Some("load") {
             return Ok(first);
         }
-        self.init(id).await?;
+        self.load(id, false).await?;
         Ok(self.invoke(id, args).await?)
     }
 
@@ -407,8 +426,9 @@ impl RedisEngine {
         let bid_id_text = bid_id.to_string();
         let args = ["place", &now, &bid.rfc, &amount, &bid_id_text, &key, &hash];
         let mut reply = self.run(bid.auction_id, &args).await?;
-        if reply.get(1).map(String::as_str) == Some("tender_suspended")
-            && self.resumed_in_sql(bid.auction_id).await?
+        if let ["no", "halted" | "tender_suspended", pv] =
+            reply.iter().map(String::as_str).collect::<Vec<_>>()[..]
+            && self.stale(bid.auction_id, pv).await?
         {
             reply = self.run(bid.auction_id, &args).await?;
         }
@@ -423,7 +443,7 @@ impl RedisEngine {
                     "not_a_participant" => EngineError::Refused(Refusal::NotAParticipant),
                     "auction_not_open" => EngineError::Refused(Refusal::NotOpen),
                     "auction_closed" => EngineError::Refused(Refusal::Closed),
-                    "tender_suspended" => EngineError::Refused(Refusal::Suspended),
+                    "halted" | "tender_suspended" => EngineError::Refused(Refusal::Suspended),
                     "not_your_turn" => EngineError::Refused(Refusal::NotYourTurn),
                     "above_ceiling" => {
                         EngineError::Refused(Refusal::AboveCeiling { ceiling: detail })
@@ -463,20 +483,6 @@ impl RedisEngine {
         })
     }
 
-    /// A paused auction whose resumption committed in SQL, while Redis missed it (it was
-    /// out of reach then): its live state is dropped, to be loaded again from SQL.
-    async fn resumed_in_sql(&self, id: Uuid) -> Result<bool, EngineError> {
-        let record = auctions::get(&self.db, id.into())
-            .await?
-            .ok_or(EngineError::NotFound(id))?;
-        if record.is_closed() || record.paused_since().is_some() {
-            return Ok(false);
-        }
-        tracing::warn!(auction_id = %id, "Redis held an auction paused that SQL has resumed: reloading it");
-        self.evict(id).await?;
-        Ok(true)
-    }
-
     /// Every accepted bid in the auction's stream, in order.
     async fn stream(&self, id: Uuid) -> anyhow::Result<Vec<Answer>> {
         let mut conn = self.link.connection();
@@ -496,7 +502,17 @@ impl RedisEngine {
             return sql_snapshot(record, self.now_or_wall());
         }
         let now_arg = self.now_arg();
-        let reply = self.run(id, &["now", &now_arg]).await?;
+        let mut reply = self.run(id, &["now", &now_arg]).await?;
+        // Paused or resumed (through this instance or another) since Redis or this
+        // instance's record last read SQL: both are read again.
+        if reply.get(5).map(String::as_str) != Some(&record.pause_events().to_string()) {
+            self.forget(id);
+            record = self.record(id).await?;
+            let pv = reply.get(5).cloned().unwrap_or_default();
+            if self.stale(id, &pv).await? {
+                reply = self.run(id, &["now", &now_arg]).await?;
+            }
+        }
         let field = |i: usize| reply.get(i).map(String::as_str).unwrap_or_default();
         let now_us: i64 = field(1).parse().unwrap_or(0);
         let now = from_us(now_us)?;
@@ -505,12 +521,6 @@ impl RedisEngine {
         let paused = field(4) == "1";
         if closed || (now_us >= ends_us && !paused) {
             return self.close(id, now).await;
-        }
-        // Paused or resumed through another instance since this one read the record: its
-        // times are read again.
-        if field(5) != record.pause_events().to_string() {
-            self.forget(id);
-            record = self.record(id).await?;
         }
         let answers = self.stream(id).await?;
         let bid_ids = answers.iter().map(|a| a.bid_id).collect();
@@ -607,9 +617,17 @@ impl RedisEngine {
                         self.changes.remove(id);
                     }
                     Then::Reload => {
-                        // Every bid is in SQL (drained above, and none passed since).
-                        if let Err(e) = self.evict(id).await {
-                            tracing::error!(auction_id = %id, error = %e, "an auction paused or resumed in SQL keeps its old state in Redis");
+                        // Every bid is in SQL (drained above, and none passed since). If
+                        // this fails, the next bid or look finds Redis stale and reloads.
+                        self.forget(id);
+                        match self.load(id, true).await {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                tracing::warn!(auction_id = %id, "an auction paused or resumed in SQL was reloaded in Redis meanwhile")
+                            }
+                            Err(e) => {
+                                tracing::error!(auction_id = %id, error = %e, "an auction paused or resumed in SQL keeps its old state in Redis for now")
+                            }
                         }
                         self.changes.notify(id, 0);
                     }

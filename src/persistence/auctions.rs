@@ -356,6 +356,21 @@ pub async fn open_of_tender(
         .collect())
 }
 
+/// The tender an auction is run for.
+pub async fn tender_of(
+    conn: &impl ConnectionTrait,
+    id: AuctionId,
+) -> anyhow::Result<Option<TenderId>> {
+    Ok(auction::Entity::find_by_id(id.uuid())
+        .select_only()
+        .column(auction::Column::TenderId)
+        .into_tuple::<Uuid>()
+        .one(conn)
+        .await
+        .context("reading the auction's tender")?
+        .map(TenderId::from_uuid))
+}
+
 /// Whether the auction is still open in SQL, holding its row against a concurrent close
 /// until the transaction ends (the in-process engine writes a bid only into an open
 /// auction: a cancellation's close and a bid are serialised here).
@@ -432,13 +447,13 @@ pub async fn insert_bids(
 pub async fn pause(
     txn: &DatabaseTransaction,
     id: AuctionId,
-    complaint: Option<Uuid>,
+    complaint: Uuid,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     auction_pause::ActiveModel {
         id: Set(Uuid::now_v7()),
         auction_id: Set(id.uuid()),
-        complaint_id: Set(complaint),
+        complaint_id: Set(Some(complaint)),
         paused_at: Set(at),
         resumed_at: Set(None),
     }
@@ -474,6 +489,24 @@ pub async fn resume(
         .await
         .context("moving the auction's times")?;
     Ok(())
+}
+
+/// How many times the auction was paused or resumed (as
+/// [`AuctionRecord::pause_events`] counts), without reading the rest of it.
+pub async fn pause_events(conn: &impl ConnectionTrait, id: AuctionId) -> anyhow::Result<u64> {
+    use sea_orm::PaginatorTrait;
+    let of =
+        || auction_pause::Entity::find().filter(auction_pause::Column::AuctionId.eq(id.uuid()));
+    let paused = of()
+        .count(conn)
+        .await
+        .context("counting the auction's pauses")?;
+    let resumed = of()
+        .filter(auction_pause::Column::ResumedAt.is_not_null())
+        .count(conn)
+        .await
+        .context("counting the auction's resumptions")?;
+    Ok(paused + resumed)
 }
 
 /// Auctions still open in SQL, and not paused, whose (last known) end has passed.

@@ -49,6 +49,9 @@ pub struct Context<'a> {
     /// `now`'s date in the legal calendar.
     pub today: NaiveDate,
     pub legal_offset: FixedOffset,
+    /// The auctions the caller's engine holds (no bid passes) while this commits: only
+    /// these may be paused or resumed.
+    pub held: &'a [crate::domain::ids::AuctionId],
 }
 
 impl Context<'_> {
@@ -69,6 +72,10 @@ pub enum UseCaseError {
     /// 422 with the offending fields.
     #[error(transparent)]
     Invalid(ValidationErrors),
+    /// The change would pause or resume auctions that the engine does not hold (they came
+    /// or changed since the caller looked): the caller holds these and tries again.
+    #[error("auctions to pause or resume are not held: {0:?}")]
+    Unheld(Vec<crate::domain::ids::AuctionId>),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }

@@ -119,6 +119,7 @@ on_every_engine!(
     cancelling_the_tender_closes_its_auction_at_once,
     a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices,
     a_suspended_tender_pauses_its_auction_which_resumes_with_the_time_it_had_left,
+    a_pause_of_an_auction_the_engine_does_not_hold_is_refused_and_changes_nothing,
 );
 
 /// The in-process engine serves one instance; these run on Redis and on the cluster.
@@ -143,6 +144,25 @@ mod two_instances_share_one_auction_through_redis {
         super::two_instances_share_one_auction_through_redis((
             Backend::Postgres,
             EngineKind::Cluster,
+        ))
+        .await
+    }
+}
+
+/// Redis's own healing, which the in-process engine (one instance, its state never out of
+/// its hands) does not need.
+mod a_redis_that_missed_a_resumption_reloads_on_the_next_bid {
+    use super::EngineKind;
+    use crate::helpers::Backend;
+
+    #[tokio::test]
+    async fn postgres_redis() {
+        if crate::helpers::skip_postgres() || crate::helpers::redis_url().is_none() {
+            return;
+        }
+        super::a_redis_that_missed_a_resumption_reloads_on_the_next_bid((
+            Backend::Postgres,
+            EngineKind::Redis,
         ))
         .await
     }
@@ -1107,6 +1127,118 @@ async fn a_suspended_tender_pauses_its_auction_which_resumes_with_the_time_it_ha
     for action in ["tender.auction_paused", "tender.auction_resumed"] {
         assert!(log.contains(&action.to_owned()), "{action} in {log:?}");
     }
+}
+
+/// A complaint step that would pause an auction its caller's engine does not hold (one
+/// scheduled after the route looked) is refused whole, to be run again holding it.
+async fn a_pause_of_an_auction_the_engine_does_not_hold_is_refused_and_changes_nothing(kind: Kind) {
+    use licita::usecases::UseCaseError;
+    use licita::usecases::complaints::decide::{self, Decision};
+    let app = spawn(kind).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    let filed = json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/complaints", s.tender),
+            Some(&supplier(&app, &s.c)),
+            &json!({"act": "evaluation", "title": "Inconformidad", "facts": "Hechos.",
+                    "request": "Que se reponga la evaluación."}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let complaint = uuid::Uuid::parse_str(filed["id"].as_str().unwrap()).unwrap();
+    let auditor_actor = licita::domain::audit::Actor {
+        sub: "auditor-sfp".into(),
+        role: "auditor".into(),
+    };
+    let refused = decide::run(
+        &app.state.context(),
+        complaint,
+        Decision::Admit { suspend: true },
+        &auditor_actor,
+    )
+    .await;
+    match refused {
+        Err(UseCaseError::Unheld(ids)) => {
+            assert_eq!(
+                ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
+                vec![s.auction.clone()]
+            );
+        }
+        other => panic!("expected the auction to be named unheld, got {other:?}"),
+    }
+    // Nothing changed: the complaint is still filed, the auction open and taking bids.
+    let read = json_of(
+        app.get(
+            &format!("/api/v1/complaints/{complaint}"),
+            Some(&auditor(&app)),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read["status"], "filed");
+    json_of(
+        bid(&app, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(
+        !actions(&app, &s.tender)
+            .await
+            .contains(&"tender.auction_paused".to_owned())
+    );
+}
+
+/// The suspension is lifted in SQL while Redis keeps the auction paused (as when Redis was
+/// out of reach as the lift committed): the next bid finds Redis stale, reloads the
+/// auction from SQL and is accepted.
+async fn a_redis_that_missed_a_resumption_reloads_on_the_next_bid(kind: Kind) {
+    use licita::usecases::complaints::decide::{self, Decision};
+    let app = spawn(kind).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    let complaint = suspend_with_complaint(&app, &s.tender, &s.c).await;
+    assert_problem(
+        bid(&app, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CONFLICT,
+        "tender_suspended",
+    )
+    .await;
+    app.clock.advance(Duration::seconds(100));
+    let held = [licita::domain::ids::AuctionId::from_uuid(
+        uuid::Uuid::parse_str(&s.auction).unwrap(),
+    )];
+    let cx = licita::usecases::Context {
+        held: &held,
+        ..app.state.context()
+    };
+    decide::run(
+        &cx,
+        uuid::Uuid::parse_str(&complaint).unwrap(),
+        Decision::LiftSuspension,
+        &licita::domain::audit::Actor {
+            sub: "auditor-sfp".into(),
+            role: "auditor".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let placed = json_of(
+        bid(&app, &s.auction, &s.a, "2000000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let ends: chrono::DateTime<chrono::Utc> = placed["ends_at"].as_str().unwrap().parse().unwrap();
+    let started: chrono::DateTime<chrono::Utc> =
+        s.view["starts_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        ends,
+        started + Duration::seconds(700),
+        "moved by the 100 s pause"
+    );
 }
 
 async fn accepted_bids_survive_a_restart_of_the_engine(kind: Kind) {

@@ -130,6 +130,8 @@ pub struct TestApp {
     pub database_url: Option<String>,
     /// The app's auction engine (tests make it forget its cache, as a restart would).
     pub engine: Arc<licita::engine::Engine>,
+    /// The app's state, for the tests that run a use case as a route would.
+    pub state: licita::state::AppState,
     /// Kept so that the folder lives as long as the app.
     _data_dir: TempDir,
     issuer: TokenIssuer,
@@ -185,6 +187,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: Overrides<'_>) -> TestA
     let port = app.port();
     let db = app.state().db.clone();
     let engine = app.state().engine.clone();
+    let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
@@ -197,6 +200,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: Overrides<'_>) -> TestA
         db,
         database_url,
         engine,
+        state,
         _data_dir: data_dir,
         issuer,
     }

@@ -259,7 +259,8 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
     // moved forward).
     let placed =
         |i: usize, b: &crate::domain::auction::Accepted| placed_at.get(i).copied().unwrap_or(b.at);
-    let status = if record.is_closed() || state.is_closed(now) {
+    let closed = record.is_closed() || state.is_closed(now);
+    let status = if closed {
         AuctionStatus::Closed
     } else if state.paused.is_some() {
         AuctionStatus::Paused
@@ -370,13 +371,15 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
         last_seq: i64::try_from(known_bids).unwrap_or(i64::MAX),
         turn,
         server_time: now,
-        time_left_s: (state.ends_at
-            - state
+        time_left_s: if closed {
+            0
+        } else {
+            let from = state
                 .paused
-                .map_or(now, |p| p.min(now).max(state.rules.starts_at)))
-        .num_seconds()
-        .max(0),
-        paused_at: state.paused,
+                .map_or(now, |p| p.min(now).max(state.rules.starts_at));
+            (state.ends_at - from).num_seconds().max(0)
+        },
+        paused_at: state.paused.filter(|_| !closed),
         you,
         ladder,
         history,
@@ -408,24 +411,6 @@ pub fn hold_all<'a, T: 'a>(
             }
         }
     })
-}
-
-/// After a change held `held` and committed: the tender's other open auctions (scheduled
-/// while it was on its way) are read again from SQL too, so that none keeps a stale state.
-pub async fn reload_unheld(
-    state: &AppState,
-    tender: crate::domain::ids::TenderId,
-    held: &[crate::domain::ids::AuctionId],
-) -> Result<(), ApiError> {
-    for id in crate::persistence::auctions::open_of_tender(&state.db, tender).await? {
-        if !held.contains(&id) {
-            state
-                .engine
-                .hold(id.uuid(), Then::Reload, async || Ok::<(), ApiError>(()))
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 impl From<EngineError> for ApiError {

@@ -13,6 +13,7 @@ use super::resource;
 use crate::auth::{Auditor, Principal, Role, Supplier};
 use crate::domain::code::Code;
 use crate::domain::complaint::{Act, ComplaintStatus, RejectionReason};
+use crate::domain::ids::AuctionId;
 use crate::domain::ids::TenderId;
 use crate::domain::tender::{LONG_TEXT_LEN, TITLE_LEN};
 use crate::domain::text::bounded;
@@ -23,7 +24,7 @@ use crate::formats::csv;
 use crate::persistence::auctions;
 use crate::persistence::complaints::{self, ComplaintFilter};
 use crate::persistence::entities::complaint;
-use crate::routes::auctions::{Commit, hold_all, reload_unheld};
+use crate::routes::auctions::hold_all;
 use crate::routes::extract::ApiJson;
 use crate::routes::negotiate;
 use crate::routes::pagination::{Page, PageParams};
@@ -31,6 +32,7 @@ use crate::routes::tenders::{supplier_rfc, tender_id};
 use crate::state::AppState;
 use crate::usecases::complaints::decide::{self, Decision};
 use crate::usecases::complaints::{file, withdraw};
+use crate::usecases::{Context, UseCaseError};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/v1/tenders/{id}/complaints").route(web::post().to(file_complaint)))
@@ -590,17 +592,10 @@ async fn decide_on(
         _ => Vec::new(),
     };
     let actor = auditor.0.actor();
-    let step: Commit<'_, _> = Box::new(|| {
-        Box::pin(async {
-            decide::run(&state.context(), id, decision, &actor)
-                .await
-                .map_err(ApiError::from)
-        })
-    });
-    let model = hold_all(state, &held, Then::Reload, step).await?;
-    if changes_suspension {
-        reload_unheld(state, TenderId::from_uuid(model.tender_id), &held).await?;
-    }
+    let model = holding(state, held, async |cx| {
+        decide::run(cx, id, decision.clone(), &actor).await
+    })
+    .await?;
     let status = ComplaintStatus::from(model.status);
     if let Some(decided) = model.decided_at.filter(|_| {
         matches!(
@@ -616,6 +611,52 @@ async fn decide_on(
             .observe(seconds.max(0.0));
     }
     Ok(HttpResponse::Ok().json(ComplaintView::from_model(model)))
+}
+
+/// Runs a complaint step with the tender's auctions it may pause or resume held by the
+/// engine (SPEC §4): first those `held` guesses; when the step finds others (scheduled, or
+/// suspended, since the guess) it is rolled back and runs again holding those.
+async fn holding<T>(
+    state: &AppState,
+    mut held: Vec<AuctionId>,
+    step: impl AsyncFn(&Context<'_>) -> Result<T, UseCaseError>,
+) -> Result<T, ApiError> {
+    for _ in 0..3 {
+        let cx = Context {
+            held: &held,
+            ..state.context()
+        };
+        let outcome = hold_all(
+            state,
+            &held,
+            Then::Reload,
+            Box::new(|| {
+                Box::pin(async {
+                    match step(&cx).await {
+                        Ok(done) => Ok(Ok(done)),
+                        Err(UseCaseError::Unheld(wanted)) => Ok(Err(wanted)),
+                        Err(other) => Err(ApiError::from(other)),
+                    }
+                })
+            }),
+        )
+        .await?;
+        match outcome {
+            Ok(done) => return Ok(done),
+            Err(wanted) => {
+                tracing::info!(
+                    ?wanted,
+                    "a complaint step runs again with more auctions held"
+                );
+                for id in wanted {
+                    if !held.contains(&id) {
+                        held.push(id);
+                    }
+                }
+            }
+        }
+    }
+    Err(ApiError::from(UseCaseError::Unheld(held)))
 }
 
 fn long_text(field: &'static str, raw: &str) -> Result<String, ApiError> {
@@ -775,13 +816,9 @@ pub async fn withdraw_complaint(
         _ => Vec::new(),
     };
     let actor = supplier.0.actor();
-    let step: Commit<'_, _> = Box::new(|| {
-        Box::pin(async {
-            withdraw::run(&state.context(), id, &rfc, &actor)
-                .await
-                .map_err(ApiError::from)
-        })
-    });
-    let model = hold_all(&state, &held, Then::Reload, step).await?;
+    let model = holding(&state, held, async |cx| {
+        withdraw::run(cx, id, &rfc, &actor).await
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(ComplaintView::from_model(model)))
 }

@@ -38,16 +38,22 @@ pub async fn close_in(
     now: DateTime<Utc>,
     when: When,
 ) -> Result<bool> {
+    // The tender first, then the auction: every change of both locks them in that order.
+    let Some(tender) = auctions::tender_of(txn, id).await? else {
+        return Ok(false);
+    };
+    let tender = lock(txn, tender).await?;
     let Some(record) = auctions::lock(txn, id).await? else {
         return Ok(false);
     };
     if record.is_closed() {
         return Ok(false);
     }
-    let tender = lock(txn, record.tender_id()).await?;
     let mut state = record.state();
-    if when == When::Cancelled && state.ends_at > now {
-        state.ends_at = now;
+    if when == When::Cancelled {
+        // Closed now, paused or not.
+        state.paused = None;
+        state.ends_at = state.ends_at.min(now);
     }
     if !state.is_closed(now) {
         return Ok(false);

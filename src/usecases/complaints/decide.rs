@@ -63,7 +63,7 @@ pub async fn run(
             active.admitted_at = Set(Some(cx.now));
             active.suspends = Set(suspend);
             if suspend && record.tender.suspended_by.is_none() {
-                self::suspend(&txn, tender, None, Some(id), cx.now, actor).await?;
+                self::suspend(&txn, cx, tender, None, Some(id), actor).await?;
             }
             fields.insert("suspend".into(), suspend.into());
         }
@@ -81,8 +81,7 @@ pub async fn run(
             if suspended {
                 active.suspension_lifted_at = Set(Some(cx.now));
             }
-            hand_over_suspension(&txn, tender, id, record.tender.suspended_by, cx.now, actor)
-                .await?;
+            hand_over_suspension(&txn, cx, tender, id, record.tender.suspended_by, actor).await?;
             if upheld {
                 let effects = apply(&txn, cx, &record, &model, &resolution, actor).await?;
                 fields.insert("effects".into(), effects.clone().into());
@@ -91,8 +90,7 @@ pub async fn run(
         }
         Decision::LiftSuspension => {
             active.suspension_lifted_at = Set(Some(cx.now));
-            hand_over_suspension(&txn, tender, id, record.tender.suspended_by, cx.now, actor)
-                .await?;
+            hand_over_suspension(&txn, cx, tender, id, record.tender.suspended_by, actor).await?;
         }
     }
     let saved = complaints::save(&txn, active).await?;
@@ -317,7 +315,7 @@ async fn apply(
                 .await?
                 .into_iter()
                 .next();
-            suspend(txn, tender, record.tender.suspended_by, next, cx.now, actor).await?;
+            suspend(txn, cx, tender, record.tender.suspended_by, next, actor).await?;
             record_event(
                 txn,
                 cx.now,

@@ -5,11 +5,10 @@ pub mod decide;
 pub mod file;
 pub mod withdraw;
 
-use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
-use super::{Result, UseCaseError};
+use super::{Context, Result, UseCaseError};
 use crate::domain::audit::Actor;
 use crate::domain::ids::TenderId;
 use crate::persistence::entities::complaint;
@@ -26,10 +25,10 @@ pub async fn lock(txn: &DatabaseTransaction, id: Uuid) -> Result<complaint::Mode
 /// takes over, or the tender is no longer suspended (and its auctions resume).
 pub async fn hand_over_suspension(
     txn: &DatabaseTransaction,
+    cx: &Context<'_>,
     tender: TenderId,
     ended: Uuid,
     suspended_by: Option<Uuid>,
-    now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<()> {
     if suspended_by != Some(ended) {
@@ -39,7 +38,7 @@ pub async fn hand_over_suspension(
         .await?
         .into_iter()
         .next();
-    suspend(txn, tender, suspended_by, next, now, actor).await
+    suspend(txn, cx, tender, suspended_by, next, actor).await
 }
 
 /// Records which complaint's suspension is in force on the tender (`None`: it is no
@@ -47,19 +46,20 @@ pub async fn hand_over_suspension(
 /// time they had left when the last one ends.
 pub async fn suspend(
     txn: &DatabaseTransaction,
+    cx: &Context<'_>,
     tender: TenderId,
     was: Option<Uuid>,
     next: Option<Uuid>,
-    now: DateTime<Utc>,
     actor: &Actor,
 ) -> Result<()> {
+    use crate::usecases::auctions::pause::{pause_tender, resume_tender};
     tenders::set_suspension(txn, tender, next).await?;
     match (was, next) {
         (None, Some(by)) => {
-            crate::usecases::auctions::pause::pause_tender(txn, tender, by, now, actor).await?;
+            pause_tender(txn, cx, tender, by, actor).await?;
         }
         (Some(_), None) => {
-            crate::usecases::auctions::pause::resume_tender(txn, tender, now, actor).await?;
+            resume_tender(txn, cx, tender, actor).await?;
         }
         _ => {}
     }

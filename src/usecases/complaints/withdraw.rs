@@ -35,7 +35,7 @@ pub async fn run(cx: &Context<'_>, id: Uuid, rfc: &Rfc, actor: &Actor) -> Result
     if suspended {
         active.suspension_lifted_at = Set(Some(cx.now));
     }
-    hand_over_suspension(&txn, tender, id, record.tender.suspended_by, cx.now, actor).await?;
+    hand_over_suspension(&txn, cx, tender, id, record.tender.suspended_by, actor).await?;
     let saved = complaints::save(&txn, active).await?;
     record_event(
         &txn,
