@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs PostgreSQL and Redis when missing (apt-get, as root),
 # starts PostgreSQL, a Redis, a 3-master Redis Cluster and an S3-compatible server (moto)
-# on free loopback ports in a temporary folder, then runs fmt, clippy and every test against them, then schemathesis
+# on free loopback ports in a temporary folder, installs Chromium, chromedriver and
+# axe-core for the portal's browser test (screenshots kept in $TMPDIR/licita-screenshots), then runs fmt, clippy and every test against them, then schemathesis
 # against the running service, and stops the servers on exit. `.ci/run` calls this script.
 #
 #   scripts/test.sh                          everything
@@ -139,6 +140,27 @@ curl -s -o /dev/null "http://127.0.0.1:$MOTO_PORT/" || { cat "$WORK/moto.log"; e
 export LICITA_TEST_S3_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 # The object store client reads no AWS configuration of the machine it runs on.
 export AWS_EC2_METADATA_DISABLED=true
+
+log "a headless browser for the portal (Chromium, chromedriver) and axe-core"
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "Chromium is missing; run as root or: apt-get install chromium chromium-driver" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" != 0 ]; then echo "npm is missing (for axe-core): apt-get install npm" >&2; exit 1; fi
+  apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+npm install --silent --no-audit --no-fund --prefix "$WORK/axe" axe-core@4 >/dev/null
+export LICITA_TEST_CHROMEDRIVER=$(command -v chromedriver)
+export LICITA_TEST_AXE="$WORK/axe/node_modules/axe-core/axe.min.js"
+# The screenshots outlive the run (artefacts): the pages at phone and desktop widths.
+export LICITA_TEST_SCREENSHOTS="${LICITA_TEST_SCREENSHOTS:-${TMPDIR:-/tmp}/licita-screenshots}"
+export LICITA_TEST_REQUIRE_BROWSER=1
 
 export DATABASE_URL="postgres://licita@127.0.0.1:$PG_PORT/postgres"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT"

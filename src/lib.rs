@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod ocds;
 pub mod openapi;
 pub mod persistence;
+pub mod portal;
 pub mod redis_link;
 pub mod routes;
 pub mod seal;

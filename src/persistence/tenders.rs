@@ -571,6 +571,36 @@ pub struct TenderFilter {
     pub agency: Option<AgencyCode>,
     pub procedure: Option<Procedure>,
     pub status: Option<Status>,
+    /// Words its title or description contains, in any case.
+    pub text: Option<String>,
+}
+
+/// Tenders whose title or description holds every word of `text`, in any case (`%` and
+/// `_` match themselves).
+fn contains_words(text: &str) -> Condition {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let mut all = Condition::all();
+    for word in text.split_whitespace().take(8) {
+        let escaped: String = word
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let like = |column: tender::Column| {
+            Func::lower(Expr::col((tender::Entity, column)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        all = all.add(
+            Condition::any()
+                .add(like(tender::Column::Title))
+                .add(like(tender::Column::Description)),
+        );
+    }
+    all
 }
 
 /// One page of tenders, newest first (ids are time-ordered UUIDv7).
@@ -597,6 +627,9 @@ pub async fn list(
     }
     if let Some(agency) = &filter.agency {
         condition = condition.add(tender::Column::Agency.eq(agency.as_str()));
+    }
+    if let Some(text) = &filter.text {
+        condition = condition.add(contains_words(text));
     }
     if let Some(procedure) = filter.procedure {
         condition = condition

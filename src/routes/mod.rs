@@ -41,7 +41,8 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .configure(awards::config)
         .configure(ict_assents::config)
         .configure(framework_contracts::config)
-        .configure(audit::config);
+        .configure(audit::config)
+        .configure(crate::portal::config);
 }
 
 /// A resource whose unsupported methods answer 405 `method_not_allowed` as a problem.

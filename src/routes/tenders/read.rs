@@ -40,6 +40,9 @@ pub async fn get_tender(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TenderListParams {
+    /// Words the title or description contains (every one of them, in any case; up to
+    /// 200 characters).
+    pub q: Option<String>,
     pub agency: Option<String>,
     pub procedure: Option<Procedure>,
     /// draft, published, opened, evaluated, auction, awarded, contracted, cancelled, deserted.
@@ -99,10 +102,21 @@ pub async fn list_tenders(
             .map_or(Visibility::Public, |a| Visibility::Agency(a.clone())),
         _ => Visibility::Public,
     };
+    let text = match params.q.as_deref().map(str::trim) {
+        Some(q) if q.chars().count() > 200 => {
+            return Err(ApiError::InvalidQuery("q: at most 200 characters".into()));
+        }
+        Some(q) if q.chars().any(char::is_control) => {
+            return Err(ApiError::InvalidQuery("q: no control characters".into()));
+        }
+        Some("") | None => None,
+        Some(q) => Some(q.to_owned()),
+    };
     let filter = TenderFilter {
         agency: agency.clone(),
         procedure: params.procedure,
         status,
+        text: text.clone(),
     };
     let rows = tenders::list(&state.db, &visibility, &filter, before, page.limit + 1).await?;
     let now = state.clock.now();
@@ -115,6 +129,9 @@ pub async fn list_tenders(
     }
     if let Some(s) = status {
         kept.push(("status", s.as_str().to_owned()));
+    }
+    if let Some(q) = text {
+        kept.push(("q", q));
     }
     let page = Page::from_rows(rows, &page, |r| r.tender.id.to_string(), &req, &kept)
         .map(|r| Tender::from_record(r, now));

@@ -1,0 +1,602 @@
+//! The portal's pages: each loads public facts, shapes them for its template (money, dates
+//! and names already written in Spanish), and renders it.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::FixedOffset;
+use serde::Deserialize;
+
+use super::format::{self, pesos, when};
+use super::page;
+use crate::domain::agency::AgencyCode;
+use crate::domain::ids::TenderId;
+use crate::domain::rfc::{CheckDigit, Rfc};
+use crate::domain::tender::{Procedure, Status};
+use crate::error::ApiError;
+use crate::persistence::awards::{self, AwardFilter, ListedAward, SavingsFilter};
+use crate::persistence::tenders::{self, TenderFilter, TenderRecord, Visibility};
+use crate::persistence::{releases, suppliers};
+use crate::routes::tenders::Tender;
+use crate::state::AppState;
+
+/// Tenders a search page shows.
+const PAGE_SIZE: u64 = 20;
+
+/// A tender in a list.
+struct TenderRow {
+    id: String,
+    title: String,
+    agency: String,
+    procedure: &'static str,
+    phase: &'static str,
+    reference: String,
+    deadline: String,
+    deadline_machine: String,
+}
+
+impl TenderRow {
+    fn of(record: &TenderRecord, now: chrono::DateTime<chrono::Utc>, offset: FixedOffset) -> Self {
+        let schedule = record.schedule();
+        Self {
+            id: record.tender.id.to_string(),
+            title: record.tender.title.clone(),
+            agency: record.tender.agency.clone(),
+            procedure: format::procedure(record.procedure()),
+            phase: format::phase(record.phase(now)),
+            reference: format::signed_pesos(record.lots.iter().map(|l| l.reference_centavos).sum()),
+            deadline: when(schedule.submission_deadline, offset),
+            deadline_machine: format::machine_time(schedule.submission_deadline, offset),
+        }
+    }
+}
+
+/// An award in a list.
+struct AwardRow {
+    tender_id: String,
+    tender_title: String,
+    lot: String,
+    agency: String,
+    rfc: String,
+    supplier: String,
+    amount: String,
+    savings: String,
+    date: String,
+}
+
+impl AwardRow {
+    fn of(listed: &ListedAward, offset: FixedOffset) -> Self {
+        let a = &listed.award;
+        Self {
+            tender_id: a.tender_id.to_string(),
+            tender_title: listed.tender_title.clone(),
+            lot: if listed.lots_in_tender > 1 {
+                format!("Partida {}: {}", a.lot, listed.lot_title)
+            } else {
+                String::new()
+            },
+            agency: listed.agency_name.clone(),
+            rfc: a.rfc.clone(),
+            supplier: listed.legal_name.clone(),
+            amount: format::signed_pesos(a.amount_centavos),
+            savings: format::signed_pesos(a.savings_centavos),
+            date: when(a.awarded_at, offset),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "portal/home.html")]
+struct Home {
+    awards: i64,
+    awarded: String,
+    savings: String,
+    open: Vec<TenderRow>,
+    latest: Vec<AwardRow>,
+}
+
+pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let offset = state.settings.legal_offset;
+    let totals = awards::savings_totals(&state.db, &SavingsFilter::default()).await?;
+    let open_filter = TenderFilter {
+        status: Some(Status::Published),
+        ..TenderFilter::default()
+    };
+    let open = tenders::list(&state.db, &Visibility::Public, &open_filter, None, 50)
+        .await?
+        .iter()
+        .filter(|r| r.schedule().submission_deadline > now)
+        .take(10)
+        .map(|r| TenderRow::of(r, now, offset))
+        .collect();
+    let latest = awards::public_list(&state.db, &AwardFilter::default(), None, 10)
+        .await?
+        .iter()
+        .map(|a| AwardRow::of(a, offset))
+        .collect();
+    page(
+        &req,
+        StatusCode::OK,
+        &Home {
+            awards: totals.iter().map(|t| t.awards).sum(),
+            awarded: format::signed_pesos(totals.iter().map(|t| t.awarded).sum()),
+            savings: format::signed_pesos(totals.iter().map(|t| t.savings).sum()),
+            open,
+            latest,
+        },
+    )
+}
+
+/// The search form's fields, as a browser sends them (an empty field: no filter).
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    agency: String,
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    status: String,
+    cursor: Option<String>,
+}
+
+/// A choice of a select, and whether it is the one chosen.
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/search.html")]
+struct Search {
+    q: String,
+    agency: String,
+    procedures: Vec<Choice>,
+    statuses: Vec<Choice>,
+    error: Option<String>,
+    rows: Vec<TenderRow>,
+    next: Option<String>,
+    csv_twin: String,
+}
+
+fn status_label(status: Status) -> &'static str {
+    match status {
+        Status::Draft => "Borrador",
+        Status::Published => "Publicada",
+        Status::Opened => "Proposiciones abiertas",
+        Status::Evaluated => "Evaluada",
+        Status::Auction => "En subasta",
+        Status::Awarded => "Adjudicada",
+        Status::Contracted => "Contratada",
+        Status::Cancelled => "Cancelada",
+        Status::Deserted => "Desierta",
+    }
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = web::Query::<SearchParams>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    let text: String = params
+        .q
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let text = text.as_str();
+    let agency = match params.agency.trim() {
+        "" => None,
+        raw => AgencyCode::parse(raw)
+            .map_err(|e| errors.push(format!("Dependencia: {e}")))
+            .ok(),
+    };
+    let procedure = match params.procedure.as_str() {
+        "" => None,
+        raw => Procedure::parse(raw).or_else(|| {
+            errors.push(format!("Procedimiento desconocido: {raw}"));
+            None
+        }),
+    };
+    let status = match params.status.as_str() {
+        "" => None,
+        raw => Status::parse(raw)
+            .filter(|s| *s != Status::Draft)
+            .or_else(|| {
+                errors.push(format!("Estado desconocido: {raw}"));
+                None
+            }),
+    };
+    let before = match params.cursor.as_deref().map(str::parse::<TenderId>) {
+        Some(Ok(id)) => Some(id),
+        Some(Err(_)) => {
+            errors.push("La página pedida no existe.".into());
+            None
+        }
+        None => None,
+    };
+    let filter = TenderFilter {
+        agency: agency.clone(),
+        procedure,
+        status,
+        text: (!text.is_empty()).then(|| text.to_owned()),
+    };
+    let now = state.clock.now();
+    let offset = state.settings.legal_offset;
+    let (rows, next) = if errors.is_empty() {
+        let mut found = tenders::list(
+            &state.db,
+            &Visibility::Public,
+            &filter,
+            before,
+            PAGE_SIZE + 1,
+        )
+        .await?;
+        let more = found.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+        found.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+        let next = more
+            .then(|| found.last().map(|r| r.tender.id.to_string()))
+            .flatten()
+            .map(|cursor| {
+                let mut query: Vec<(&str, &str)> = vec![
+                    ("q", text),
+                    ("agency", params.agency.trim()),
+                    ("procedure", &params.procedure),
+                    ("status", &params.status),
+                ];
+                query.retain(|(_, v)| !v.is_empty());
+                query.push(("cursor", &cursor));
+                format!(
+                    "/licitaciones?{}",
+                    serde_urlencoded::to_string(&query).unwrap_or_default()
+                )
+            });
+        (
+            found
+                .iter()
+                .map(|r| TenderRow::of(r, now, offset))
+                .collect(),
+            next,
+        )
+    } else {
+        (Vec::new(), None)
+    };
+    let mut api_query: Vec<(&str, String)> = Vec::new();
+    if let Some(a) = &agency {
+        api_query.push(("agency", a.to_string()));
+    }
+    if let Some(p) = procedure {
+        api_query.push(("procedure", p.as_str().to_owned()));
+    }
+    if let Some(s) = status {
+        api_query.push(("status", s.as_str().to_owned()));
+    }
+    if !text.is_empty() {
+        api_query.push(("q", text.to_owned()));
+    }
+    let view = Search {
+        q: text.to_owned(),
+        agency: params.agency.trim().to_owned(),
+        procedures: [
+            Procedure::Open,
+            Procedure::Invitation,
+            Procedure::DirectAward,
+            Procedure::FrameworkOrder,
+        ]
+        .into_iter()
+        .map(|p| Choice {
+            value: p.as_str(),
+            label: format::procedure(p),
+            selected: procedure == Some(p),
+        })
+        .collect(),
+        statuses: Status::ALL
+            .into_iter()
+            .filter(|s| *s != Status::Draft)
+            .map(|s| Choice {
+                value: s.as_str(),
+                label: status_label(s),
+                selected: status == Some(s),
+            })
+            .collect(),
+        error: (!errors.is_empty()).then(|| errors.join(" ")),
+        rows,
+        next,
+        csv_twin: format!(
+            "/api/v1/tenders?{}",
+            serde_urlencoded::to_string(&api_query).unwrap_or_default()
+        ),
+    };
+    let code = if view.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(&req, code, &view)
+}
+
+struct ItemRow {
+    position: i32,
+    code: String,
+    quantity: i64,
+    unit: String,
+    max_unit_price: String,
+    ict: bool,
+}
+
+struct LotSection {
+    number: i32,
+    title: String,
+    description: String,
+    status: &'static str,
+    reference: String,
+    items: Vec<ItemRow>,
+    award: Option<LotAward>,
+    contract: Option<String>,
+    auction_id: Option<String>,
+}
+
+struct LotAward {
+    rfc: String,
+    amount: String,
+    savings: String,
+    date: String,
+}
+
+struct DocumentRow {
+    id: String,
+    title: String,
+    kind: String,
+    size: String,
+    date: String,
+}
+
+struct ComplaintRow {
+    act: String,
+    status: &'static str,
+    filed: String,
+    suspends: bool,
+}
+
+struct ReleaseRow {
+    date: String,
+    machine: String,
+    what: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "portal/tender.html")]
+struct TenderPage {
+    id: String,
+    title: String,
+    description: String,
+    agency: String,
+    procedure: &'static str,
+    phase: &'static str,
+    reference: String,
+    clarifications_until: String,
+    submission_deadline: String,
+    opening_at: String,
+    cancel_reason: Option<String>,
+    suspended: bool,
+    lots: Vec<LotSection>,
+    several_lots: bool,
+    documents: Vec<DocumentRow>,
+    complaints: Vec<ComplaintRow>,
+    timeline: Vec<ReleaseRow>,
+    ocid: String,
+}
+
+fn release_label(tag: &str) -> &'static str {
+    match tag {
+        "tender" => "Publicación de la convocatoria",
+        "tenderAmendment" => "Modificación de la convocatoria",
+        "tenderUpdate" => "Actualización del procedimiento",
+        "tenderCancellation" => "Cancelación",
+        "award" => "Fallo",
+        "awardUpdate" => "Actualización del fallo",
+        "awardCancellation" => "Cancelación del fallo",
+        "contract" => "Firma del contrato",
+        "contractUpdate" => "Actualización del contrato",
+        _ => "Actualización",
+    }
+}
+
+/// A page that is not there (an unknown or unpublished tender, a supplier with nothing
+/// public).
+#[derive(Template)]
+#[template(path = "portal/not_found.html")]
+struct NotFound {
+    what: String,
+}
+
+fn not_found(req: &HttpRequest, what: &str) -> Result<HttpResponse, ApiError> {
+    page(
+        req,
+        StatusCode::NOT_FOUND,
+        &NotFound {
+            what: what.to_owned(),
+        },
+    )
+}
+
+pub async fn tender(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Ok(id) = path.parse::<TenderId>() else {
+        return not_found(&req, "la licitación");
+    };
+    let Some(record) = tenders::get(&state.db, id)
+        .await?
+        .filter(|r| r.tender.published_at.is_some())
+    else {
+        return not_found(&req, "la licitación");
+    };
+    let now = state.clock.now();
+    let offset = state.settings.legal_offset;
+    let ocid = crate::ocds::ocid(&state.feed.prefix, id);
+    let timeline = releases::of_ocid(&state.db, &ocid)
+        .await?
+        .iter()
+        .map(|r| ReleaseRow {
+            date: when(r.date, offset),
+            machine: format::machine_time(r.date, offset),
+            what: release_label(&r.tag),
+        })
+        .collect();
+    let view = Tender::from_record(record, now);
+    let lots = view
+        .lots
+        .iter()
+        .map(|l| LotSection {
+            number: l.number,
+            title: l.title.clone(),
+            description: l.description.clone().unwrap_or_default(),
+            status: format::lot_status(l.status),
+            reference: pesos(l.reference_value),
+            items: view
+                .items
+                .iter()
+                .filter(|i| i.lot == l.number)
+                .map(|i| ItemRow {
+                    position: i.position,
+                    code: i.classifier_code.clone(),
+                    quantity: i.quantity,
+                    unit: i.unit.clone(),
+                    max_unit_price: pesos(i.max_unit_price),
+                    ict: i.is_ict,
+                })
+                .collect(),
+            award: l.award.as_ref().map(|a| LotAward {
+                rfc: a.rfc.clone(),
+                amount: pesos(a.amount),
+                savings: format::signed_pesos(a.reference_value.centavos() - a.amount.centavos()),
+                date: when(a.awarded_at, offset),
+            }),
+            contract: l.contract.as_ref().map(|c| {
+                format!(
+                    "{}, firmado el {}, vigente del {} al {}",
+                    pesos(c.amount),
+                    format::day(c.signed_on),
+                    format::day(c.starts_on),
+                    format::day(c.ends_on)
+                )
+            }),
+            auction_id: l.auction_id.map(|a| a.to_string()),
+        })
+        .collect::<Vec<_>>();
+    let page_view = TenderPage {
+        id: view.id.to_string(),
+        title: view.title.clone(),
+        description: view.description.clone(),
+        agency: view.agency.clone(),
+        procedure: format::procedure(view.procedure),
+        phase: format::phase(view.phase),
+        reference: pesos(view.reference_value),
+        clarifications_until: when(view.schedule.clarifications_until, offset),
+        submission_deadline: when(view.schedule.submission_deadline, offset),
+        opening_at: when(view.schedule.opening_at, offset),
+        cancel_reason: view.cancel_reason.clone(),
+        suspended: view.suspended_by.is_some(),
+        several_lots: lots.len() > 1,
+        lots,
+        documents: view
+            .documents
+            .iter()
+            .map(|d| DocumentRow {
+                id: d.id.to_string(),
+                title: d.title.clone(),
+                kind: d.kind.as_str().to_owned(),
+                size: format!("{} KB", (d.size + 1023) / 1024),
+                date: when(d.uploaded_at, offset),
+            })
+            .collect(),
+        complaints: view
+            .complaints
+            .iter()
+            .map(|c| ComplaintRow {
+                act: match c.lot {
+                    Some(lot) if view.lots.len() > 1 => {
+                        format!("{} de la partida {lot}", format::act(c.act))
+                    }
+                    _ => format::act(c.act).to_owned(),
+                },
+                status: format::complaint_status(c.status),
+                filed: when(c.filed_at, offset),
+                suspends: c.suspension_in_force,
+            })
+            .collect(),
+        timeline,
+        ocid,
+    };
+    page(&req, StatusCode::OK, &page_view)
+}
+
+struct SanctionRow {
+    authority: String,
+    reason: String,
+    period: String,
+    in_force: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal/supplier.html")]
+struct SupplierPage {
+    rfc: String,
+    name: String,
+    awards: Vec<AwardRow>,
+    total: String,
+    sanctions: Vec<SanctionRow>,
+}
+
+pub async fn supplier(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Ok(rfc) = Rfc::parse_with(path.trim(), CheckDigit::Override) else {
+        return not_found(&req, "el proveedor");
+    };
+    let Some(record) = suppliers::get(&state.db, &rfc).await? else {
+        return not_found(&req, "el proveedor");
+    };
+    let offset = state.settings.legal_offset;
+    let today = state.today();
+    let filter = AwardFilter {
+        rfc: Some(rfc.clone()),
+        ..AwardFilter::default()
+    };
+    let won = awards::public_list(&state.db, &filter, None, 200).await?;
+    // Only what is public already: its awards and its sanctions. A supplier with neither
+    // has no page (registration alone is not published).
+    if won.is_empty() && record.sanctions.is_empty() {
+        return not_found(&req, "el proveedor");
+    }
+    let view = SupplierPage {
+        rfc: rfc.to_string(),
+        name: record.supplier.legal_name.clone(),
+        total: format::signed_pesos(won.iter().map(|a| a.award.amount_centavos).sum()),
+        awards: won.iter().map(|a| AwardRow::of(a, offset)).collect(),
+        sanctions: record
+            .sanctions
+            .iter()
+            .rev()
+            .map(|s| SanctionRow {
+                authority: s.authority.clone(),
+                reason: s.reason.clone(),
+                period: format!("{} al {}", format::day(s.starts_on), format::day(s.ends_on)),
+                in_force: crate::domain::supplier::in_force(s.starts_on, s.ends_on, today),
+            })
+            .collect(),
+    };
+    page(&req, StatusCode::OK, &view)
+}

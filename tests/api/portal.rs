@@ -1,0 +1,259 @@
+//! The observers' portal through HTTP: its pages in Spanish, what each shows and never
+//! shows (no sealed price before the opening, no draft), the search's filters, 404 pages,
+//! and the cache validators that make a repeat visit cheap.
+
+use reqwest::StatusCode;
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp, json_of, rfc, spawn_app};
+use crate::on_both_databases;
+use crate::tenders::{at, bid_body, body, create, officer, open_and_qualify_all, publish, submit};
+
+on_both_databases!(
+    the_portal_shows_what_is_public_and_nothing_sealed,
+    the_search_narrows_by_text_status_and_procedure,
+    pages_are_revalidated_cheaply_and_missing_ones_are_404_pages,
+);
+
+/// A page's HTML, checked to be a page of the portal.
+async fn html(app: &TestApp, path: &str, status: StatusCode) -> String {
+    let response = app.get(path, None).await;
+    assert_eq!(response.status(), status, "{path}");
+    let kind = response.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(kind, "text/html; charset=utf-8", "{path}");
+    let text = response.text().await.unwrap();
+    assert!(
+        text.starts_with("<!DOCTYPE html>") && text.contains("<html lang=\"es\">"),
+        "{path}"
+    );
+    text
+}
+
+async fn the_portal_shows_what_is_public_and_nothing_sealed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app
+        .register_supplier(&rfc("ACM010101AB"), "Acme Cómputo")
+        .await;
+    let b = app
+        .register_supplier(&rfc("BET020202CD"), "Beta Sistemas")
+        .await;
+    app.clock.set(at(0));
+    let id = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A draft is not public.
+    let draft = html(&app, &format!("/licitaciones/{id}"), StatusCode::NOT_FOUND).await;
+    assert!(!draft.contains("Adquisición de equipo"));
+    json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    let home = html(&app, "/", StatusCode::OK).await;
+    assert!(home.contains("Licitaciones abiertas"), "{home}");
+    assert!(
+        home.contains(&format!("/licitaciones/{id}")),
+        "an open tender on the home page"
+    );
+
+    // Sealed bids: their prices appear nowhere before the opening.
+    app.clock.set(at(8));
+    for (who, laptop) in [(&a, "17123.45"), (&b, "17456.78")] {
+        json_of(
+            submit(&app, &id, who, &bid_body(laptop, "80.00")).await,
+            StatusCode::CREATED,
+        )
+        .await;
+    }
+    let page = html(&app, &format!("/licitaciones/{id}"), StatusCode::OK).await;
+    assert!(page.contains("Adquisición de equipo de cómputo para oficinas centrales"));
+    assert!(
+        page.contains("$2,223,420.00"),
+        "the reference value, written in pesos: {page}"
+    );
+    assert!(
+        page.contains("51101001") && page.contains("$18,500.00"),
+        "the items"
+    );
+    assert!(
+        page.contains(&format!("/public/v1/records/ocds-licita-{id}")),
+        "its OCDS twin"
+    );
+    for sealed in [
+        "17123.45",
+        "17,123.45",
+        "2,054,814",
+        "17456.78",
+        "17,456.78",
+    ] {
+        assert!(
+            !page.contains(sealed),
+            "a sealed price ({sealed}) on the page before the opening"
+        );
+    }
+    assert!(
+        !page.contains(a.as_str()) && !page.contains(b.as_str()),
+        "nor who bid"
+    );
+
+    // Opened, evaluated and awarded: the award, the supplier's page and the home's list.
+    app.clock.set(at(21));
+    open_and_qualify_all(&app, &id).await;
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{id}/award"),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let page = html(&app, &format!("/licitaciones/{id}"), StatusCode::OK).await;
+    assert!(
+        page.contains("Adjudicada a") && page.contains(&format!("/proveedores/{a}")),
+        "{page}"
+    );
+    assert!(
+        page.contains("Fallo"),
+        "the timeline names the award: {page}"
+    );
+    let home = html(&app, "/", StatusCode::OK).await;
+    assert!(
+        home.contains("Acme Cómputo"),
+        "the latest awards name the winner: {home}"
+    );
+    assert!(home.contains("<dd>1</dd>"), "one award counted: {home}");
+    let supplier = html(&app, &format!("/proveedores/{a}"), StatusCode::OK).await;
+    assert!(supplier.contains("Acme Cómputo") && supplier.contains(&format!("/licitaciones/{id}")));
+    assert!(
+        supplier.contains("Ninguna registrada"),
+        "no sanction: {supplier}"
+    );
+    // A supplier with nothing public has no page; the loser has no award.
+    html(&app, &format!("/proveedores/{b}"), StatusCode::NOT_FOUND).await;
+    html(&app, "/proveedores/not-an-rfc", StatusCode::NOT_FOUND).await;
+}
+
+async fn the_search_narrows_by_text_status_and_procedure(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.clock.set(at(0));
+    let computers = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut chairs = body();
+    chairs["title"] = json!("Sillas ergonómicas para el 50% de los puestos");
+    chairs["description"] = json!("Mobiliario de oficina.");
+    let chairs = create(&app, "SEP", &chairs).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let draft = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for id in [&computers, &chairs] {
+        json_of(publish(&app, "SEP", id).await, StatusCode::OK).await;
+    }
+    let all = html(&app, "/licitaciones", StatusCode::OK).await;
+    assert!(all.contains(&computers) && all.contains(&chairs) && !all.contains(&draft));
+    // Words in any case, each in the title or the description; `%` matches itself.
+    let found = html(
+        &app,
+        "/licitaciones?q=C%C3%93MPUTO+oficinas",
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        found.contains(&computers) && !found.contains(&chairs),
+        "{found}"
+    );
+    let found = html(&app, "/licitaciones?q=mobiliario", StatusCode::OK).await;
+    assert!(found.contains(&chairs) && !found.contains(&computers));
+    let found = html(&app, "/licitaciones?q=50%25", StatusCode::OK).await;
+    assert!(found.contains(&chairs) && !found.contains(&computers));
+    let none = html(&app, "/licitaciones?q=5%25+de", StatusCode::OK).await;
+    assert!(none.contains("Ninguna licitación coincide"), "{none}");
+    // The same filter through the API.
+    let api = json_of(
+        app.get("/api/v1/tenders?q=mobiliario", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(api["items"].as_array().unwrap().len(), 1);
+    assert_eq!(api["items"][0]["id"], chairs.as_str());
+    // Status and procedure, as the form sends them (empty fields: no filter).
+    let published = html(
+        &app,
+        "/licitaciones?q=&agency=&procedure=open&status=published",
+        StatusCode::OK,
+    )
+    .await;
+    assert!(published.contains(&computers) && published.contains(&chairs));
+    assert!(
+        published.contains("<option value=\"published\" selected>"),
+        "the choice is kept"
+    );
+    let awarded = html(&app, "/licitaciones?status=awarded", StatusCode::OK).await;
+    assert!(!awarded.contains(&computers));
+    let direct = html(&app, "/licitaciones?procedure=direct_award", StatusCode::OK).await;
+    assert!(!direct.contains(&chairs));
+    // A value the form never offers is said plainly, with a 400.
+    let bad = html(&app, "/licitaciones?status=draft", StatusCode::BAD_REQUEST).await;
+    assert!(bad.contains("Estado desconocido"), "{bad}");
+    let bad = html(&app, "/licitaciones?cursor=zzz", StatusCode::BAD_REQUEST).await;
+    assert!(bad.contains("no existe"));
+}
+
+async fn pages_are_revalidated_cheaply_and_missing_ones_are_404_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app.get("/", None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let tag = first.headers()[ETAG].to_str().unwrap().to_owned();
+    assert!(
+        first.headers()[CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let again = app
+        .client
+        .get(app.url("/"))
+        .header(IF_NONE_MATCH, &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.text().await.unwrap().is_empty());
+    let other = app
+        .client
+        .get(app.url("/"))
+        .header(IF_NONE_MATCH, "\"something-else\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    for (path, kind) in [
+        ("/static/licita.css", "text/css"),
+        ("/favicon.svg", "image/svg+xml"),
+    ] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            response.headers()[CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with(kind)
+        );
+        assert!(response.headers()[ETAG].to_str().is_ok());
+    }
+    html(&app, "/licitaciones/not-a-tender", StatusCode::NOT_FOUND).await;
+    html(
+        &app,
+        &format!("/licitaciones/{}", uuid::Uuid::now_v7()),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
