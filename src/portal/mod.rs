@@ -4,6 +4,7 @@
 //! the sanctions register), so a sealed price never reaches it before the opening. Each
 //! page links its machine-readable twin, and answers `If-None-Match` with a 304.
 
+mod charts;
 mod format;
 mod pages;
 
@@ -25,6 +26,10 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/licitaciones").route(web::get().to(pages::search)))
         .service(web::resource("/licitaciones/{id}").route(web::get().to(pages::tender)))
         .service(web::resource("/proveedores/{rfc}").route(web::get().to(pages::supplier)))
+        .service(web::resource("/ahorros").route(web::get().to(pages::savings)))
+        .service(web::resource("/dependencias/{code}").route(web::get().to(pages::agency)))
+        .service(web::resource("/sancionados").route(web::get().to(pages::sanctioned)))
+        .service(web::resource("/auditoria").route(web::get().to(pages::audit)))
         .service(web::resource("/static/licita.css").route(web::get().to(stylesheet)))
         .service(web::resource("/favicon.svg").route(web::get().to(favicon)))
         .service(web::resource("/favicon.ico").route(web::get().to(favicon)));

@@ -11,12 +11,13 @@ use super::format::{self, pesos, when};
 use super::page;
 use crate::domain::agency::AgencyCode;
 use crate::domain::ids::TenderId;
+use crate::domain::lot::LotStatus;
 use crate::domain::rfc::{CheckDigit, Rfc};
 use crate::domain::tender::{Procedure, Status};
 use crate::error::ApiError;
 use crate::persistence::awards::{self, AwardFilter, ListedAward, SavingsFilter};
 use crate::persistence::tenders::{self, TenderFilter, TenderRecord, Visibility};
-use crate::persistence::{releases, suppliers};
+use crate::persistence::{agencies, audit, releases, suppliers};
 use crate::routes::tenders::Tender;
 use crate::state::AppState;
 
@@ -341,6 +342,55 @@ struct LotSection {
     award: Option<LotAward>,
     contract: Option<String>,
     auction_id: Option<String>,
+    auction: Option<AuctionChart>,
+}
+
+/// A lot's auction, once the lot is awarded (its history is public then): each
+/// participant's price over the auction's running time, and the same in a table.
+struct AuctionChart {
+    svg: String,
+    rows: Vec<AuctionRow>,
+}
+
+struct AuctionRow {
+    participant: String,
+    start: String,
+    last: String,
+    bids: usize,
+}
+
+/// The chart of auction `id`, anonymised as the public history is (`P1`, `P2`… by
+/// position).
+async fn auction_chart(state: &AppState, id: uuid::Uuid) -> Result<Option<AuctionChart>, ApiError> {
+    let snapshot = state.engine.snapshot(id).await?;
+    let auction = &snapshot.state;
+    let start = auction.rules.starts_at;
+    let mut series = Vec::new();
+    let mut rows = Vec::new();
+    let prices = auction.prices();
+    for (p, sealed) in auction.start_prices.iter().enumerate() {
+        let name = format!("P{}", p + 1);
+        let mut points = vec![(0.0, sealed.centavos() as f64 / 100.0)];
+        let mine: Vec<_> = auction.bids.iter().filter(|b| b.participant == p).collect();
+        points.extend(mine.iter().map(|b| {
+            (
+                (b.at - start).num_milliseconds().max(0) as f64 / 1000.0,
+                b.amount.centavos() as f64 / 100.0,
+            )
+        }));
+        rows.push(AuctionRow {
+            participant: name.clone(),
+            start: pesos(*sealed),
+            last: prices.get(p).map(|m| pesos(*m)).unwrap_or_default(),
+            bids: mine.len(),
+        });
+        series.push((name, points));
+    }
+    Ok(super::charts::lines(
+        "Precio de cada participante a lo largo de la subasta",
+        &series,
+    )
+    .map(|svg| AuctionChart { svg, rows }))
 }
 
 struct LotAward {
@@ -492,8 +542,16 @@ pub async fn tender(
                 )
             }),
             auction_id: l.auction_id.map(|a| a.to_string()),
+            auction: None,
         })
         .collect::<Vec<_>>();
+    let mut lots = lots;
+    for (section, lot) in lots.iter_mut().zip(&view.lots) {
+        if let (Some(id), LotStatus::Awarded | LotStatus::Contracted) = (lot.auction_id, lot.status)
+        {
+            section.auction = auction_chart(&state, id).await?;
+        }
+    }
     let page_view = TenderPage {
         id: view.id.to_string(),
         title: view.title.clone(),
@@ -597,6 +655,217 @@ pub async fn supplier(
                 in_force: crate::domain::supplier::in_force(s.starts_on, s.ends_on, today),
             })
             .collect(),
+    };
+    page(&req, StatusCode::OK, &view)
+}
+
+struct SavingsRow {
+    label: String,
+    awards: usize,
+    awarded: String,
+    savings: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/savings.html")]
+struct SavingsPage {
+    awards: usize,
+    awarded: String,
+    savings: String,
+    by_month_chart: Option<String>,
+    by_month: Vec<SavingsRow>,
+    by_procedure_chart: Option<String>,
+    by_procedure: Vec<SavingsRow>,
+}
+
+/// Sums of `(label, awarded, savings)` by label, in label order.
+fn sums(entries: impl Iterator<Item = (String, i64, i64)>) -> Vec<(String, usize, i64, i64)> {
+    let mut groups: std::collections::BTreeMap<String, (usize, i64, i64)> = Default::default();
+    for (label, awarded, savings) in entries {
+        let g = groups.entry(label).or_default();
+        g.0 += 1;
+        g.1 += awarded;
+        g.2 += savings;
+    }
+    groups
+        .into_iter()
+        .map(|(label, (n, awarded, savings))| (label, n, awarded, savings))
+        .collect()
+}
+
+pub async fn savings(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let offset = state.settings.legal_offset;
+    let entries = awards::savings_entries(&state.db, &SavingsFilter::default()).await?;
+    let row = |(label, awards, awarded, savings): (String, usize, i64, i64)| SavingsRow {
+        label,
+        awards,
+        awarded: format::signed_pesos(awarded),
+        savings: format::signed_pesos(savings),
+    };
+    let by_month = sums(entries.iter().map(|e| {
+        (
+            e.awarded_at
+                .with_timezone(&offset)
+                .format("%Y-%m")
+                .to_string(),
+            e.awarded,
+            e.savings,
+        )
+    }));
+    let by_procedure = sums(entries.iter().map(|e| {
+        let label = Procedure::parse(&e.procedure)
+            .map_or(e.procedure.clone(), |p| format::procedure(p).to_owned());
+        (label, e.awarded, e.savings)
+    }));
+    let chart = |label: &str, groups: &[(String, usize, i64, i64)]| {
+        super::charts::bars(
+            label,
+            &groups
+                .iter()
+                .map(|(l, _, _, s)| (l.clone(), *s as f64 / 100.0))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let view = SavingsPage {
+        awards: entries.len(),
+        awarded: format::signed_pesos(entries.iter().map(|e| e.awarded).sum()),
+        savings: format::signed_pesos(entries.iter().map(|e| e.savings).sum()),
+        by_month_chart: chart("Ahorro por mes", &by_month),
+        by_month: by_month.into_iter().map(row).collect(),
+        by_procedure_chart: chart("Ahorro por procedimiento", &by_procedure),
+        by_procedure: by_procedure.into_iter().map(row).collect(),
+    };
+    page(&req, StatusCode::OK, &view)
+}
+
+#[derive(Template)]
+#[template(path = "portal/agency.html")]
+struct AgencyPage {
+    code: String,
+    name: String,
+    tenders: Vec<TenderRow>,
+    more_tenders: Option<String>,
+    awards: Vec<AwardRow>,
+    awarded: String,
+    savings: String,
+    count: i64,
+}
+
+pub async fn agency(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let Ok(code) = AgencyCode::parse(path.trim()) else {
+        return not_found(&req, "la dependencia");
+    };
+    let Some(agency) = agencies::get(&state.db, &code).await? else {
+        return not_found(&req, "la dependencia");
+    };
+    let now = state.clock.now();
+    let offset = state.settings.legal_offset;
+    let filter = TenderFilter {
+        agency: Some(code.clone()),
+        ..TenderFilter::default()
+    };
+    let mut tenders =
+        tenders::list(&state.db, &Visibility::Public, &filter, None, PAGE_SIZE + 1).await?;
+    let more = tenders.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
+    tenders.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    let award_filter = AwardFilter {
+        agency: Some(code.clone()),
+        ..AwardFilter::default()
+    };
+    let latest = awards::public_list(&state.db, &award_filter, None, PAGE_SIZE).await?;
+    let totals = awards::savings_totals(
+        &state.db,
+        &SavingsFilter {
+            agency: Some(code.clone()),
+            ..SavingsFilter::default()
+        },
+    )
+    .await?;
+    let view = AgencyPage {
+        code: code.to_string(),
+        name: agency.name,
+        more_tenders: more.then(|| format!("/licitaciones?agency={code}")),
+        tenders: tenders
+            .iter()
+            .map(|r| TenderRow::of(r, now, offset))
+            .collect(),
+        awards: latest.iter().map(|a| AwardRow::of(a, offset)).collect(),
+        awarded: format::signed_pesos(totals.iter().map(|t| t.awarded).sum()),
+        savings: format::signed_pesos(totals.iter().map(|t| t.savings).sum()),
+        count: totals.iter().map(|t| t.awards).sum(),
+    };
+    page(&req, StatusCode::OK, &view)
+}
+
+struct SanctionedRow {
+    rfc: String,
+    name: String,
+    authority: String,
+    reason: String,
+    until: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/sanctioned.html")]
+struct SanctionedPage {
+    rows: Vec<SanctionedRow>,
+    truncated: bool,
+}
+
+/// How many sanctioned suppliers the page lists (the feed pages through all).
+const SANCTIONED_SHOWN: u64 = 200;
+
+pub async fn sanctioned(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let today = state.today();
+    let found = suppliers::sanctioned(&state.db, today, None, SANCTIONED_SHOWN + 1).await?;
+    let truncated = found.len() > usize::try_from(SANCTIONED_SHOWN).unwrap_or(usize::MAX);
+    let rows = found
+        .iter()
+        .take(usize::try_from(SANCTIONED_SHOWN).unwrap_or(usize::MAX))
+        .flat_map(|r| {
+            r.sanctions
+                .iter()
+                .filter(|s| crate::domain::supplier::in_force(s.starts_on, s.ends_on, today))
+                .map(|s| SanctionedRow {
+                    rfc: r.supplier.rfc.clone(),
+                    name: r.supplier.legal_name.clone(),
+                    authority: s.authority.clone(),
+                    reason: s.reason.clone(),
+                    until: format::day(s.ends_on),
+                })
+        })
+        .collect();
+    page(&req, StatusCode::OK, &SanctionedPage { rows, truncated })
+}
+
+#[derive(Template)]
+#[template(path = "portal/audit.html")]
+struct AuditPage {
+    length: i64,
+    head: String,
+    broken: Option<String>,
+    checked: String,
+}
+
+pub async fn audit(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let walk = audit::verify(&state.db).await?;
+    let view = AuditPage {
+        length: walk.length,
+        head: walk.head,
+        broken: walk
+            .broken
+            .map(|b| format!("El evento {} rompe la cadena: {}", b.seq, b.reason)),
+        checked: when(state.clock.now(), state.settings.legal_offset),
     };
     page(&req, StatusCode::OK, &view)
 }

@@ -264,6 +264,10 @@ async fn the_portal_works_in_a_real_browser() {
         ("licitaciones", "/licitaciones".to_owned()),
         ("licitacion", format!("/licitaciones/{tender}")),
         ("proveedor", format!("/proveedores/{winner}")),
+        ("ahorros", "/ahorros".to_owned()),
+        ("dependencia", "/dependencias/SEP".to_owned()),
+        ("sancionados", "/sancionados".to_owned()),
+        ("auditoria", "/auditoria".to_owned()),
     ];
     for (width, height, label) in [(390, 844, "telefono"), (1280, 900, "escritorio")] {
         browser.size(width, height).await;

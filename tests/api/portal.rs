@@ -14,6 +14,8 @@ on_both_databases!(
     the_portal_shows_what_is_public_and_nothing_sealed,
     the_search_narrows_by_text_status_and_procedure,
     pages_are_revalidated_cheaply_and_missing_ones_are_404_pages,
+    an_awarded_auction_and_the_savings_are_charted_with_their_numbers,
+    agencies_sanctions_and_the_audit_chain_have_their_pages,
 );
 
 /// A page's HTML, checked to be a page of the portal.
@@ -256,4 +258,120 @@ async fn pages_are_revalidated_cheaply_and_missing_ones_are_404_pages(backend: B
         StatusCode::NOT_FOUND,
     )
     .await;
+}
+
+async fn an_awarded_auction_and_the_savings_are_charted_with_their_numbers(backend: Backend) {
+    use crate::auctions::{bid, continuous, scheduled};
+    let app = spawn_app(backend).await;
+    let empty = html(&app, "/ahorros", StatusCode::OK).await;
+    assert!(empty.contains("Aún no hay adjudicaciones") && !empty.contains("<svg"));
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(chrono::Duration::seconds(30));
+    json_of(
+        bid(&app, &s.auction, &s.c, "2040000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.clock.advance(chrono::Duration::seconds(30));
+    json_of(
+        bid(&app, &s.auction, &s.b, "2030000.00").await,
+        StatusCode::CREATED,
+    )
+    .await;
+    // Before the award the auction's history is not public: no chart.
+    let page = html(&app, &format!("/licitaciones/{}", s.tender), StatusCode::OK).await;
+    assert!(
+        !page.contains("<svg") && !page.contains("2,030,000"),
+        "{page}"
+    );
+    app.clock.advance(chrono::Duration::seconds(600));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/tenders/{}/award", s.tender),
+            Some(&officer(&app, "SEP")),
+            &json!({}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await;
+    let page = html(&app, &format!("/licitaciones/{}", s.tender), StatusCode::OK).await;
+    assert!(
+        page.contains("<svg role=\"img\" aria-label=\"Precio de cada participante"),
+        "{page}"
+    );
+    // The numbers beside it, anonymised: P2 (B) went from its sealed total to 2,030,000.00.
+    assert!(page.contains("<th scope=\"row\">P2</th><td class=\"num\">$2,067,200.00</td><td class=\"num\">$2,030,000.00</td><td class=\"num\">1</td>"), "{page}");
+    assert!(!page.contains(s.c.as_str()), "the losers are not named");
+    let savings = html(&app, "/ahorros", StatusCode::OK).await;
+    assert!(
+        savings.contains("aria-label=\"Ahorro por mes\"")
+            && savings.contains("aria-label=\"Ahorro por procedimiento\"")
+    );
+    // 2,223,420.00 − 2,030,000.00, in its month and its procedure's row.
+    assert!(savings.contains("$193,420.00"), "{savings}");
+    assert!(
+        savings.contains("<th scope=\"row\">Licitación pública</th>"),
+        "{savings}"
+    );
+}
+
+async fn agencies_sanctions_and_the_audit_chain_have_their_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let barred = app
+        .register_supplier(&rfc("SAN010101AB"), "Empresa Sancionada")
+        .await;
+    app.set_date("2026-02-15");
+    let none = html(&app, "/sancionados", StatusCode::OK).await;
+    assert!(none.contains("Ningún proveedor tiene una sanción vigente"));
+    json_of(
+        app.post_json(
+            &format!("/api/v1/suppliers/{barred}/sanctions"),
+            Some(&app.registrar()),
+            &json!({"authority": "Secretaría Anticorrupción y Buen Gobierno", "reference": "SABG/312/2026",
+                    "reason": "Proporcionó información falsa.", "starts_on": "2026-02-01", "ends_on": "2026-08-31"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let listed = html(&app, "/sancionados", StatusCode::OK).await;
+    assert!(
+        listed.contains("Empresa Sancionada") && listed.contains("31/08/2026"),
+        "{listed}"
+    );
+    let page = html(&app, &format!("/proveedores/{barred}"), StatusCode::OK).await;
+    assert!(
+        page.contains("<strong>Vigente</strong>"),
+        "a sanction is public: {page}"
+    );
+    // Past its end, it is history: off the list, marked concluded on the supplier's page.
+    app.set_date("2026-09-01");
+    let listed = html(&app, "/sancionados", StatusCode::OK).await;
+    assert!(!listed.contains("Empresa Sancionada"));
+    let page = html(&app, &format!("/proveedores/{barred}"), StatusCode::OK).await;
+    assert!(page.contains("Concluida"), "{page}");
+
+    app.clock.set(at(0));
+    let id = create(&app, "SEP", &body()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    json_of(publish(&app, "SEP", &id).await, StatusCode::OK).await;
+    let agency = html(&app, "/dependencias/SEP", StatusCode::OK).await;
+    assert!(agency.contains(&format!("/licitaciones/{id}")), "{agency}");
+    html(&app, "/dependencias/NOPE", StatusCode::NOT_FOUND).await;
+    html(&app, "/dependencias/no%20such", StatusCode::NOT_FOUND).await;
+
+    let verified = json_of(
+        app.get("/public/v1/audit/verify", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    let audit = html(&app, "/auditoria", StatusCode::OK).await;
+    assert!(audit.contains("La cadena está íntegra"), "{audit}");
+    assert!(
+        audit.contains(verified["head_hash"].as_str().unwrap()),
+        "{audit} {verified}"
+    );
 }
