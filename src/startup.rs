@@ -79,8 +79,15 @@ impl Application {
         }
         tokio::spawn(close_auctions(state.engine.clone()));
         state.engine.spawn_background();
+        let base = if public_url.is_empty() {
+            format!("http://localhost:{port}")
+        } else {
+            public_url.trim_end_matches('/').to_owned()
+        };
         tracing::info!(
             port,
+            portal = %format!("{base}/"),
+            api_reference = %format!("{base}/api-docs/"),
             engine = state.engine.name(),
             database,
             documents = %state.documents.name,

@@ -309,6 +309,26 @@ impl AuctionSettings {
         })
     }
 
+    /// The least decrement in the form it is sent in: `{"amount": "100.00"}` or
+    /// `{"percent": "0.5"}`.
+    pub fn decrement_as_sent(&self) -> DecrementRequest {
+        match (self.decrement_amount, self.decrement_bp) {
+            (Some(amount), _) => DecrementRequest {
+                amount: Some(amount.to_string()),
+                percent: None,
+            },
+            (None, bp) => {
+                let bp = bp.unwrap_or(1);
+                let text = format!("{}.{:02}", bp / 100, bp % 100);
+                let text = text.trim_end_matches('0').trim_end_matches('.').to_owned();
+                DecrementRequest {
+                    amount: None,
+                    percent: Some(text),
+                }
+            }
+        }
+    }
+
     /// The rules the engines apply, with every duration sped up by the time factor.
     pub fn rules(&self, ceiling: Money) -> Rules {
         let fast = |s: Option<i64>| {
@@ -415,6 +435,39 @@ mod tests {
 
     #[test]
     fn defaults_fill_what_is_left_out() {
+        for (sent, back) in [
+            (
+                json!({"amount": "100.00"}),
+                json!({"amount": "100.00", "percent": null}),
+            ),
+            (
+                json!({"amount": "100"}),
+                json!({"amount": "100.00", "percent": null}),
+            ),
+            (
+                json!({"percent": "0.5"}),
+                json!({"amount": null, "percent": "0.5"}),
+            ),
+            (
+                json!({"percent": "2.25"}),
+                json!({"amount": null, "percent": "2.25"}),
+            ),
+            (
+                json!({"percent": "10"}),
+                json!({"amount": null, "percent": "10"}),
+            ),
+            (
+                json!({"percent": "0.01"}),
+                json!({"amount": null, "percent": "0.01"}),
+            ),
+        ] {
+            let s = parse(json!({"decrement": sent})).unwrap();
+            assert_eq!(
+                serde_json::to_value(s.decrement_as_sent()).unwrap(),
+                back,
+                "{sent}"
+            );
+        }
         let s = parse(json!({"decrement": {"amount": "100.00"}})).unwrap();
         assert_eq!(s.format, FormatName::Continuous);
         assert_eq!(s.starts_at, now());

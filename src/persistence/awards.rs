@@ -5,10 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{
-    Alias, BinOper, CommonTableExpression, Expr, Func, Query, SubQueryStatement, UnionType,
-    WithClause,
-};
+use sea_orm::sea_query::{Alias, BinOper, Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -16,8 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::entities::{
-    AuctionStatus, agency, auction, award, classifier_item, contract, supplier, tender,
-    tender_item, tender_lot,
+    AuctionStatus, agency, auction, award, contract, supplier, tender, tender_item, tender_lot,
 };
 use crate::domain::agency::AgencyCode;
 use crate::domain::classifier::ClassifierCode;
@@ -367,7 +363,13 @@ pub async fn public_list(
                 Expr::col((award::Entity, award::Column::TenderId)),
                 Expr::col((award::Entity, award::Column::Lot)),
             ])
-            .binary(BinOper::In, lots_classified_under(code.as_str())),
+            .binary(
+                BinOper::In,
+                super::items_classified_under(
+                    code.as_str(),
+                    &[tender_item::Column::TenderId, tender_item::Column::Lot],
+                ),
+            ),
         );
     }
     if let Some(key) = after {
@@ -471,47 +473,4 @@ pub async fn public_list(
             award: a,
         })
         .collect())
-}
-
-/// `SELECT tender_id, lot FROM tender_items WHERE classifier_code IN (code and its
-/// descendants)`: the lots with an item under the code, the descendants found by a
-/// recursive query over the classifier's parents (UNION, so that even a cycle would end).
-fn lots_classified_under(code: &str) -> Expr {
-    use sea_orm::sea_query::ExprTrait;
-    let under = Alias::new("under");
-    let code_col = Alias::new("code");
-    let mut base = Query::select()
-        .column(classifier_item::Column::Code)
-        .from(classifier_item::Entity)
-        .and_where(Expr::col(classifier_item::Column::Code).eq(code))
-        .to_owned();
-    let step = Query::select()
-        .column((classifier_item::Entity, classifier_item::Column::Code))
-        .from(classifier_item::Entity)
-        .inner_join(
-            under.clone(),
-            Expr::col((classifier_item::Entity, classifier_item::Column::Parent))
-                .equals((under.clone(), code_col.clone())),
-        )
-        .to_owned();
-    let cte = CommonTableExpression::new()
-        .query(base.union(UnionType::Distinct, step).to_owned())
-        .column(code_col.clone())
-        .table_name(under.clone())
-        .to_owned();
-    let items = Query::select()
-        .column(tender_item::Column::TenderId)
-        .column(tender_item::Column::Lot)
-        .from(tender_item::Entity)
-        .and_where(
-            Expr::col(tender_item::Column::ClassifierCode).in_subquery(
-                Query::select()
-                    .column((under.clone(), code_col))
-                    .from(under)
-                    .to_owned(),
-            ),
-        )
-        .to_owned();
-    let query = items.with(WithClause::new().recursive(true).cte(cte).to_owned());
-    Expr::SubQuery(None, Box::new(SubQueryStatement::WithStatement(query)))
 }

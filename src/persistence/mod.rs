@@ -94,3 +94,53 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 pub fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// `SELECT <columns> FROM tender_items WHERE classifier_code IN (code and its
+/// descendants)`: the tenders (or lots) with an item under the code, the descendants found
+/// by a recursive query over the classifier's parents (UNION, so that even a cycle would
+/// end). Shared by the repositories that filter by a classifier subtree.
+pub fn items_classified_under(
+    code: &str,
+    columns: &[entities::tender_item::Column],
+) -> sea_orm::sea_query::Expr {
+    use entities::{classifier_item, tender_item};
+    use sea_orm::sea_query::ExprTrait;
+    use sea_orm::sea_query::{
+        Alias, CommonTableExpression, Expr, Query, SubQueryStatement, UnionType, WithClause,
+    };
+    let under = Alias::new("under");
+    let code_col = Alias::new("code");
+    let mut base = Query::select()
+        .column(classifier_item::Column::Code)
+        .from(classifier_item::Entity)
+        .and_where(Expr::col(classifier_item::Column::Code).eq(code))
+        .to_owned();
+    let step = Query::select()
+        .column((classifier_item::Entity, classifier_item::Column::Code))
+        .from(classifier_item::Entity)
+        .inner_join(
+            under.clone(),
+            Expr::col((classifier_item::Entity, classifier_item::Column::Parent))
+                .equals((under.clone(), code_col.clone())),
+        )
+        .to_owned();
+    let cte = CommonTableExpression::new()
+        .query(base.union(UnionType::Distinct, step).to_owned())
+        .column(code_col.clone())
+        .table_name(under.clone())
+        .to_owned();
+    let items = Query::select()
+        .columns(columns.iter().copied())
+        .from(tender_item::Entity)
+        .and_where(
+            Expr::col(tender_item::Column::ClassifierCode).in_subquery(
+                Query::select()
+                    .column((under.clone(), code_col))
+                    .from(under)
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    let query = items.with(WithClause::new().recursive(true).cte(cte).to_owned());
+    Expr::SubQuery(None, Box::new(SubQueryStatement::WithStatement(query)))
+}

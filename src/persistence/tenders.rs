@@ -573,6 +573,12 @@ pub struct TenderFilter {
     pub status: Option<Status>,
     /// Words its title or description contains, in any case.
     pub text: Option<String>,
+    /// Tenders with an item classified under this code (the code or a descendant).
+    pub classifier: Option<crate::domain::classifier::ClassifierCode>,
+    /// Published at or after.
+    pub published_from: Option<DateTime<Utc>>,
+    /// Published before.
+    pub published_until: Option<DateTime<Utc>>,
 }
 
 /// Tenders whose title or description holds every word of `text`, in any case (`%` and
@@ -630,6 +636,22 @@ pub async fn list(
     }
     if let Some(text) = &filter.text {
         condition = condition.add(contains_words(text));
+    }
+    if let Some(code) = &filter.classifier {
+        use sea_orm::sea_query::{BinOper, Expr, ExprTrait};
+        condition = condition.add(Expr::col((tender::Entity, tender::Column::Id)).binary(
+            BinOper::In,
+            super::items_classified_under(
+                code.as_str(),
+                &[super::entities::tender_item::Column::TenderId],
+            ),
+        ));
+    }
+    if let Some(from) = filter.published_from {
+        condition = condition.add(tender::Column::PublishedAt.gte(from));
+    }
+    if let Some(until) = filter.published_until {
+        condition = condition.add(tender::Column::PublishedAt.lt(until));
     }
     if let Some(procedure) = filter.procedure {
         condition = condition

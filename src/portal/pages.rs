@@ -140,6 +140,12 @@ pub struct SearchParams {
     procedure: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    classifier: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
     cursor: Option<String>,
 }
 
@@ -155,6 +161,9 @@ struct Choice {
 struct Search {
     q: String,
     agency: String,
+    classifier: String,
+    from: String,
+    to: String,
     procedures: Vec<Choice>,
     statuses: Vec<Choice>,
     error: Option<String>,
@@ -215,6 +224,25 @@ pub async fn search(
                 None
             }),
     };
+    let classifier = match params.classifier.trim() {
+        "" => None,
+        raw => crate::domain::classifier::ClassifierCode::parse(raw)
+            .map_err(|e| errors.push(format!("Clave del clasificador: {e}")))
+            .ok(),
+    };
+    let mut day = |label: &str, raw: &str| match raw.trim() {
+        "" => None,
+        raw => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .map_err(|_| errors.push(format!("{label}: una fecha como 2026-03-31.")))
+            .ok(),
+    };
+    let from = day("Desde", &params.from);
+    let to = day("Hasta", &params.to);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        errors.push("La fecha «hasta» va después de «desde».".into());
+    }
     let before = match params.cursor.as_deref().map(str::parse::<TenderId>) {
         Some(Ok(id)) => Some(id),
         Some(Err(_)) => {
@@ -223,14 +251,19 @@ pub async fn search(
         }
         None => None,
     };
+    let now = state.clock.now();
+    let offset = state.settings.legal_offset;
     let filter = TenderFilter {
         agency: agency.clone(),
         procedure,
         status,
         text: (!text.is_empty()).then(|| text.to_owned()),
+        classifier: classifier.clone(),
+        published_from: from.and_then(|d| crate::routes::day_start(d, offset)),
+        published_until: to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| crate::routes::day_start(d, offset)),
     };
-    let now = state.clock.now();
-    let offset = state.settings.legal_offset;
     let (rows, next) = if errors.is_empty() {
         let mut found = tenders::list(
             &state.db,
@@ -251,6 +284,9 @@ pub async fn search(
                     ("agency", params.agency.trim()),
                     ("procedure", &params.procedure),
                     ("status", &params.status),
+                    ("classifier", params.classifier.trim()),
+                    ("from", params.from.trim()),
+                    ("to", params.to.trim()),
                 ];
                 query.retain(|(_, v)| !v.is_empty());
                 query.push(("cursor", &cursor));
@@ -282,9 +318,21 @@ pub async fn search(
     if !text.is_empty() {
         api_query.push(("q", text.to_owned()));
     }
+    if let Some(c) = &classifier {
+        api_query.push(("classifier", c.to_string()));
+    }
+    if let Some(d) = from {
+        api_query.push(("from", d.to_string()));
+    }
+    if let Some(d) = to {
+        api_query.push(("to", d.to_string()));
+    }
     let view = Search {
         q: text.to_owned(),
         agency: params.agency.trim().to_owned(),
+        classifier: params.classifier.trim().to_owned(),
+        from: from.map(|d| d.to_string()).unwrap_or_default(),
+        to: to.map(|d| d.to_string()).unwrap_or_default(),
         procedures: [
             Procedure::Open,
             Procedure::Invitation,

@@ -359,6 +359,11 @@ async fn an_auction_runs_from_its_schedule_to_the_award_at_the_final_prices(kind
     let app = spawn(kind).await;
     let s = scheduled(&app, continuous()).await;
     assert_eq!(s.view["status"], "open");
+    assert_eq!(
+        s.view["decrement"],
+        json!({"amount": "1000.00", "percent": null}),
+        "the decrement as it was sent"
+    );
     assert_eq!(s.view["ceiling"], "2223420.00");
     assert_eq!(s.view["participants"], 3);
     assert_eq!(s.view["ladder"][0]["rfc"], s.a.as_str());

@@ -148,6 +148,7 @@ async fn the_search_narrows_by_text_status_and_procedure(backend: Backend) {
     let mut chairs = body();
     chairs["title"] = json!("Sillas ergonómicas para el 50% de los puestos");
     chairs["description"] = json!("Mobiliario de oficina.");
+    chairs["items"] = json!([{"classifier_code": "51101002", "quantity": 60, "unit": "pieza", "max_unit_price": "2500.00"}]);
     let chairs = create(&app, "SEP", &chairs).await["id"]
         .as_str()
         .unwrap()
@@ -202,6 +203,55 @@ async fn the_search_narrows_by_text_status_and_procedure(backend: Backend) {
     assert!(!awarded.contains(&computers));
     let direct = html(&app, "/licitaciones?procedure=direct_award", StatusCode::OK).await;
     assert!(!direct.contains(&chairs));
+    // A classifier subtree: 21101 (office supplies) holds an item of the computers'
+    // tender only; 511 (office furniture) items of both.
+    let supplies = html(&app, "/licitaciones?classifier=21101", StatusCode::OK).await;
+    assert!(
+        supplies.contains(&computers) && !supplies.contains(&chairs),
+        "{supplies}"
+    );
+    let furniture = html(&app, "/licitaciones?classifier=511", StatusCode::OK).await;
+    assert!(furniture.contains(&computers) && furniture.contains(&chairs));
+    let api = json_of(
+        app.get("/api/v1/tenders?classifier=51101002", None).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(api["items"].as_array().unwrap().len(), 1);
+    // Publication dates, in the legal calendar, both ends included.
+    let offset = chrono::FixedOffset::west_opt(6 * 3600).unwrap();
+    let day = |n: i64| at(n).with_timezone(&offset).date_naive().to_string();
+    let on_the_day = html(
+        &app,
+        &format!("/licitaciones?from={}&to={}", day(0), day(0)),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        on_the_day.contains(&computers) && on_the_day.contains(&chairs),
+        "{on_the_day}"
+    );
+    let later = html(
+        &app,
+        &format!("/licitaciones?from={}", day(1)),
+        StatusCode::OK,
+    )
+    .await;
+    assert!(!later.contains(&computers) && !later.contains(&chairs));
+    let api = json_of(
+        app.get(&format!("/api/v1/tenders?to={}", day(-1)), None)
+            .await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(api["items"].as_array().unwrap().len(), 0);
+    let backwards = html(
+        &app,
+        &format!("/licitaciones?from={}&to={}", day(1), day(0)),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(backwards.contains("va después"), "{backwards}");
     // A value the form never offers is said plainly, with a 400.
     let bad = html(&app, "/licitaciones?status=draft", StatusCode::BAD_REQUEST).await;
     assert!(bad.contains("Estado desconocido"), "{bad}");

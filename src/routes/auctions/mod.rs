@@ -142,6 +142,9 @@ pub struct AuctionView {
     pub format: FormatName,
     pub status: AuctionStatus,
     pub settings: AuctionSettings,
+    /// The least decrement as it was sent: `{"amount": "100.00"}` or `{"percent": "0.5"}`
+    /// (`settings` holds it as `decrement_amount` or `decrement_bp`).
+    pub decrement: crate::domain::auction_settings::DecrementRequest,
     /// No bid above it: the reference value (or the framework price).
     #[schema(value_type = String)]
     pub ceiling: Money,
@@ -363,6 +366,7 @@ pub fn view(snapshot: &Snapshot, viewer: &Viewer) -> AuctionView {
         format: record.settings.format,
         status,
         settings: record.settings.clone(),
+        decrement: record.settings.decrement_as_sent(),
         ceiling: state.rules.ceiling,
         starts_at: state.rules.starts_at,
         ends_at: state.ends_at,

@@ -44,6 +44,12 @@ pub struct TenderListParams {
     /// 200 characters).
     pub q: Option<String>,
     pub agency: Option<String>,
+    /// A classifier code: tenders with an item under it (the code or any descendant).
+    pub classifier: Option<String>,
+    /// Published on or after this day (legal calendar, `YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Published on or before this day (legal calendar).
+    pub to: Option<String>,
     pub procedure: Option<Procedure>,
     /// draft, published, opened, evaluated, auction, awarded, contracted, cancelled, deserted.
     pub status: Option<String>,
@@ -112,11 +118,41 @@ pub async fn list_tenders(
         Some("") | None => None,
         Some(q) => Some(q.to_owned()),
     };
+    let classifier = params
+        .classifier
+        .as_deref()
+        .map(|c| {
+            crate::domain::classifier::ClassifierCode::parse(c)
+                .map_err(|e| ApiError::InvalidQuery(format!("classifier: {e}")))
+        })
+        .transpose()?;
+    let day = |name: &str, raw: &Option<String>| {
+        raw.as_deref()
+            .map(|d| {
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| ApiError::InvalidQuery(format!("{name}: a date like 2026-03-31")))
+            })
+            .transpose()
+    };
+    let (from, to) = (day("from", &params.from)?, day("to", &params.to)?);
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        return Err(ApiError::InvalidQuery(
+            "`to` comes on or after `from`".into(),
+        ));
+    }
+    let offset = state.settings.legal_offset;
     let filter = TenderFilter {
         agency: agency.clone(),
         procedure: params.procedure,
         status,
         text: text.clone(),
+        classifier: classifier.clone(),
+        published_from: from.and_then(|d| crate::routes::day_start(d, offset)),
+        published_until: to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| crate::routes::day_start(d, offset)),
     };
     let rows = tenders::list(&state.db, &visibility, &filter, before, page.limit + 1).await?;
     let now = state.clock.now();
@@ -132,6 +168,15 @@ pub async fn list_tenders(
     }
     if let Some(q) = text {
         kept.push(("q", q));
+    }
+    if let Some(c) = classifier {
+        kept.push(("classifier", c.to_string()));
+    }
+    if let Some(d) = from {
+        kept.push(("from", d.to_string()));
+    }
+    if let Some(d) = to {
+        kept.push(("to", d.to_string()));
     }
     let page = Page::from_rows(rows, &page, |r| r.tender.id.to_string(), &req, &kept)
         .map(|r| Tender::from_record(r, now));
