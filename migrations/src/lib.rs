@@ -24,6 +24,7 @@ mod m20261201_000015_create_documents;
 mod m20261201_000016_create_lots;
 mod m20261201_000017_create_complaints;
 mod m20261201_000018_create_auction_pauses;
+mod m20261201_000019_add_tender_search_text;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_create_lots::Migration),
             Box::new(m20261201_000017_create_complaints::Migration),
             Box::new(m20261201_000018_create_auction_pauses::Migration),
+            Box::new(m20261201_000019_add_tender_search_text::Migration),
         ]
     }
 }

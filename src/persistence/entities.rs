@@ -329,6 +329,8 @@ pub mod tender {
         pub agency: String,
         pub title: String,
         pub description: String,
+        /// Title and description folded (`domain::text::fold`): what the search matches.
+        pub search_text: String,
         pub procedure: super::TenderProcedure,
         pub scope: super::TenderScope,
         pub status: super::TenderStatus,

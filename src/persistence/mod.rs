@@ -85,6 +85,18 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    migrate_schema(db).await?;
+    let filled = tenders::fill_search_text(db).await?;
+    if filled > 0 {
+        tracing::info!(
+            tenders = filled,
+            "search text filled for the tenders stored before it"
+        );
+    }
+    Ok(())
+}
+
+async fn migrate_schema(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("applying database migrations")

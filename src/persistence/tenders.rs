@@ -396,6 +396,7 @@ async fn write_children(
 fn fill(active: &mut tender::ActiveModel, draft: &TenderDraft, now: DateTime<Utc>) {
     active.title = Set(draft.title.clone());
     active.description = Set(draft.description.clone());
+    active.search_text = Set(search_text(&draft.title, &draft.description));
     active.procedure = Set(draft.procedure.into());
     active.scope = Set(draft.scope.into());
     active.reference_centavos = Set(draft.reference_value.centavos());
@@ -579,16 +580,48 @@ pub struct TenderFilter {
     pub published_from: Option<DateTime<Utc>>,
     /// Published before.
     pub published_until: Option<DateTime<Utc>>,
+    /// Still taking bids at this time (its submission deadline after it).
+    pub taking_bids_at: Option<DateTime<Utc>>,
 }
 
-/// Tenders whose title or description holds every word of `text`, in any case (`%` and
-/// `_` match themselves).
+/// What the search matches of a tender: its title and description, folded.
+fn search_text(title: &str, description: &str) -> String {
+    crate::domain::text::fold(&format!("{title} {description}"))
+}
+
+/// The most words a search takes.
+pub const MAX_SEARCH_WORDS: usize = 8;
+
+/// Fills the search text of the tenders stored before it existed; returns how many.
+pub async fn fill_search_text(conn: &impl ConnectionTrait) -> anyhow::Result<usize> {
+    use sea_orm::sea_query::Expr;
+    let missing = tender::Entity::find()
+        .filter(tender::Column::SearchText.eq(""))
+        .all(conn)
+        .await
+        .context("reading tenders without their search text")?;
+    for t in &missing {
+        tender::Entity::update_many()
+            .col_expr(
+                tender::Column::SearchText,
+                Expr::value(search_text(&t.title, &t.description)),
+            )
+            .filter(tender::Column::Id.eq(t.id))
+            .exec(conn)
+            .await
+            .context("filling a tender's search text")?;
+    }
+    Ok(missing.len())
+}
+
+/// Tenders whose title or description holds every word of `text` (at most
+/// [`MAX_SEARCH_WORDS`]), folded as the search text is: in any case, with or without
+/// accents.
 fn contains_words(text: &str) -> Condition {
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
     let mut all = Condition::all();
-    for word in text.split_whitespace().take(8) {
+    for word in crate::domain::text::fold(text).split_whitespace() {
         let escaped: String = word
-            .to_lowercase()
             .chars()
             .flat_map(|c| match c {
                 '%' | '_' | '\\' => vec!['\\', c],
@@ -596,14 +629,9 @@ fn contains_words(text: &str) -> Condition {
             })
             .collect();
         let pattern = format!("%{escaped}%");
-        let like = |column: tender::Column| {
-            Func::lower(Expr::col((tender::Entity, column)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
         all = all.add(
-            Condition::any()
-                .add(like(tender::Column::Title))
-                .add(like(tender::Column::Description)),
+            Expr::col((tender::Entity, tender::Column::SearchText))
+                .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
     all
@@ -652,6 +680,9 @@ pub async fn list(
     }
     if let Some(until) = filter.published_until {
         condition = condition.add(tender::Column::PublishedAt.lt(until));
+    }
+    if let Some(at) = filter.taking_bids_at {
+        condition = condition.add(tender::Column::SubmissionDeadline.gt(at));
     }
     if let Some(procedure) = filter.procedure {
         condition = condition

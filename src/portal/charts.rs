@@ -23,7 +23,7 @@ fn axis_pesos(value: f64) -> String {
     if abs >= 1e6 {
         format!("${:.1} M", value / 1e6)
     } else if abs >= 1e3 {
-        format!("${:.0} k", value / 1e3)
+        format!("${:.0} mil", value / 1e3)
     } else {
         format!("${value:.0}")
     }
@@ -60,8 +60,8 @@ pub fn bars(label: &str, bars: &[(String, f64)]) -> Option<String> {
         let bottom = bars.iter().map(|(_, v)| *v).fold(0.0_f64, f64::min) * 1.1;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(72)
+            .x_label_area_size(44)
+            .y_label_area_size(110)
             .build_cartesian_2d((0..bars.len() - 1).into_segmented(), bottom..top)
             .ok()?;
         chart
@@ -73,7 +73,7 @@ pub fn bars(label: &str, bars: &[(String, f64)]) -> Option<String> {
                 _ => String::new(),
             })
             .y_label_formatter(&|v| axis_pesos(*v))
-            .label_style(("sans-serif", 13))
+            .label_style(("sans-serif", 18))
             .draw()
             .ok()?;
         chart
@@ -105,15 +105,15 @@ pub fn lines(label: &str, series: &[(String, Vec<(f64, f64)>)]) -> Option<String
         root.fill(&WHITE).ok()?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(72)
+            .x_label_area_size(44)
+            .y_label_area_size(110)
             .build_cartesian_2d(0.0..x_max * 1.02, (y_min - pad)..(y_max + pad))
             .ok()?;
         chart
             .configure_mesh()
             .x_desc("segundos desde el inicio")
             .y_label_formatter(&|v| axis_pesos(*v))
-            .label_style(("sans-serif", 13))
+            .label_style(("sans-serif", 18))
             .draw()
             .ok()?;
         for (i, (name, points)) in series.iter().enumerate() {
@@ -133,7 +133,7 @@ pub fn lines(label: &str, series: &[(String, Vec<(f64, f64)>)]) -> Option<String
             .configure_series_labels()
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
+            .label_font(("sans-serif", 18))
             .draw()
             .ok()?;
         root.present().ok()?;
@@ -153,7 +153,7 @@ mod tests {
         )
         .unwrap();
         assert!(svg.starts_with("<svg role=\"img\" aria-label=\"Ahorro por mes\""));
-        assert!(svg.contains("2026-02") && svg.contains("$250 k"), "{svg}");
+        assert!(svg.contains("2026-02") && svg.contains("$250 mil"), "{svg}");
         assert!(
             svg.matches("<rect").count() >= 3,
             "the background and two bars"

@@ -4,6 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use crate::domain::complaint::{Act, ComplaintStatus};
+use crate::domain::document::DocumentKind;
 use crate::domain::lot::LotStatus;
 use crate::domain::money::Money;
 use crate::domain::tender::{Phase, Procedure};
@@ -71,6 +72,62 @@ pub fn lot_status(status: LotStatus) -> &'static str {
     }
 }
 
+pub fn document_kind(kind: DocumentKind) -> &'static str {
+    match kind {
+        DocumentKind::Call => "Convocatoria",
+        DocumentKind::TechnicalAnnex => "Anexo técnico",
+        DocumentKind::ClarificationsMinutes => "Acta de la junta de aclaraciones",
+        DocumentKind::OpeningMinutes => "Acta de apertura",
+        DocumentKind::EvaluationReport => "Dictamen de evaluación",
+        DocumentKind::AwardNotice => "Fallo",
+        DocumentKind::Contract => "Contrato",
+        DocumentKind::Other => "Otro",
+        DocumentKind::Bid => "Proposición",
+    }
+}
+
+/// `5 bytes`, `12 KB`, `3.4 MB`.
+pub fn size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} bytes"),
+        b if b < 1024 * 1024 => format!("{} KB", (b + 1023) / 1024),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+
+/// `2026-12` → `diciembre de 2026`.
+pub fn month(label: &str) -> String {
+    label
+        .split_once('-')
+        .and_then(|(y, m)| Some((y, m.parse::<usize>().ok()?)))
+        .and_then(|(y, m)| Some(format!("{} de {y}", MONTHS.get(m.checked_sub(1)?)?)))
+        .unwrap_or_else(|| label.to_owned())
+}
+
+/// `1 evento`, `3 eventos`.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 pub fn procedure(procedure: Procedure) -> &'static str {
     match procedure {
         Procedure::Open => "Licitación pública",
@@ -113,6 +170,18 @@ mod tests {
         assert_eq!(pesos(m(100_000)), "$1,000.00");
         assert_eq!(pesos(m(222_342_000)), "$2,223,420.00");
         assert_eq!(signed_pesos(-12_026_000), "-$120,260.00");
+    }
+
+    #[test]
+    fn sizes_months_and_counts_read_as_spanish() {
+        assert_eq!(size(5), "5 bytes");
+        assert_eq!(size(2048), "2 KB");
+        assert_eq!(size(3 * 1024 * 1024 + 400_000), "3.4 MB");
+        assert_eq!(month("2026-12"), "diciembre de 2026");
+        assert_eq!(month("2026-01"), "enero de 2026");
+        assert_eq!(month("2026-13"), "2026-13");
+        assert_eq!(count(1, "evento", "eventos"), "1 evento");
+        assert_eq!(count(0, "evento", "eventos"), "0 eventos");
     }
 
     #[test]

@@ -22,17 +22,23 @@ const STYLESHEET: &str = include_str!("../../static/licita.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/").route(web::get().to(pages::home)))
-        .service(web::resource("/licitaciones").route(web::get().to(pages::search)))
-        .service(web::resource("/licitaciones/{id}").route(web::get().to(pages::tender)))
-        .service(web::resource("/proveedores/{rfc}").route(web::get().to(pages::supplier)))
-        .service(web::resource("/ahorros").route(web::get().to(pages::savings)))
-        .service(web::resource("/dependencias/{code}").route(web::get().to(pages::agency)))
-        .service(web::resource("/sancionados").route(web::get().to(pages::sanctioned)))
-        .service(web::resource("/auditoria").route(web::get().to(pages::audit)))
-        .service(web::resource("/static/licita.css").route(web::get().to(stylesheet)))
-        .service(web::resource("/favicon.svg").route(web::get().to(favicon)))
-        .service(web::resource("/favicon.ico").route(web::get().to(favicon)));
+    cfg.service(web::resource("/").route(get_or_head().to(pages::home)))
+        .service(web::resource("/licitaciones").route(get_or_head().to(pages::search)))
+        .service(web::resource("/licitaciones/{id}").route(get_or_head().to(pages::tender)))
+        .service(web::resource("/proveedores/{rfc}").route(get_or_head().to(pages::supplier)))
+        .service(web::resource("/ahorros").route(get_or_head().to(pages::savings)))
+        .service(web::resource("/dependencias/{code}").route(get_or_head().to(pages::agency)))
+        .service(web::resource("/sancionados").route(get_or_head().to(pages::sanctioned)))
+        .service(web::resource("/auditoria").route(get_or_head().to(pages::audit)))
+        .service(web::resource("/static/licita.css").route(get_or_head().to(stylesheet)))
+        .service(web::resource("/favicon.svg").route(get_or_head().to(favicon)))
+        .service(web::resource("/favicon.ico").route(get_or_head().to(favicon)));
+}
+
+/// GET, and HEAD (the same answer without its body).
+fn get_or_head() -> actix_web::Route {
+    use actix_web::guard;
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 async fn stylesheet(req: HttpRequest) -> HttpResponse {
@@ -58,11 +64,22 @@ fn page(
     let html = template
         .render()
         .map_err(|e| ApiError::from(anyhow::Error::new(e).context("rendering a portal page")))?;
-    let mut response = cached(req, "text/html; charset=utf-8", "public, max-age=60", html);
-    if response.status().is_success() {
-        *response.status_mut() = status;
+    if !status.is_success() {
+        // A precondition is checked only for a page that is there (RFC 9110 §13.2.1).
+        let mut response = HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(html);
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Ok(response);
     }
-    Ok(response)
+    Ok(cached(
+        req,
+        "text/html; charset=utf-8",
+        "public, max-age=60",
+        html,
+    ))
 }
 
 /// `body` with its strong `ETag` (the SHA-256 of the bytes), or 304 when the client holds

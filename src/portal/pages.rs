@@ -102,13 +102,12 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let totals = awards::savings_totals(&state.db, &SavingsFilter::default()).await?;
     let open_filter = TenderFilter {
         status: Some(Status::Published),
+        taking_bids_at: Some(now),
         ..TenderFilter::default()
     };
-    let open = tenders::list(&state.db, &Visibility::Public, &open_filter, None, 50)
+    let open = tenders::list(&state.db, &Visibility::Public, &open_filter, None, 10)
         .await?
         .iter()
-        .filter(|r| r.schedule().submission_deadline > now)
-        .take(10)
         .map(|r| TenderRow::of(r, now, offset))
         .collect();
     let latest = awards::public_list(&state.db, &AwardFilter::default(), None, 10)
@@ -190,10 +189,22 @@ pub async fn search(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let params = web::Query::<SearchParams>::from_query(req.query_string())
-        .map(web::Query::into_inner)
-        .unwrap_or_default();
     let mut errors = Vec::new();
+    // A browser sends each field once; a repeated one counts by its first value.
+    let params = match serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string()) {
+        Ok(pairs) => {
+            let mut first = serde_json::Map::new();
+            for (k, v) in pairs {
+                first.entry(k).or_insert(serde_json::Value::String(v));
+            }
+            serde_json::from_value::<SearchParams>(serde_json::Value::Object(first))
+                .unwrap_or_default()
+        }
+        Err(_) => {
+            errors.push("La búsqueda no se pudo leer.".to_owned());
+            SearchParams::default()
+        }
+    };
     let text: String = params
         .q
         .trim()
@@ -202,10 +213,19 @@ pub async fn search(
         .take(200)
         .collect();
     let text = text.as_str();
+    if text.split_whitespace().count() > tenders::MAX_SEARCH_WORDS {
+        errors.push(format!(
+            "La búsqueda toma a lo más {} palabras.",
+            tenders::MAX_SEARCH_WORDS
+        ));
+    }
     let agency = match params.agency.trim() {
         "" => None,
         raw => AgencyCode::parse(raw)
-            .map_err(|e| errors.push(format!("Dependencia: {e}")))
+            .map_err(|_| {
+                errors
+                    .push("La clave de la dependencia lleva solo letras, dígitos y guiones.".into())
+            })
             .ok(),
     };
     let procedure = match params.procedure.as_str() {
@@ -227,14 +247,15 @@ pub async fn search(
     let classifier = match params.classifier.trim() {
         "" => None,
         raw => crate::domain::classifier::ClassifierCode::parse(raw)
-            .map_err(|e| errors.push(format!("Clave del clasificador: {e}")))
+            .map_err(|_| errors.push("La clave del clasificador lleva de 1 a 12 dígitos.".into()))
             .ok(),
     };
     let mut day = |label: &str, raw: &str| match raw.trim() {
         "" => None,
-        raw => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-            .map_err(|_| errors.push(format!("{label}: una fecha como 2026-03-31.")))
-            .ok(),
+        raw => crate::routes::tenders::search_day(raw).or_else(|| {
+            errors.push(format!("{label}: una fecha como 2026-03-31."));
+            None
+        }),
     };
     let from = day("Desde", &params.from);
     let to = day("Hasta", &params.to);
@@ -263,6 +284,7 @@ pub async fn search(
         published_until: to
             .and_then(|d| d.succ_opt())
             .and_then(|d| crate::routes::day_start(d, offset)),
+        taking_bids_at: None,
     };
     let (rows, next) = if errors.is_empty() {
         let mut found = tenders::list(
@@ -621,8 +643,8 @@ pub async fn tender(
             .map(|d| DocumentRow {
                 id: d.id.to_string(),
                 title: d.title.clone(),
-                kind: d.kind.as_str().to_owned(),
-                size: format!("{} KB", (d.size + 1023) / 1024),
+                kind: format::document_kind(d.kind).to_owned(),
+                size: format::size(d.size),
                 date: when(d.uploaded_at, offset),
             })
             .collect(),
@@ -651,18 +673,24 @@ struct SanctionRow {
     authority: String,
     reason: String,
     period: String,
-    in_force: bool,
+    /// Vigente, Próxima or Concluida.
+    state: &'static str,
 }
 
 #[derive(Template)]
 #[template(path = "portal/supplier.html")]
 struct SupplierPage {
+    /// More awards than the page lists: the total is of those listed.
+    truncated: bool,
     rfc: String,
     name: String,
     awards: Vec<AwardRow>,
     total: String,
     sanctions: Vec<SanctionRow>,
 }
+
+/// The awards a supplier's page lists (the feed has them all).
+const SUPPLIER_AWARDS: u64 = 200;
 
 pub async fn supplier(
     state: web::Data<AppState>,
@@ -681,13 +709,16 @@ pub async fn supplier(
         rfc: Some(rfc.clone()),
         ..AwardFilter::default()
     };
-    let won = awards::public_list(&state.db, &filter, None, 200).await?;
+    let mut won = awards::public_list(&state.db, &filter, None, SUPPLIER_AWARDS + 1).await?;
+    let truncated = won.len() > usize::try_from(SUPPLIER_AWARDS).unwrap_or(usize::MAX);
+    won.truncate(usize::try_from(SUPPLIER_AWARDS).unwrap_or(usize::MAX));
     // Only what is public already: its awards and its sanctions. A supplier with neither
     // has no page (registration alone is not published).
     if won.is_empty() && record.sanctions.is_empty() {
         return not_found(&req, "el proveedor");
     }
     let view = SupplierPage {
+        truncated,
         rfc: rfc.to_string(),
         name: record.supplier.legal_name.clone(),
         total: format::signed_pesos(won.iter().map(|a| a.award.amount_centavos).sum()),
@@ -699,8 +730,18 @@ pub async fn supplier(
             .map(|s| SanctionRow {
                 authority: s.authority.clone(),
                 reason: s.reason.clone(),
-                period: format!("{} al {}", format::day(s.starts_on), format::day(s.ends_on)),
-                in_force: crate::domain::supplier::in_force(s.starts_on, s.ends_on, today),
+                period: format!(
+                    "del {} al {}",
+                    format::day(s.starts_on),
+                    format::day(s.ends_on)
+                ),
+                state: if crate::domain::supplier::in_force(s.starts_on, s.ends_on, today) {
+                    "Vigente"
+                } else if s.starts_on > today {
+                    "Próxima"
+                } else {
+                    "Concluida"
+                },
             })
             .collect(),
     };
@@ -753,7 +794,7 @@ pub async fn savings(
         awarded: format::signed_pesos(awarded),
         savings: format::signed_pesos(savings),
     };
-    let by_month = sums(entries.iter().map(|e| {
+    let mut by_month = sums(entries.iter().map(|e| {
         (
             e.awarded_at
                 .with_timezone(&offset)
@@ -763,6 +804,9 @@ pub async fn savings(
             e.savings,
         )
     }));
+    for group in &mut by_month {
+        group.0 = format::month(&group.0);
+    }
     let by_procedure = sums(entries.iter().map(|e| {
         let label = Procedure::parse(&e.procedure)
             .map_or(e.procedure.clone(), |p| format::procedure(p).to_owned());
@@ -899,7 +943,7 @@ pub async fn sanctioned(
 #[derive(Template)]
 #[template(path = "portal/audit.html")]
 struct AuditPage {
-    length: i64,
+    events: String,
     head: String,
     broken: Option<String>,
     checked: String,
@@ -908,7 +952,7 @@ struct AuditPage {
 pub async fn audit(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let walk = audit::verify(&state.db).await?;
     let view = AuditPage {
-        length: walk.length,
+        events: format::count(walk.length, "evento comprobado", "eventos comprobados"),
         head: walk.head,
         broken: walk
             .broken

@@ -162,7 +162,8 @@ async fn the_search_narrows_by_text_status_and_procedure(backend: Backend) {
     }
     let all = html(&app, "/licitaciones", StatusCode::OK).await;
     assert!(all.contains(&computers) && all.contains(&chairs) && !all.contains(&draft));
-    // Words in any case, each in the title or the description; `%` matches itself.
+    // Words in any case, with or without accents (on SQLite too), each in the title or the
+    // description; punctuation is no wildcard.
     let found = html(
         &app,
         "/licitaciones?q=C%C3%93MPUTO+oficinas",
@@ -177,8 +178,34 @@ async fn the_search_narrows_by_text_status_and_procedure(backend: Backend) {
     assert!(found.contains(&chairs) && !found.contains(&computers));
     let found = html(&app, "/licitaciones?q=50%25", StatusCode::OK).await;
     assert!(found.contains(&chairs) && !found.contains(&computers));
-    let none = html(&app, "/licitaciones?q=5%25+de", StatusCode::OK).await;
-    assert!(none.contains("Ninguna licitación coincide"), "{none}");
+    let found = html(&app, "/licitaciones?q=computo", StatusCode::OK).await;
+    assert!(
+        found.contains(&computers) && !found.contains(&chairs),
+        "{found}"
+    );
+    let found = html(&app, "/licitaciones?q=ERGON%C3%93MICAS", StatusCode::OK).await;
+    assert!(
+        found.contains(&chairs) && !found.contains(&computers),
+        "{found}"
+    );
+    let none = html(&app, "/licitaciones?q=%25ergo_%25z", StatusCode::OK).await;
+    assert!(
+        none.contains("Ninguna licitación coincide"),
+        "`%` and `_` are no wildcards: {none}"
+    );
+    let many = html(
+        &app,
+        "/licitaciones?q=a+b+c+d+e+f+g+h+i",
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(many.contains("a lo más 8 palabras"), "{many}");
+    assert_eq!(
+        app.get("/api/v1/tenders?q=a+b+c+d+e+f+g+h+i", None)
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
     // The same filter through the API.
     let api = json_of(
         app.get("/api/v1/tenders?q=mobiliario", None).await,
@@ -201,6 +228,25 @@ async fn the_search_narrows_by_text_status_and_procedure(backend: Backend) {
     );
     let awarded = html(&app, "/licitaciones?status=awarded", StatusCode::OK).await;
     assert!(!awarded.contains(&computers));
+    // A field sent twice counts by its first value, never dropping the others.
+    let twice = html(
+        &app,
+        "/licitaciones?status=awarded&status=published&q=sillas",
+        StatusCode::OK,
+    )
+    .await;
+    assert!(
+        !twice.contains(&chairs) && !twice.contains(&computers),
+        "{twice}"
+    );
+    // Years both databases compare as dates.
+    html(&app, "/licitaciones?to=9999-12-31", StatusCode::BAD_REQUEST).await;
+    assert_eq!(
+        app.get("/api/v1/tenders?to=9999-12-31", None)
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
     let direct = html(&app, "/licitaciones?procedure=direct_award", StatusCode::OK).await;
     assert!(!direct.contains(&chairs));
     // A classifier subtree: 21101 (office supplies) holds an item of the computers'
@@ -302,6 +348,20 @@ async fn pages_are_revalidated_cheaply_and_missing_ones_are_404_pages(backend: B
         assert!(response.headers()[ETAG].to_str().is_ok());
     }
     html(&app, "/licitaciones/not-a-tender", StatusCode::NOT_FOUND).await;
+    // A page that is not there is never "not modified".
+    let missing = app
+        .client
+        .get(app.url("/licitaciones/not-a-tender"))
+        .header(IF_NONE_MATCH, "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // HEAD answers as GET, without the body.
+    let head = app.client.head(app.url("/")).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(head.headers().contains_key(ETAG));
+    assert!(head.text().await.unwrap().is_empty());
     html(
         &app,
         &format!("/licitaciones/{}", uuid::Uuid::now_v7()),
@@ -400,7 +460,14 @@ async fn agencies_sanctions_and_the_audit_chain_have_their_pages(backend: Backen
     let listed = html(&app, "/sancionados", StatusCode::OK).await;
     assert!(!listed.contains("Empresa Sancionada"));
     let page = html(&app, &format!("/proveedores/{barred}"), StatusCode::OK).await;
-    assert!(page.contains("Concluida"), "{page}");
+    assert!(page.contains("<strong>Concluida</strong>"), "{page}");
+    assert!(page.contains("del 01/02/2026 al 31/08/2026"), "{page}");
+    app.set_date("2026-01-15");
+    let page = html(&app, &format!("/proveedores/{barred}"), StatusCode::OK).await;
+    assert!(
+        page.contains("<strong>Próxima</strong>"),
+        "not yet begun: {page}"
+    );
 
     app.clock.set(at(0));
     let id = create(&app, "SEP", &body()).await["id"]

@@ -37,6 +37,15 @@ pub async fn get_tender(
     Ok(HttpResponse::Ok().json(Tender::from_record(record, state.clock.now())))
 }
 
+/// A day of a tender search (`YYYY-MM-DD`), between the years 1900 and 9998 so that the
+/// day after it is always a date both databases compare as such.
+pub fn search_day(raw: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=9998).contains(&d.year()))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TenderListParams {
@@ -115,6 +124,12 @@ pub async fn list_tenders(
         Some(q) if q.chars().any(char::is_control) => {
             return Err(ApiError::InvalidQuery("q: no control characters".into()));
         }
+        Some(q) if q.split_whitespace().count() > tenders::MAX_SEARCH_WORDS => {
+            return Err(ApiError::InvalidQuery(format!(
+                "q: at most {} words",
+                tenders::MAX_SEARCH_WORDS
+            )));
+        }
         Some("") | None => None,
         Some(q) => Some(q.to_owned()),
     };
@@ -129,8 +144,11 @@ pub async fn list_tenders(
     let day = |name: &str, raw: &Option<String>| {
         raw.as_deref()
             .map(|d| {
-                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| ApiError::InvalidQuery(format!("{name}: a date like 2026-03-31")))
+                search_day(d).ok_or_else(|| {
+                    ApiError::InvalidQuery(format!(
+                        "{name}: a date like 2026-03-31, from 1900 to 9998"
+                    ))
+                })
             })
             .transpose()
     };
@@ -153,6 +171,7 @@ pub async fn list_tenders(
         published_until: to
             .and_then(|d| d.succ_opt())
             .and_then(|d| crate::routes::day_start(d, offset)),
+        taking_bids_at: None,
     };
     let rows = tenders::list(&state.db, &visibility, &filter, before, page.limit + 1).await?;
     let now = state.clock.now();
