@@ -24,6 +24,14 @@ use crate::state::AppState;
 /// Tenders a search page shows.
 const PAGE_SIZE: u64 = 20;
 
+/// Keeps the first `limit` of rows read as `limit + 1`; whether there were more.
+fn keep_first<T>(rows: &mut Vec<T>, limit: u64) -> bool {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    more
+}
+
 /// A tender in a list.
 struct TenderRow {
     id: String,
@@ -295,8 +303,7 @@ pub async fn search(
             PAGE_SIZE + 1,
         )
         .await?;
-        let more = found.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
-        found.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+        let more = keep_first(&mut found, PAGE_SIZE);
         let next = more
             .then(|| found.last().map(|r| r.tender.id.to_string()))
             .flatten()
@@ -710,8 +717,7 @@ pub async fn supplier(
         ..AwardFilter::default()
     };
     let mut won = awards::public_list(&state.db, &filter, None, SUPPLIER_AWARDS + 1).await?;
-    let truncated = won.len() > usize::try_from(SUPPLIER_AWARDS).unwrap_or(usize::MAX);
-    won.truncate(usize::try_from(SUPPLIER_AWARDS).unwrap_or(usize::MAX));
+    let truncated = keep_first(&mut won, SUPPLIER_AWARDS);
     // Only what is public already: its awards and its sanctions. A supplier with neither
     // has no page (registration alone is not published).
     if won.is_empty() && record.sanctions.is_empty() {
@@ -865,8 +871,7 @@ pub async fn agency(
     };
     let mut tenders =
         tenders::list(&state.db, &Visibility::Public, &filter, None, PAGE_SIZE + 1).await?;
-    let more = tenders.len() > usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX);
-    tenders.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    let more = keep_first(&mut tenders, PAGE_SIZE);
     let award_filter = AwardFilter {
         agency: Some(code.clone()),
         ..AwardFilter::default()
@@ -919,11 +924,10 @@ pub async fn sanctioned(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let today = state.today();
-    let found = suppliers::sanctioned(&state.db, today, None, SANCTIONED_SHOWN + 1).await?;
-    let truncated = found.len() > usize::try_from(SANCTIONED_SHOWN).unwrap_or(usize::MAX);
+    let mut found = suppliers::sanctioned(&state.db, today, None, SANCTIONED_SHOWN + 1).await?;
+    let truncated = keep_first(&mut found, SANCTIONED_SHOWN);
     let rows = found
         .iter()
-        .take(usize::try_from(SANCTIONED_SHOWN).unwrap_or(usize::MAX))
         .flat_map(|r| {
             r.sanctions
                 .iter()

@@ -586,9 +586,7 @@ async fn decide_on(
                 ))
     });
     let held = match &complaint {
-        Some(c) if changes_suspension => {
-            auctions::open_of_tender(&state.db, TenderId::from_uuid(c.tender_id)).await?
-        }
+        Some(c) if changes_suspension => open_auctions_of(state, c).await?,
         _ => Vec::new(),
     };
     let actor = auditor.0.actor();
@@ -611,6 +609,14 @@ async fn decide_on(
             .observe(seconds.max(0.0));
     }
     Ok(HttpResponse::Ok().json(ComplaintView::from_model(model)))
+}
+
+/// The open auctions of `complaint`'s tender: those a step on it may pause or resume.
+async fn open_auctions_of(
+    state: &AppState,
+    complaint: &complaint::Model,
+) -> Result<Vec<AuctionId>, ApiError> {
+    Ok(auctions::open_of_tender(&state.db, TenderId::from_uuid(complaint.tender_id)).await?)
 }
 
 /// Runs a complaint step with the tender's auctions it may pause or resume held by the
@@ -811,7 +817,7 @@ pub async fn withdraw_complaint(
     // resume), so that nobody else can stop one.
     let held = match complaints::get(&state.db, id).await? {
         Some(c) if c.complainant_rfc == rfc.as_str() && c.suspension_in_force() => {
-            auctions::open_of_tender(&state.db, TenderId::from_uuid(c.tender_id)).await?
+            open_auctions_of(&state, &c).await?
         }
         _ => Vec::new(),
     };
