@@ -140,9 +140,14 @@ impl MemoryEngine {
             });
         }
         if live.record.is_closed() {
-            // Closed in SQL: at its end, or early with its tender's cancellation.
+            // Closed in SQL: at its end, or early with its tender's cancellation. An
+            // outsider is told it is none first, as the rules say.
             return Err(EngineError::Refused(
-                crate::domain::auction::Refusal::Closed,
+                if live.state.participant(&bid.rfc).is_none() {
+                    crate::domain::auction::Refusal::NotAParticipant
+                } else {
+                    crate::domain::auction::Refusal::Closed
+                },
             ));
         }
         let now = self.clock.now();

@@ -412,7 +412,14 @@ impl RedisEngine {
                     visibility: record.settings.visibility,
                 });
             }
-            return Err(EngineError::Refused(Refusal::Closed));
+            // An outsider is told it is none first, as the rules say.
+            return Err(EngineError::Refused(
+                if record.participants.iter().any(|p| p.rfc == bid.rfc) {
+                    Refusal::Closed
+                } else {
+                    Refusal::NotAParticipant
+                },
+            ));
         }
         let bid_id = Uuid::now_v7();
         let (key, hash) = bid

@@ -1128,6 +1128,19 @@ async fn a_suspended_tender_pauses_its_auction_which_resumes_with_the_time_it_ha
     )
     .await;
     assert_eq!(closed["status"], "closed");
+    // Closed in SQL: an outsider is still told it is none, a participant that it ended.
+    assert_problem(
+        bid(&app, &s.auction, &rfc("OUT040404GH"), "1.00").await,
+        StatusCode::FORBIDDEN,
+        "not_a_participant",
+    )
+    .await;
+    assert_problem(
+        bid(&app, &s.auction, &s.b, "1980000.00").await,
+        StatusCode::CONFLICT,
+        "auction_closed",
+    )
+    .await;
     let log = actions(&app, &s.tender).await;
     for action in ["tender.auction_paused", "tender.auction_resumed"] {
         assert!(log.contains(&action.to_owned()), "{action} in {log:?}");
