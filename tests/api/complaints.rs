@@ -89,6 +89,23 @@ async fn ocds_complaints(app: &TestApp, tender: &str) -> Vec<Value> {
     all
 }
 
+/// Admits complaint `id` (no suspension) and upholds it with `resolution`: the resolved
+/// complaint.
+async fn admitted_and_upheld(app: &TestApp, id: &str, resolution: &str) -> Value {
+    json_of(step(app, id, "admission", &json!({})).await, StatusCode::OK).await;
+    json_of(
+        step(
+            app,
+            id,
+            "resolution",
+            &json!({"outcome": "upheld", "resolution": resolution}),
+        )
+        .await,
+        StatusCode::OK,
+    )
+    .await
+}
+
 async fn public(app: &TestApp, tender: &str) -> Vec<Value> {
     app.collect_pages(&format!("/public/v1/complaints?tender={tender}"), None)
         .await
@@ -415,22 +432,8 @@ async fn an_upheld_complaint_against_the_conditions_sends_the_tender_back_to_dra
         StatusCode::CREATED,
     )
     .await;
-    json_of(
-        step(&app, &cid, "admission", &json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let resolved = json_of(
-        step(
-            &app,
-            &cid,
-            "resolution",
-            &json!({"outcome": "upheld", "resolution": "Las bases exigen una marca: deben corregirse."}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let resolved =
+        admitted_and_upheld(&app, &cid, "Las bases exigen una marca: deben corregirse.").await;
     assert!(resolved["effects"].as_str().unwrap().contains("draft"));
     let tender = json_of(
         app.get(
@@ -776,22 +779,7 @@ async fn a_suspension_ends_with_its_complaint_and_an_award_is_annulled_once(back
             .contains("no longer the tender's last act"),
         "{late_evaluation}"
     );
-    json_of(
-        step(&app, &third, "admission", &json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let late = json_of(
-        step(
-            &app,
-            &third,
-            "resolution",
-            &json!({"outcome": "upheld", "resolution": "Fundada también."}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let late = admitted_and_upheld(&app, &third, "Fundada también.").await;
     assert!(
         late["effects"]
             .as_str()
@@ -875,22 +863,7 @@ async fn upheld_against_the_evaluation_or_the_opening_that_act_is_done_again(bac
     )
     .await;
     let cid = filed["id"].as_str().unwrap().to_owned();
-    json_of(
-        step(&app, &cid, "admission", &json!({})).await,
-        StatusCode::OK,
-    )
-    .await;
-    let resolved = json_of(
-        step(
-            &app,
-            &cid,
-            "resolution",
-            &json!({"outcome": "upheld", "resolution": "El anexo técnico sí se presentó."}),
-        )
-        .await,
-        StatusCode::OK,
-    )
-    .await;
+    let resolved = admitted_and_upheld(&app, &cid, "El anexo técnico sí se presentó.").await;
     assert!(
         resolved["effects"]
             .as_str()
