@@ -32,6 +32,26 @@ enum Command {
     Openapi,
     /// Re-walk the audit log's hash chain in the database; exit 1 if it is broken.
     VerifyAudit,
+    /// Fill a running sandbox service with a realistic data set, through its API.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// The service's base URL (default: http://LICITA_ADDR).
+    #[arg(long)]
+    url: Option<String>,
+    /// Seconds between publishing the tenders that close during the demo and their
+    /// submission deadline (5 to 300).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(5..=300))]
+    lead_s: u64,
+    /// How many times to write the 26 tenders (1 to 100; 39 makes 1,014, for the portal's
+    /// benchmark).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
+    copies: u64,
+    /// The service's data folder, where its secret is (default: LICITA_DATA_DIR, ./data).
+    #[arg(long)]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +125,22 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Openapi => write_stdout(&crate::openapi::json()?),
+        Command::Demo(args) => {
+            telemetry::init(&settings.log_filter, settings.log_format);
+            let url = args.url.unwrap_or_else(|| {
+                format!("http://{}", settings.addr.replace("0.0.0.0", "127.0.0.1"))
+            });
+            let mut settings = settings;
+            if let Some(dir) = args.data_dir {
+                settings.data_dir = dir;
+            }
+            let options = crate::demo::Options {
+                url,
+                lead: std::time::Duration::from_secs(args.lead_s),
+                copies: usize::try_from(args.copies)?,
+            };
+            crate::demo::run(&settings, options).await
+        }
     }
 }
 

@@ -117,5 +117,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     println!("errors         {}", total.errors);
     println!("statuses       {:?}", total.statuses);
     println!("{}", summary.latency_line());
+    println!(
+        "summary {}",
+        serde_json::json!({
+            "responses": summary.responses, "per_s": summary.per_s, "errors": total.errors,
+            "p50_ms": summary.p50_ms, "p90_ms": summary.p90_ms, "p99_ms": summary.p99_ms,
+            "max_ms": summary.max_ms,
+        })
+    );
     Ok(())
 }

@@ -65,6 +65,22 @@ pub async fn update(
     active.update(txn).await.context("updating the agency")
 }
 
+/// The names of the units with these codes (those that exist), by code.
+pub async fn names_of(
+    conn: &impl ConnectionTrait,
+    codes: &[&str],
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    if codes.is_empty() {
+        return Ok(Default::default());
+    }
+    let found = agency::Entity::find()
+        .filter(agency::Column::Code.is_in(codes.iter().copied()))
+        .all(conn)
+        .await
+        .context("reading agency names")?;
+    Ok(found.into_iter().map(|a| (a.code, a.name)).collect())
+}
+
 /// One page of agencies in code order, starting after `after`.
 pub async fn list(
     conn: &impl ConnectionTrait,

@@ -36,6 +36,8 @@ fn keep_first<T>(rows: &mut Vec<T>, limit: u64) -> bool {
 struct TenderRow {
     id: String,
     title: String,
+    agency_code: String,
+    /// The unit's name (its code if it has none on record).
     agency: String,
     procedure: &'static str,
     phase: &'static str,
@@ -45,12 +47,34 @@ struct TenderRow {
 }
 
 impl TenderRow {
-    fn of(record: &TenderRecord, now: chrono::DateTime<chrono::Utc>, offset: FixedOffset) -> Self {
+    /// The rows of `records`, with their units' names (one query).
+    async fn all(
+        state: &AppState,
+        records: &[TenderRecord],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Self>, ApiError> {
+        let codes: Vec<&str> = records.iter().map(|r| r.tender.agency.as_str()).collect();
+        let names = agencies::names_of(&state.db, &codes).await?;
+        let offset = state.settings.legal_offset;
+        Ok(records
+            .iter()
+            .map(|r| Self::of(r, &names, now, offset))
+            .collect())
+    }
+
+    fn of(
+        record: &TenderRecord,
+        names: &std::collections::HashMap<String, String>,
+        now: chrono::DateTime<chrono::Utc>,
+        offset: FixedOffset,
+    ) -> Self {
         let schedule = record.schedule();
+        let code = &record.tender.agency;
         Self {
             id: record.tender.id.to_string(),
             title: record.tender.title.clone(),
-            agency: record.tender.agency.clone(),
+            agency_code: code.clone(),
+            agency: names.get(code).unwrap_or(code).clone(),
             procedure: format::procedure(record.procedure()),
             phase: format::phase(record.phase(now)),
             reference: format::signed_pesos(record.lots.iter().map(|l| l.reference_centavos).sum()),
@@ -113,11 +137,12 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         taking_bids_at: Some(now),
         ..TenderFilter::default()
     };
-    let open = tenders::list(&state.db, &Visibility::Public, &open_filter, None, 10)
-        .await?
-        .iter()
-        .map(|r| TenderRow::of(r, now, offset))
-        .collect();
+    let open = TenderRow::all(
+        &state,
+        &tenders::list(&state.db, &Visibility::Public, &open_filter, None, 10).await?,
+        now,
+    )
+    .await?;
     let latest = awards::public_list(&state.db, &AwardFilter::default(), None, 10)
         .await?
         .iter()
@@ -324,13 +349,7 @@ pub async fn search(
                     serde_urlencoded::to_string(&query).unwrap_or_default()
                 )
             });
-        (
-            found
-                .iter()
-                .map(|r| TenderRow::of(r, now, offset))
-                .collect(),
-            next,
-        )
+        (TenderRow::all(&state, &found, now).await?, next)
     } else {
         (Vec::new(), None)
     };
@@ -504,6 +523,8 @@ struct TenderPage {
     id: String,
     title: String,
     description: String,
+    agency_code: String,
+    /// The unit's name (its code if it has none on record).
     agency: String,
     procedure: &'static str,
     phase: &'static str,
@@ -629,11 +650,16 @@ pub async fn tender(
             section.auction = auction_chart(&state, id).await?;
         }
     }
+    let agency = agencies::names_of(&state.db, &[view.agency.as_str()])
+        .await?
+        .remove(&view.agency)
+        .unwrap_or_else(|| view.agency.clone());
     let page_view = TenderPage {
         id: view.id.to_string(),
         title: view.title.clone(),
         description: view.description.clone(),
-        agency: view.agency.clone(),
+        agency_code: view.agency.clone(),
+        agency,
         procedure: format::procedure(view.procedure),
         phase: format::phase(view.phase),
         reference: pesos(view.reference_value),
@@ -889,10 +915,7 @@ pub async fn agency(
         code: code.to_string(),
         name: agency.name,
         more_tenders: more.then(|| format!("/licitaciones?agency={code}")),
-        tenders: tenders
-            .iter()
-            .map(|r| TenderRow::of(r, now, offset))
-            .collect(),
+        tenders: TenderRow::all(&state, &tenders, now).await?,
         awards: latest.iter().map(|a| AwardRow::of(a, offset)).collect(),
         awarded: format::signed_pesos(totals.iter().map(|t| t.awarded).sum()),
         savings: format::signed_pesos(totals.iter().map(|t| t.savings).sum()),

@@ -25,7 +25,7 @@ use crate::helpers::{
 
 const BIN: &str = env!("CARGO_BIN_EXE_licita");
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -232,7 +232,7 @@ async fn every_201_survives_redis_killed_and_restarted_or_emptied() {
 }
 
 /// The binary, serving with `env`.
-fn serve(dir: &Path, env: &[(&str, String)]) -> Child {
+pub(crate) fn serve(dir: &Path, env: &[(&str, String)]) -> Child {
     let mut command = Command::new(BIN);
     command
         .env_clear()
@@ -246,7 +246,7 @@ fn serve(dir: &Path, env: &[(&str, String)]) -> Child {
     command.spawn().unwrap()
 }
 
-async fn wait_healthy(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_healthy(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(r) = client.get(format!("{base}/healthz")).send().await

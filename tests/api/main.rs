@@ -21,6 +21,7 @@ mod browser;
 mod classifier;
 mod cli;
 mod complaints;
+mod demo;
 mod documents;
 mod durability;
 mod errors;

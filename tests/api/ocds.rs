@@ -338,7 +338,7 @@ impl OcdsSchemas {
 
 /// With `LICITA_OCDS_DUMP` set (scripts/test.sh sets it), every package a test validated
 /// is also written there, in order, for the community's own tools (scripts/ocds_check.py).
-fn dump(what: &str, package: &Value) {
+pub(crate) fn dump(what: &str, package: &Value) {
     static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let Ok(dir) = std::env::var("LICITA_OCDS_DUMP") else {
         return;

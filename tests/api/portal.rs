@@ -58,6 +58,10 @@ async fn the_portal_shows_what_is_public_and_nothing_sealed(backend: Backend) {
         home.contains(&format!("/licitaciones/{id}")),
         "an open tender on the home page"
     );
+    assert!(
+        home.contains(r#"<a href="/dependencias/SEP">Secretaría de Educación Pública</a>"#),
+        "its unit by name, linked: {home}"
+    );
 
     // Sealed bids: their prices appear nowhere before the opening.
     app.clock.set(at(8));
@@ -70,6 +74,7 @@ async fn the_portal_shows_what_is_public_and_nothing_sealed(backend: Backend) {
     }
     let page = html(&app, &format!("/licitaciones/{id}"), StatusCode::OK).await;
     assert!(page.contains("Adquisición de equipo de cómputo para oficinas centrales"));
+    assert!(page.contains(r#"<a href="/dependencias/SEP">Secretaría de Educación Pública</a>"#));
     assert!(
         page.contains("$2,223,420.00"),
         "the reference value, written in pesos: {page}"
