@@ -116,16 +116,21 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
 /// Where a tender stands, in a few words: its phase, and within the evaluation phase how
 /// far it went.
 fn stands(view: &Value) -> String {
-    let phase = view["phase"].as_str().unwrap_or("?");
+    let phase = at(view, "/phase").as_str().unwrap_or("?");
     let mut words = match phase {
-        "evaluation" if view["opened_at"].is_null() => "evaluation: bids still sealed".to_owned(),
-        "evaluation" if view["evaluated_at"].is_null() => "evaluation: opened".to_owned(),
+        "evaluation" if at(view, "/opened_at").is_null() => {
+            "evaluation: bids still sealed".to_owned()
+        }
+        "evaluation" if at(view, "/evaluated_at").is_null() => "evaluation: opened".to_owned(),
         "evaluation" => "evaluation: evaluated".to_owned(),
         "auction" => "auction: live".to_owned(),
         other => other.to_owned(),
     };
-    if view["complaints"].as_array().is_some_and(|c| !c.is_empty()) {
-        words.push_str(if view["suspended_by"].is_null() {
+    if at(view, "/complaints")
+        .as_array()
+        .is_some_and(|c| !c.is_empty())
+    {
+        words.push_str(if at(view, "/suspended_by").is_null() {
             ", contested"
         } else {
             ", suspended by a complaint"
@@ -291,7 +296,7 @@ enum Body {
 
 /// The error for a refused request, with a hint for the refusals a wrong setup causes.
 fn refused(method: &Method, path: &str, status: StatusCode, problem: &Value) -> anyhow::Error {
-    let code = problem["code"].as_str().unwrap_or_default();
+    let code = at(problem, "/code").as_str().unwrap_or_default();
     let hint = match code {
         "invalid_token" => {
             "\nThe service refused the tokens this command signs: run it with the service's \
@@ -305,7 +310,7 @@ fn refused(method: &Method, path: &str, status: StatusCode, problem: &Value) -> 
     };
     anyhow!(
         "{method} {path} was refused: {status} {code}: {}{hint}",
-        problem["detail"].as_str().unwrap_or_default()
+        at(problem, "/detail").as_str().unwrap_or_default()
     )
 }
 
@@ -502,7 +507,7 @@ async fn ict_assents(api: &Api, copies: usize) -> anyhow::Result<String> {
         .await
         .and_then(|a| id_of(&a))
     };
-    let amount = pesos(1_600_000_00 * i64::try_from(copies)?);
+    let amount = pesos(160_000_000 * i64::try_from(copies)?);
     let approved = ask(
         "SHCP",
         "Renovación de equipo de cómputo del área de recaudación",
@@ -542,8 +547,20 @@ async fn ict_assents(api: &Api, copies: usize) -> anyhow::Result<String> {
     Ok(approved)
 }
 
+/// The value at a JSON pointer (`null` when absent).
+fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
+    value.pointer(pointer).unwrap_or(&Value::Null)
+}
+
+/// Sets a field of a JSON object.
+fn set(object: &mut Value, key: &str, value: Value) {
+    if let Some(fields) = object.as_object_mut() {
+        fields.insert(key.to_owned(), value);
+    }
+}
+
 fn id_of(value: &Value) -> anyhow::Result<String> {
-    value["id"]
+    at(value, "/id")
         .as_str()
         .map(str::to_owned)
         .ok_or_else(|| anyhow!("no id in {value}"))
@@ -598,13 +615,14 @@ async fn write_and_publish(
     let mut body = json!({"title": plan.title, "description": plan.description,
                           "schedule": schedule});
     match plan.lots {
-        [("", items)] => body["items"] = json!(items_json(items)),
-        lots => {
-            body["lots"] = lots
-                .iter()
+        [("", items)] => set(&mut body, "items", json!(items_json(items))),
+        lots => set(
+            &mut body,
+            "lots",
+            lots.iter()
                 .map(|(title, items)| json!({"title": title, "items": items_json(items)}))
-                .collect()
-        }
+                .collect(),
+        ),
     }
     // The suppliers it deals with: those who ask, are invited, and bid (the first ones).
     let chosen = match plan.kind {
@@ -614,25 +632,37 @@ async fn write_and_publish(
     let procedure = match plan.kind {
         Kind::Open | Kind::Ict => "open",
         Kind::Invitation => {
-            body["invited_suppliers"] = json!(chosen.get(..3).unwrap_or(&chosen));
+            set(
+                &mut body,
+                "invited_suppliers",
+                json!(chosen.get(..3).unwrap_or(&chosen)),
+            );
             "invitation"
         }
         Kind::DirectAward => {
-            body["invited_suppliers"] = json!(chosen.get(..1).unwrap_or(&chosen));
-            body["legal_justification"] = json!(
-                "Artículo 41, fracción I, de la Ley de Adquisiciones: un solo proveedor \
+            set(
+                &mut body,
+                "invited_suppliers",
+                json!(chosen.get(..1).unwrap_or(&chosen)),
+            );
+            set(
+                &mut body,
+                "legal_justification",
+                json!(
+                    "Artículo 41, fracción I, de la Ley de Adquisiciones: un solo proveedor \
                  reúne la experiencia requerida"
+                ),
             );
             "direct_award"
         }
         Kind::FrameworkOrder => {
-            body["framework_contract_id"] = json!(ctx.framework.id);
+            set(&mut body, "framework_contract_id", json!(ctx.framework.id));
             "framework_order"
         }
     };
-    body["procedure"] = json!(procedure);
+    set(&mut body, "procedure", json!(procedure));
     if plan.kind == Kind::Ict {
-        body["ict_assent_id"] = json!(ctx.assent);
+        set(&mut body, "ict_assent_id", json!(ctx.assent));
     }
     let tender = api.post("/api/v1/tenders", officer, body).await?;
     let mut tender = Tender {
@@ -792,7 +822,7 @@ async fn settle(api: &Api, ctx: &Facts, tender: &mut Tender) -> anyhow::Result<(
     if matches!(fate, Fate::Opened | Fate::DesertedNoBids) {
         return Ok(());
     }
-    let bids = opened["bids"].as_array().cloned().unwrap_or_default();
+    let bids = at(&opened, "/bids").as_array().cloned().unwrap_or_default();
     let disqualify_last =
         fate == Fate::Awarded && tender.plan.kind == Kind::Open && bids.len() >= 3;
     let evaluations: Vec<Value> = bids
@@ -801,10 +831,13 @@ async fn settle(api: &Api, ctx: &Facts, tender: &mut Tender) -> anyhow::Result<(
         .map(|(i, b)| {
             let qualified =
                 fate != Fate::DesertedUnqualified && !(disqualify_last && i + 1 == bids.len());
-            let mut e = json!({"bid_id": b["bid_id"], "qualified": qualified});
+            let mut e = json!({"bid_id": at(b, "/bid_id"), "qualified": qualified});
             if !qualified {
-                e["reason"] =
-                    json!("No acredita la experiencia mínima de tres años solicitada en las bases");
+                set(
+                    &mut e,
+                    "reason",
+                    json!("No acredita la experiencia mínima de tres años solicitada en las bases"),
+                );
             }
             e
         })
@@ -853,7 +886,7 @@ async fn open(api: &Api, tender: &Tender) -> anyhow::Result<Value> {
         let (status, value) = api.send(Method::POST, &path, officer, Body::None).await?;
         match status {
             s if s.is_success() => return Ok(value),
-            StatusCode::CONFLICT if value["code"] == "too_early_to_open" => {
+            StatusCode::CONFLICT if at(&value, "/code") == "too_early_to_open" => {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
             _ => return Err(refused(&Method::POST, &path, status, &value)),
@@ -872,10 +905,10 @@ async fn award(api: &Api, tender: &Tender, lot: Option<usize>) -> anyhow::Result
         .post(&path, Who::Officer(tender.plan.agency), json!({}))
         .await?;
     let awarded = match lot {
-        Some(lot) => &view["lots"][lot - 1]["award"],
-        None => &view["award"],
+        Some(lot) => at(&view, &format!("/lots/{}/award", lot - 1)),
+        None => at(&view, "/award"),
     };
-    Ok(awarded["amount"].clone())
+    Ok(at(awarded, "/amount").clone())
 }
 
 async fn contract(
@@ -903,7 +936,7 @@ async fn contract(
 /// a suspension and left there; the other is dismissed and the contract signed.
 async fn contest(api: &Api, ctx: &Facts, tender: &Tender, amount: &Value) -> anyhow::Result<()> {
     let view = api.get(&tender.path(""), Who::Auditor).await?;
-    let winner = view["award"]["rfc"].as_str().unwrap_or_default();
+    let winner = at(&view, "/award/rfc").as_str().unwrap_or_default();
     let Some(complainant) = tender.bidders.iter().find(|b| b.as_str() != winner) else {
         bail!("{}: nobody but the winner bid", tender.plan.title);
     };
@@ -965,7 +998,7 @@ async fn auction_bids(api: &Api, tender: &Tender, rounds: usize) -> anyhow::Resu
     for _ in 0..rounds {
         for rfc in &tender.bidders {
             let view = api.get(&path, Who::Supplier(rfc)).await?;
-            let Some(amount) = view["you"]["max_next_bid"].as_str() else {
+            let Some(amount) = at(&view, "/you/max_next_bid").as_str() else {
                 continue;
             };
             // A little under the most it may bid, as bidders do.
@@ -980,7 +1013,7 @@ async fn auction_bids(api: &Api, tender: &Tender, rounds: usize) -> anyhow::Resu
                 .await?;
             match status {
                 StatusCode::CREATED => {}
-                StatusCode::CONFLICT if value["code"] == "auction_closed" => return Ok(()),
+                StatusCode::CONFLICT if at(&value, "/code") == "auction_closed" => return Ok(()),
                 _ => {
                     return Err(refused(
                         &Method::POST,
@@ -1002,8 +1035,8 @@ async fn award_after_auction(api: &Api, tender: &Tender) -> anyhow::Result<()> {
     };
     let path = format!("/api/v1/auctions/{auction}");
     let view = api.get(&path, Who::Auditor).await?;
-    let left = view["time_left_s"].as_u64().unwrap_or(0);
-    if view["status"] != "closed" && left > 0 {
+    let left = at(&view, "/time_left_s").as_u64().unwrap_or(0);
+    if at(&view, "/status") != "closed" && left > 0 {
         println!(
             "  waiting {left} s for the auction of «{}» to close…",
             tender.plan.title
@@ -1011,7 +1044,7 @@ async fn award_after_auction(api: &Api, tender: &Tender) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_secs(left)).await;
     }
     for _ in 0..60 {
-        if api.get(&path, Who::Auditor).await?["status"] == "closed" {
+        if at(&api.get(&path, Who::Auditor).await?, "/status") == "closed" {
             award(api, tender, None).await?;
             return Ok(());
         }
