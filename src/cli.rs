@@ -116,7 +116,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::VerifyAudit => {
             telemetry::init(&settings.log_filter, settings.log_format);
             let db = persistence::connect(&settings).await?;
-            let walk = persistence::audit::verify(&db).await?;
+            let walk = persistence::audit::verify(&db, chrono::Utc::now()).await?;
             let broken = walk.broken.is_some();
             let report =
                 crate::routes::audit::AuditVerification::from_walk(walk, chrono::Utc::now());

@@ -78,6 +78,7 @@ impl Application {
             );
         }
         tokio::spawn(close_auctions(state.engine.clone()));
+        tokio::spawn(checkpoint_audit(state.clone()));
         state.engine.spawn_background();
         let base = if public_url.is_empty() {
             format!("http://localhost:{port}")
@@ -129,6 +130,29 @@ async fn close_auctions(engine: Arc<Engine>) {
         tick.tick().await;
         if let Err(e) = engine.close_due().await {
             tracing::warn!(error = %format!("{e:#}"), "the auction closer failed; retrying");
+        }
+    }
+}
+
+/// How often the audit checkpoint moves to the chain's end in the background, so that a
+/// public verification only walks the last minute's events.
+const AUDIT_CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Verifies what was appended since the checkpoint, every minute; a broken chain is logged
+/// as an error each time until it is dealt with.
+async fn checkpoint_audit(state: AppState) {
+    loop {
+        tokio::time::sleep(AUDIT_CHECKPOINT_EVERY).await;
+        let now = state.clock.now();
+        match crate::persistence::audit::verify_since_checkpoint(&state.db, u64::MAX, now).await {
+            Ok(recent) => {
+                if let Some(b) = recent.walk.broken {
+                    tracing::error!(seq = b.seq, reason = %b.reason, "the audit chain is broken");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "the audit checkpoint failed; retrying")
+            }
         }
     }
 }

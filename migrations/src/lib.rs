@@ -25,6 +25,7 @@ mod m20261201_000016_create_lots;
 mod m20261201_000017_create_complaints;
 mod m20261201_000018_create_auction_pauses;
 mod m20261201_000019_add_tender_search_text;
+mod m20261201_000020_create_audit_checkpoint;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_create_complaints::Migration),
             Box::new(m20261201_000018_create_auction_pauses::Migration),
             Box::new(m20261201_000019_add_tender_search_text::Migration),
+            Box::new(m20261201_000020_create_audit_checkpoint::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! The demo's data set: buying units, suppliers, and the goods each tender buys. Names and
-//! items read like the real thing; RFCs are made up, their check digits computed.
+//! items read like the real thing, and each tender's suppliers are in its trade; RFCs are
+//! made up, their check digits computed.
 
 /// A buying unit: code, name, and its RFC without the check digit.
 pub struct AgencyData {
@@ -133,7 +134,7 @@ pub const SUPPLIERS: &[SupplierData] = &[
         "LHL090514JK",
         "Limpieza e Higiene Laboral, S.A. de C.V.",
         "medium",
-        &["21601"],
+        &["21601", "35801"],
     ),
     s(
         "SLO140711LZ",
@@ -145,7 +146,7 @@ pub const SUPPLIERS: &[SupplierData] = &[
         "ECS060930MN",
         "Eléctrica y Construcciones del Sur, S.A. de C.V.",
         "medium",
-        &["24601", "62202"],
+        &["24601", "62202", "35101"],
     ),
     s(
         "IEM180222PQ",
@@ -175,13 +176,13 @@ pub const SUPPLIERS: &[SupplierData] = &[
         "AMR081215XY",
         "Arrendadora de Movilidad Regional, S.A. de C.V.",
         "large",
-        &["32505", "54104"],
+        &["32505", "54104", "35501"],
     ),
     s(
         "AVO101021ZA",
         "Automotriz del Valle de Orizaba, S.A. de C.V.",
         "medium",
-        &["54104", "35501"],
+        &["54104", "35501", "32505"],
     ),
     s(
         "CAL150302BC",
@@ -267,6 +268,72 @@ pub const SUPPLIERS: &[SupplierData] = &[
         "Ana Cervantes Domínguez",
         "micro",
         &["35801", "21601"],
+    ),
+    s(
+        "MEE110420AA",
+        "Muebles y Equipamiento Escolar de Puebla, S.A. de C.V.",
+        "medium",
+        &["51101"],
+    ),
+    s(
+        "PPD170605BB",
+        "Proyección y Pantallas Digitales, S.A. de C.V.",
+        "small",
+        &["52101"],
+    ),
+    s(
+        "SAC130915CC",
+        "Sistemas Audiovisuales del Centro, S.A. de C.V.",
+        "small",
+        &["52101"],
+    ),
+    s(
+        "FNG080312DD",
+        "Farmacéutica Nacional de Genéricos, S.A. de C.V.",
+        "large",
+        &["25301", "25401"],
+    ),
+    s(
+        "CIG101110EE",
+        "Constructora e Instalaciones del Golfo, S.A. de C.V.",
+        "medium",
+        &["62202", "24601"],
+    ),
+    s(
+        "RVE150127FF",
+        "Renta de Vehículos Ejecutivos, S.A. de C.V.",
+        "medium",
+        &["32505", "35501"],
+    ),
+    s(
+        "CRE120814GG",
+        "Cómputo y Redes Empresariales, S.A. de C.V.",
+        "medium",
+        &["51501", "56501", "52101"],
+    ),
+    s(
+        "CUB090701HH",
+        "Confecciones y Uniformes del Bajío, S.A. de C.V.",
+        "small",
+        &["27101", "27201"],
+    ),
+    s(
+        "FIN140228JJ",
+        "Ferretería Industrial del Norte, S.A. de C.V.",
+        "small",
+        &["29101"],
+    ),
+    s(
+        "DAB160919KK",
+        "Distribuidora de Alimentos y Bebidas del Centro, S.A. de C.V.",
+        "small",
+        &["22104"],
+    ),
+    s(
+        "TIT110503LL",
+        "Textiles Institucionales de Tlaxcala, S.A. de C.V.",
+        "micro",
+        &["27101"],
     ),
 ];
 

@@ -1,5 +1,5 @@
 //! `licita demo`: fills a running sandbox service with a realistic data set through its
-//! HTTP API, as its users would — buying units, 34 suppliers (some sanctioned), a framework
+//! HTTP API, as its users would — buying units, 45 suppliers (some sanctioned), a framework
 //! contract, ICT assents, and 26 tenders left in every state: drafts, taking questions and
 //! bids, opened, evaluated, in a live auction, awarded after an auction, awarded lot by lot,
 //! contracted, contested, deserted, cancelled. The tokens are signed with the local secret,
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Role, TokenIssuer};
 use crate::domain::agency::AgencyCode;
+use crate::domain::money::Money;
 use crate::settings::Settings;
 use data::{AGENCIES, FRAMEWORK_ITEMS, Fate, Item, Kind, PLANS, Plan, SUPPLIERS};
 
@@ -35,27 +36,36 @@ pub struct Options {
 pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
     let started = Instant::now();
     let api = Api::new(settings, &options.url)?;
-    api.check_alive().await?;
+    api.check_sandbox().await?;
     println!("licita demo: filling {} (a sandbox service)", api.base);
+    // Dates are the legal calendar's, as the service judges them.
+    let today = Utc::now()
+        .with_timezone(&settings.legal_offset)
+        .date_naive();
 
     register_agencies(&api).await?;
-    let register = register_suppliers(&api).await?;
-    let framework = framework_contract(&api, &register).await?;
-    let assent = ict_assents(&api, options.copies).await?;
+    let register = register_suppliers(&api, today).await?;
+    let framework = framework_contract(&api, &register, today).await?;
+    let assent = ict_assents(&api, options.copies, today).await?;
     let ctx = Facts {
         register,
         framework,
         assent,
-        today: Utc::now().date_naive(),
+        today,
     };
 
+    let lead = chrono::Duration::from_std(options.lead)?;
     let mut tenders = Vec::with_capacity(PLANS.len() * options.copies);
     let mut closes_at = Utc::now();
     for copy in 1..=options.copies {
-        // Each copy's bids close `lead` after it starts being written.
-        closes_at = Utc::now() + chrono::Duration::from_std(options.lead)?;
         for (n, plan) in PLANS.iter().enumerate() {
-            tenders.push(write_and_publish(&api, &ctx, plan, n, closes_at).await?);
+            // Each closing tender's bids close `lead` after it is written (to the second
+            // after, as the schedule is written in whole seconds).
+            let closes = Utc::now() + lead + chrono::Duration::seconds(1);
+            if plan.fate.closes() {
+                closes_at = closes;
+            }
+            tenders.push(write_and_publish(&api, &ctx, plan, n, closes).await?);
         }
         if options.copies > 1 {
             println!("  tenders: copy {copy} of {} written", options.copies);
@@ -65,7 +75,9 @@ pub async fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
     println!(
         "  tenders: {} written, {closing} of them closing by {} — waiting for their deadline…",
         tenders.len(),
-        closes_at.format("%H:%M:%S UTC")
+        closes_at
+            .with_timezone(&settings.legal_offset)
+            .format("%H:%M:%S (%:z)")
     );
     let wait = (closes_at - Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + Duration::from_secs(1)).await;
@@ -154,19 +166,29 @@ struct Api {
     http: reqwest::Client,
     base: String,
     issuer: TokenIssuer,
+    /// How long its tokens live: an hour, or the service's limit if shorter.
+    ttl: Duration,
     requests: std::cell::Cell<u64>,
 }
 
 impl Api {
     fn new(settings: &Settings, url: &str) -> anyhow::Result<Self> {
         let base = url.trim_end_matches('/').to_owned();
-        let parsed = reqwest::Url::parse(&base).with_context(|| format!("--url {url:?}"))?;
+        let parsed = reqwest::Url::parse(&base).map_err(|e| {
+            anyhow!("--url {url:?} is not a URL ({e}): write it whole, e.g. http://127.0.0.1:8080")
+        })?;
         anyhow::ensure!(
             parsed.scheme() == "http" && parsed.host().is_some(),
             "--url {url:?}: the demo speaks plain HTTP to a sandbox service, \
              e.g. http://127.0.0.1:8080"
         );
-        let issuer = crate::auth::keys::issuer(settings, false)?;
+        let issuer = crate::auth::keys::issuer(settings, false).map_err(|_| {
+            anyhow!(
+                "no JWT secret to sign the demo's tokens with: run it where the service keeps \
+                 its data (the folder it was started in, or --data-dir), or with the service's \
+                 LICITA_JWT_SECRET"
+            )
+        })?;
         // Idle connections are dropped before the service's keep-alive (5 s) closes them,
         // so that none is reused as it closes after the wait for the deadline.
         let http = reqwest::Client::builder()
@@ -177,28 +199,43 @@ impl Api {
             http,
             base,
             issuer,
+            ttl: Duration::from_secs(settings.jwt.max_ttl_s.min(3600)),
             requests: std::cell::Cell::new(0),
         })
     }
 
-    async fn check_alive(&self) -> anyhow::Result<()> {
-        let ready = self
+    /// The service answers and is in the sandbox, before anything is written.
+    async fn check_sandbox(&self) -> anyhow::Result<()> {
+        const START: &str = "LICITA_SANDBOX=true LICITA_TIME_FACTOR=60 cargo run --release";
+        let health = self
             .http
-            .get(format!("{}/readyz", self.base))
+            .get(format!("{}/healthz", self.base))
             .send()
             .await
             .map_err(|e| {
+                // The innermost cause says it best ("Connection refused").
+                let mut cause: &dyn std::error::Error = &e;
+                while let Some(inner) = cause.source() {
+                    cause = inner;
+                }
+                let cause = format!(": {cause}");
                 anyhow!(
-                    "no licita service answers at {}: {e}. Start one in the sandbox first: \
-                     LICITA_SANDBOX=true cargo run --release",
+                    "no licita service answers at {}{cause}. Start one in the sandbox first: {START}",
                     self.base
                 )
             })?;
+        let status = health.status();
+        let body: Value = health.json().await.unwrap_or_default();
         anyhow::ensure!(
-            ready.status() == StatusCode::OK,
-            "{} answers /readyz with {}: is it licita, and is its database up?",
-            self.base,
-            ready.status()
+            status == StatusCode::OK && at(&body, "/status") == "ok",
+            "{} answers /healthz with {status}: is it licita?",
+            self.base
+        );
+        anyhow::ensure!(
+            at(&body, "/sandbox") == true,
+            "the service at {} is not in the sandbox, where the legal periods are zero and \
+             made-up data harms nobody: nothing was written. Start one with {START}",
+            self.base
         );
         Ok(())
     }
@@ -216,8 +253,7 @@ impl Api {
             Who::Supplier(rfc) => (Role::Supplier, rfc.to_owned(), None),
         };
         let now = jsonwebtoken::get_current_timestamp();
-        self.issuer
-            .mint(role, &sub, agency.as_ref(), Duration::from_secs(3600), now)
+        self.issuer.mint(role, &sub, agency.as_ref(), self.ttl, now)
     }
 
     /// Sends a request; answers its status and JSON body (`null` when there is none).
@@ -299,8 +335,9 @@ fn refused(method: &Method, path: &str, status: StatusCode, problem: &Value) -> 
     let code = at(problem, "/code").as_str().unwrap_or_default();
     let hint = match code {
         "invalid_token" => {
-            "\nThe service refused the tokens this command signs: run it with the service's \
-             LICITA_DATA_DIR (or LICITA_JWT_SECRET)."
+            "\nThe service refused the tokens this command signs: run it where the service \
+             keeps its data (or with --data-dir), or with the service's LICITA_JWT_SECRET; \
+             with a shorter LICITA_MAX_TOKEN_TTL, set it here too."
         }
         "period_too_short" | "schedule_in_past" => {
             "\nThe service keeps the legal minimum periods: start it in the sandbox \
@@ -321,20 +358,22 @@ fn full_rfc(body: &str) -> anyhow::Result<String> {
     Ok(format!("{body}{digit}"))
 }
 
+/// An amount in pesos as the API writes it.
 fn pesos(centavos: i64) -> String {
-    format!("{}.{:02}", centavos / 100, centavos % 100)
+    Money::from_centavos(centavos)
+        .map(|m| m.to_string())
+        .unwrap_or_default()
 }
 
 fn centavos(amount: &Value) -> anyhow::Result<i64> {
     let text = amount
         .as_str()
         .ok_or_else(|| anyhow!("not an amount: {amount}"))?;
-    let (whole, cents) = text.split_once('.').unwrap_or((text, "0"));
-    Ok(whole.parse::<i64>()? * 100 + format!("{cents:0<2}").parse::<i64>()?)
+    Ok(Money::parse(text)?.centavos())
 }
 
-/// A small deterministic generator (xorshift), seeded per tender: varied prices without a
-/// dependency.
+/// A small generator (xorshift), seeded per tender and run: varied prices and bidders
+/// without a dependency.
 struct Dice(u64);
 
 impl Dice {
@@ -391,16 +430,15 @@ async fn register_agencies(api: &Api) -> anyhow::Result<()> {
 
 /// Registers every supplier; four get a sanction (two in force, one past, one to come) the
 /// first time they are registered.
-async fn register_suppliers(api: &Api) -> anyhow::Result<Register> {
+async fn register_suppliers(api: &Api, today: NaiveDate) -> anyhow::Result<Register> {
     const SANCTIONED: [(&str, i64, i64); 4] = [
         ("TOSM770318EF", -20, 730),
         ("AVM120930TU", -90, 365),
         ("HMT040505RS", -400, -30),
         ("GVS181016VW", 15, 200),
     ];
-    let today = Utc::now().date_naive();
     let mut eligible = Vec::new();
-    let mut new = 0;
+    let (mut new, mut sanctions) = (0, 0);
     for s in SUPPLIERS {
         let rfc = full_rfc(s.rfc_body)?;
         let created = api
@@ -413,16 +451,19 @@ async fn register_suppliers(api: &Api) -> anyhow::Result<Register> {
             )
             .await?;
         new += usize::from(created);
-        let Some((_, from, until)) = SANCTIONED.iter().find(|(b, ..)| *b == s.rfc_body) else {
-            eligible.push((rfc, s.codes));
-            continue;
-        };
-        if created {
+        let sanction = SANCTIONED.iter().find(|(b, ..)| *b == s.rfc_body);
+        // Barred now or soon: kept out of the tenders (a past sanction bars nothing).
+        if sanction.is_none_or(|(_, _, until)| *until < 0) {
+            eligible.push((rfc.clone(), s.codes));
+        }
+        if let (true, Some((_, from, until))) = (created, sanction) {
+            sanctions += 1;
             api.post(
                 &format!("/api/v1/suppliers/{rfc}/sanctions"),
                 Who::Registrar,
                 json!({"authority": "Secretaría Anticorrupción y Buen Gobierno",
-                       "reference": format!("SABG/OIC/{}/2026", s.rfc_body.get(..3).unwrap_or("SAN")),
+                       "reference": format!("SABG/OIC/{}/{}", s.rfc_body.get(..3).unwrap_or("SAN"),
+                                            today.format("%Y")),
                        "reason": "Proporcionó información falsa en un procedimiento de contratación",
                        "starts_on": today + chrono::Duration::days(*from),
                        "ends_on": today + chrono::Duration::days(*until)}),
@@ -431,15 +472,15 @@ async fn register_suppliers(api: &Api) -> anyhow::Result<Register> {
         }
     }
     println!(
-        "  suppliers: {} ({new} new), {} of them sanctioned (in force, past or to come)",
-        SUPPLIERS.len(),
-        SANCTIONED.len()
+        "  suppliers: {} ({new} new), {sanctions} sanctions recorded (in force, past or to come)",
+        SUPPLIERS.len()
     );
     Ok(Register { eligible })
 }
 
 impl Register {
-    /// `n` suppliers for a tender: those whose lines of business cover its items first.
+    /// `n` suppliers for a tender, from those whose lines of business cover its items (in a
+    /// varying order); others only if too few do.
     fn pick(&self, plan: &Plan, n: usize, dice: &mut Dice) -> Vec<String> {
         let covers = |codes: &[&str]| {
             plan.lots.iter().any(|(_, items)| {
@@ -450,6 +491,8 @@ impl Register {
         };
         let (mut fit, mut rest): (Vec<_>, Vec<_>) =
             self.eligible.iter().partition(|(_, codes)| covers(codes));
+        let skip = dice.below(fit.len() as u64) as usize;
+        fit.rotate_left(skip);
         let skip = dice.below(rest.len() as u64) as usize;
         rest.rotate_left(skip);
         fit.extend(rest);
@@ -460,7 +503,13 @@ impl Register {
     }
 }
 
-async fn framework_contract(api: &Api, register: &Register) -> anyhow::Result<Framework> {
+/// The framework contract for cleaning supplies: the one an earlier run registered, while
+/// it is in force, or a new one.
+async fn framework_contract(
+    api: &Api,
+    register: &Register,
+    today: NaiveDate,
+) -> anyhow::Result<Framework> {
     let adhered: Vec<String> = register
         .eligible
         .iter()
@@ -468,7 +517,31 @@ async fn framework_contract(api: &Api, register: &Register) -> anyhow::Result<Fr
         .map(|(rfc, _)| rfc.clone())
         .take(4)
         .collect();
-    let today = Utc::now().date_naive();
+    let in_force = api
+        .get(
+            &format!("/api/v1/framework-contracts?active_on={today}&limit=100"),
+            Who::Registrar,
+        )
+        .await?;
+    let earlier = at(&in_force, "/items")
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| at(c, "/title") == FRAMEWORK_TITLE);
+    if let Some(contract) = earlier {
+        let adhered: Vec<String> = at(contract, "/suppliers")
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().or_else(|| at(s, "/rfc").as_str()))
+            .map(str::to_owned)
+            .collect();
+        println!("  framework contract: {FRAMEWORK_TITLE}, in force (registered before)");
+        return Ok(Framework {
+            id: id_of(contract)?,
+            adhered,
+        });
+    }
     let items: Vec<Value> = FRAMEWORK_ITEMS
         .iter()
         .map(|i| json!({"classifier_code": i.code, "unit": i.unit, "unit_price": pesos(i.max_centavos)}))
@@ -477,13 +550,13 @@ async fn framework_contract(api: &Api, register: &Register) -> anyhow::Result<Fr
         .post(
             "/api/v1/framework-contracts",
             Who::Registrar,
-            json!({"title": "Contrato marco de artículos de limpieza e higiene",
+            json!({"title": FRAMEWORK_TITLE,
                    "valid_from": today, "valid_until": today + chrono::Duration::days(365),
                    "items": items, "suppliers": adhered}),
         )
         .await?;
     println!(
-        "  framework contract: artículos de limpieza e higiene, {} items at fixed prices, {} suppliers adhered",
+        "  framework contract: {FRAMEWORK_TITLE}, {} items at fixed prices, {} suppliers adhered",
         FRAMEWORK_ITEMS.len(),
         adhered.len()
     );
@@ -493,10 +566,12 @@ async fn framework_contract(api: &Api, register: &Register) -> anyhow::Result<Fr
     })
 }
 
+const FRAMEWORK_TITLE: &str = "Contrato marco de artículos de limpieza e higiene";
+
 /// Three assents of the Digital Government Unit: approved (SHCP's computers, enough for
-/// each copy's purchase), rejected (CFE's), and one still pending (SEP's).
-async fn ict_assents(api: &Api, copies: usize) -> anyhow::Result<String> {
-    let today = Utc::now().date_naive();
+/// each copy's purchase), rejected (CFE's), and one still pending (SEP's); each run
+/// requests its own.
+async fn ict_assents(api: &Api, copies: usize, today: NaiveDate) -> anyhow::Result<String> {
     let ask = async |agency: &str, title: &str, codes: &[&str], amount: &str| {
         api.post(
             "/api/v1/ict-assents",
@@ -770,8 +845,8 @@ async fn bid(
         for item in *items {
             position += 1;
             if offers(lot) {
-                let off = 3 + dice.below(20) as i64 + 2 * b as i64;
-                let price = item.max_centavos * (100 - off.min(40)) / 100;
+                let off = 3 + dice.below(20) as i64;
+                let price = item.max_centavos * (100 - off) / 100;
                 prices.push(json!({"position": position, "unit_price": pesos(price)}));
             }
         }
@@ -932,7 +1007,7 @@ async fn contract(
     attach(api, tender, "contract", "Contrato firmado", ctx.today).await
 }
 
-/// The runner-up contests the award; the auditor admits the complaint. One is admitted with
+/// A losing bidder contests the award; the auditor admits the complaint. One is admitted with
 /// a suspension and left there; the other is dismissed and the contract signed.
 async fn contest(api: &Api, ctx: &Facts, tender: &Tender, amount: &Value) -> anyhow::Result<()> {
     let view = api.get(&tender.path(""), Who::Auditor).await?;

@@ -153,6 +153,15 @@ impl Default for ChainWalk {
 }
 
 impl ChainWalk {
+    /// A walk that goes on after event `seq`, whose hash is `hash` (verified before).
+    pub fn resume(seq: i64, hash: &str) -> Self {
+        Self {
+            length: seq,
+            head: hash.to_owned(),
+            broken: None,
+        }
+    }
+
     /// Checks the next event; after the first broken link, later events are not judged.
     pub fn push(&mut self, event: &StoredEvent) {
         if self.broken.is_some() {

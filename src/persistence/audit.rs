@@ -3,11 +3,16 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use serde_json::Value;
 
-use super::entities::{audit_event, audit_head};
-use crate::domain::audit::{Actor, EventContent, canonical_json};
+use super::entities::{audit_checkpoint, audit_event, audit_head};
+use crate::domain::audit::{
+    Actor, BrokenLink, ChainWalk, EventContent, StoredEvent, canonical_json,
+};
 
 /// The id of the single `audit_head` row.
 const HEAD_ID: i32 = 1;
@@ -88,46 +93,210 @@ pub async fn append(
 /// Events read per query while verifying.
 const VERIFY_BATCH: u64 = 1_000;
 
-/// Re-walks the whole chain from the database, in batches, and checks the head row.
+/// The most events a public verification walks past the checkpoint in one call.
+pub const PUBLIC_WALK_LIMIT: u64 = 10_000;
+
+/// The id of the single `audit_checkpoint` row.
+const CHECKPOINT_ID: i32 = 1;
+
+/// Re-walks the whole chain from the database, in batches, and checks the head row; when
+/// it is intact, the checkpoint moves to its end. `licita verify-audit`.
 pub async fn verify(
     conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<crate::domain::audit::ChainWalk> {
-    use crate::domain::audit::{BrokenLink, ChainWalk, StoredEvent};
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    let (walk, _) = walk_from(conn, ChainWalk::default(), None).await?;
+    if walk.broken.is_none() {
+        advance(conn, &walk, now).await?;
+    }
+    Ok(walk)
+}
 
-    let mut walk = ChainWalk::default();
-    let mut after = 0i64;
+/// A verification of what was appended since the checkpoint.
+#[derive(Debug, Clone)]
+pub struct RecentWalk {
+    pub walk: ChainWalk,
+    /// Where it started: the events up to it were verified before.
+    pub from: audit_checkpoint::Model,
+    /// False when it stopped after [`PUBLIC_WALK_LIMIT`] events short of the chain's end
+    /// (the next call goes on from there).
+    pub complete: bool,
+}
+
+/// Checks that the checkpoint's event still has the hash it was verified with, then walks
+/// at most `limit` events after it (and the head row, when it reached the end). An intact
+/// walk moves the checkpoint forward, so the cost of a call does not grow with the history.
+pub async fn verify_since_checkpoint(
+    conn: &impl ConnectionTrait,
+    limit: u64,
+    now: DateTime<Utc>,
+) -> anyhow::Result<RecentWalk> {
+    let from = audit_checkpoint::Entity::find_by_id(CHECKPOINT_ID)
+        .one(conn)
+        .await
+        .context("reading the audit checkpoint")?
+        .context("the audit checkpoint row is missing")?;
+    let mut walk = ChainWalk::resume(from.seq, &from.hash);
+    if from.seq > 0 {
+        // The checkpoint's own event, judged again from the hash before it: rewritten (even
+        // with its hash recomputed) or removed, it no longer matches the checkpoint.
+        let event = audit_event::Entity::find_by_id(from.seq)
+            .one(conn)
+            .await
+            .context("reading the checkpoint's event")?;
+        walk = match event {
+            None => broken_at(
+                from.seq,
+                "the event of the last checkpoint was removed",
+                &hash_of(conn, from.seq - 1).await?,
+            ),
+            Some(e) => {
+                let mut again = ChainWalk::resume(from.seq - 1, &e.prev_hash);
+                let (hash, before) = (e.hash.clone(), e.prev_hash.clone());
+                again.push(&stored(e));
+                if again.broken.is_none() && hash != from.hash {
+                    again = broken_at(
+                        from.seq,
+                        "its hash is not the one it had at the last checkpoint: it was \
+                         rewritten since",
+                        &before,
+                    );
+                }
+                again
+            }
+        };
+        if walk.broken.is_some() {
+            return Ok(RecentWalk {
+                walk,
+                from,
+                complete: true,
+            });
+        }
+    }
+    let (walk, complete) = walk_from(conn, walk, Some(limit)).await?;
+    if walk.broken.is_none() && walk.length > from.seq {
+        advance(conn, &walk, now).await?;
+    }
+    Ok(RecentWalk {
+        walk,
+        from,
+        complete,
+    })
+}
+
+/// A walk verified up to `seq - 1` (whose hash is `head`), broken at `seq`.
+fn broken_at(seq: i64, reason: &str, head: &str) -> ChainWalk {
+    ChainWalk {
+        length: seq - 1,
+        head: head.to_owned(),
+        broken: Some(BrokenLink {
+            seq,
+            reason: reason.to_owned(),
+        }),
+    }
+}
+
+/// The recorded hash of event `seq` (the genesis hash before the first).
+async fn hash_of(conn: &impl ConnectionTrait, seq: i64) -> anyhow::Result<String> {
+    if seq < 1 {
+        return Ok(crate::domain::audit::GENESIS_HASH.to_owned());
+    }
+    Ok(audit_event::Entity::find_by_id(seq)
+        .one(conn)
+        .await
+        .context("reading an audit event")?
+        .map(|e| e.hash)
+        .unwrap_or_default())
+}
+
+fn stored(e: audit_event::Model) -> StoredEvent {
+    StoredEvent {
+        seq: e.seq,
+        occurred_at: e.occurred_at,
+        actor: Actor {
+            role: e.actor_role,
+            sub: e.actor_sub,
+        },
+        action: e.action,
+        entity_type: e.entity_type,
+        entity_id: e.entity_id,
+        data: e.data,
+        prev_hash: e.prev_hash,
+        hash: e.hash,
+    }
+}
+
+/// Moves the checkpoint to the walk's end, never back (a slower verifier that walked less
+/// changes nothing).
+async fn advance(
+    conn: &impl ConnectionTrait,
+    walk: &ChainWalk,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    use sea_orm::sea_query::Expr;
+    audit_checkpoint::Entity::update_many()
+        .col_expr(audit_checkpoint::Column::Seq, Expr::value(walk.length))
+        .col_expr(
+            audit_checkpoint::Column::Hash,
+            Expr::value(walk.head.clone()),
+        )
+        .col_expr(audit_checkpoint::Column::VerifiedAt, Expr::value(now))
+        .filter(audit_checkpoint::Column::Id.eq(CHECKPOINT_ID))
+        .filter(audit_checkpoint::Column::Seq.lt(walk.length))
+        .exec(conn)
+        .await
+        .context("moving the audit checkpoint")?;
+    Ok(())
+}
+
+/// Walks the events after `walk`'s end, in batches, at most `limit` of them; checks the
+/// head row when it reached the chain's end. Answers whether it did.
+async fn walk_from(
+    conn: &impl ConnectionTrait,
+    mut walk: ChainWalk,
+    limit: Option<u64>,
+) -> anyhow::Result<(ChainWalk, bool)> {
+    let stop = limit.map(|l| {
+        walk.length
+            .saturating_add(i64::try_from(l).unwrap_or(i64::MAX))
+    });
     loop {
-        let batch = audit_event::Entity::find()
-            .filter(audit_event::Column::Seq.gt(after))
+        let batch = match stop {
+            Some(stop) => {
+                let left = u64::try_from(stop - walk.length).unwrap_or(0);
+                if left == 0 {
+                    // Stopped at the limit: the chain's end is further unless nothing follows.
+                    let more = audit_event::Entity::find()
+                        .filter(audit_event::Column::Seq.gt(walk.length))
+                        .one(conn)
+                        .await
+                        .context("reading audit events")?
+                        .is_some();
+                    if more {
+                        return Ok((walk, false));
+                    }
+                    break;
+                }
+                left.min(VERIFY_BATCH)
+            }
+            None => VERIFY_BATCH,
+        };
+        let events = audit_event::Entity::find()
+            .filter(audit_event::Column::Seq.gt(walk.length))
             .order_by_asc(audit_event::Column::Seq)
-            .limit(VERIFY_BATCH)
+            .limit(batch)
             .all(conn)
             .await
             .context("reading audit events")?;
-        let Some(last) = batch.last().map(|e| e.seq) else {
+        if events.is_empty() {
             break;
-        };
-        for e in batch {
-            walk.push(&StoredEvent {
-                seq: e.seq,
-                occurred_at: e.occurred_at,
-                actor: Actor {
-                    role: e.actor_role,
-                    sub: e.actor_sub,
-                },
-                action: e.action,
-                entity_type: e.entity_type,
-                entity_id: e.entity_id,
-                data: e.data,
-                prev_hash: e.prev_hash,
-                hash: e.hash,
-            });
         }
-        if walk.broken.is_some() {
-            return Ok(walk);
+        for e in events {
+            walk.push(&stored(e));
+            if walk.broken.is_some() {
+                return Ok((walk, true));
+            }
         }
-        after = last;
     }
     let head = audit_head::Entity::find_by_id(HEAD_ID)
         .one(conn)
@@ -143,7 +312,7 @@ pub async fn verify(
             ),
         });
     }
-    Ok(walk)
+    Ok((walk, true))
 }
 
 /// Which events the auditor reads.
@@ -163,7 +332,6 @@ pub async fn list(
     after_seq: i64,
     limit: u64,
 ) -> anyhow::Result<Vec<audit_event::Model>> {
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     let mut query = audit_event::Entity::find()
         .filter(audit_event::Column::Seq.gt(after_seq))
         .order_by_asc(audit_event::Column::Seq);

@@ -974,17 +974,29 @@ struct AuditPage {
     head: String,
     broken: Option<String>,
     checked: String,
+    /// The checkpoint this verification started from: its event and when it was verified.
+    since: Option<(i64, String)>,
+    complete: bool,
 }
 
 pub async fn audit(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let walk = audit::verify(&state.db).await?;
+    let now = state.clock.now();
+    let offset = state.settings.legal_offset;
+    let recent = audit::verify_since_checkpoint(&state.db, audit::PUBLIC_WALK_LIMIT, now).await?;
+    let walk = recent.walk;
     let view = AuditPage {
-        events: format::count(walk.length, "evento comprobado", "eventos comprobados"),
+        events: format::count(walk.length, "evento", "eventos"),
         head: walk.head,
         broken: walk
             .broken
             .map(|b| format!("El evento {} rompe la cadena: {}", b.seq, b.reason)),
-        checked: when(state.clock.now(), state.settings.legal_offset),
+        checked: when(now, offset),
+        since: recent
+            .from
+            .verified_at
+            .filter(|_| recent.from.seq > 0)
+            .map(|at| (recent.from.seq, when(at, offset))),
+        complete: recent.complete,
     };
     page(&req, StatusCode::OK, &view)
 }

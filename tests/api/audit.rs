@@ -1,6 +1,6 @@
 use std::process::Command;
 
-use licita::persistence::entities::audit_event;
+use licita::persistence::entities::{audit_event, audit_head};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
@@ -10,19 +10,20 @@ use crate::on_both_databases;
 
 on_both_databases!(
     an_edited_event_breaks_the_chain_at_that_event,
+    a_walk_stops_at_its_limit_and_the_next_goes_on_from_there,
     the_auditor_reads_the_log_page_by_page_filtered_by_tender_and_time,
 );
 
-async fn an_edited_event_breaks_the_chain_at_that_event(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let empty = json_of(
+async fn verify(app: &crate::helpers::TestApp) -> serde_json::Value {
+    json_of(
         app.get("/public/v1/audit/verify", None).await,
         StatusCode::OK,
     )
-    .await;
-    assert_eq!(empty["status"], "intact");
-    assert_eq!(empty["length"], 0);
-    for i in 0..4 {
+    .await
+}
+
+async fn register_agencies(app: &crate::helpers::TestApp, from: usize, to: usize) {
+    for i in from..to {
         let body = json!({"code": format!("AUD-{i}"), "name": format!("Unidad auditada {i}")});
         json_of(
             app.post_json("/api/v1/agencies", Some(&app.registrar()), &body)
@@ -31,40 +32,144 @@ async fn an_edited_event_breaks_the_chain_at_that_event(backend: Backend) {
         )
         .await;
     }
-    let intact = json_of(
-        app.get("/public/v1/audit/verify", None).await,
-        StatusCode::OK,
-    )
-    .await;
-    assert_eq!(intact["status"], "intact");
-    assert_eq!(intact["length"], 4);
-    let head = intact["head_hash"].as_str().unwrap().to_owned();
-    assert_eq!(head.len(), 64);
+}
 
-    // Someone with database access rewrites event 2.
-    let event = audit_event::Entity::find_by_id(2i64)
+async fn rewrite(app: &crate::helpers::TestApp, seq: i64, data: &str, rehash: bool) -> String {
+    let event = audit_event::Entity::find_by_id(seq)
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
-    let mut active: audit_event::ActiveModel = event.into();
-    active.data = Set(r#"{"code":"AUD-1","name":"Otra unidad"}"#.into());
+    let before = event.data.clone();
+    let mut active: audit_event::ActiveModel = event.clone().into();
+    active.data = Set(data.into());
+    if rehash {
+        // What someone who knows the scheme would do: recompute the event's hash, and the
+        // head's, so that the chain links up again.
+        let actor = licita::domain::audit::Actor {
+            role: event.actor_role.clone(),
+            sub: event.actor_sub.clone(),
+        };
+        let hash = licita::domain::audit::EventContent {
+            seq,
+            occurred_at: event.occurred_at,
+            actor: &actor,
+            action: &event.action,
+            entity_type: &event.entity_type,
+            entity_id: &event.entity_id,
+            data: &serde_json::from_str(data).unwrap(),
+        }
+        .hash(&event.prev_hash);
+        active.hash = Set(hash.clone());
+        let mut head: audit_head::ActiveModel = audit_head::Entity::find_by_id(1)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+        head.hash = Set(hash);
+        head.update(&app.db).await.unwrap();
+    }
     active.update(&app.db).await.unwrap();
+    before
+}
 
-    let broken = json_of(
-        app.get("/public/v1/audit/verify", None).await,
-        StatusCode::OK,
-    )
-    .await;
+async fn a_walk_stops_at_its_limit_and_the_next_goes_on_from_there(backend: Backend) {
+    use licita::persistence::audit::verify_since_checkpoint;
+    let app = spawn_app(backend).await;
+    register_agencies(&app, 0, 5).await;
+    let now = chrono::Utc::now();
+    let mut lengths = Vec::new();
+    loop {
+        let recent = verify_since_checkpoint(&app.db, 2, now).await.unwrap();
+        assert!(recent.walk.broken.is_none());
+        lengths.push((recent.from.seq, recent.walk.length, recent.complete));
+        if recent.complete {
+            break;
+        }
+    }
+    assert_eq!(
+        lengths,
+        [(0, 2, false), (2, 4, false), (4, 5, true)],
+        "two events a walk, each from where the last stopped"
+    );
+    // The public answer says the same of the whole chain, from the checkpoint at 5.
+    let public = verify(&app).await;
+    assert_eq!(
+        (
+            public["checkpoint"]["seq"].as_i64(),
+            public["length"].as_i64()
+        ),
+        (Some(5), Some(5))
+    );
+    assert_eq!(public["complete"], true);
+}
+
+async fn an_edited_event_breaks_the_chain_at_that_event(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let empty = verify(&app).await;
+    assert_eq!(empty["status"], "intact");
+    assert_eq!(empty["length"], 0);
+    assert_eq!(empty["checkpoint"]["seq"], 0);
+    assert_eq!(empty["complete"], true);
+    register_agencies(&app, 0, 4).await;
+    let intact = verify(&app).await;
+    assert_eq!(intact["status"], "intact");
+    assert_eq!(intact["length"], 4);
+    assert_eq!(
+        intact["checkpoint"]["seq"], 0,
+        "the first walk starts at the beginning"
+    );
+    let head = intact["head_hash"].as_str().unwrap().to_owned();
+    assert_eq!(head.len(), 64);
+    // The next walk starts where that one ended.
+    let again = verify(&app).await;
+    assert_eq!(again["checkpoint"]["seq"], 4);
+    assert_eq!(again["checkpoint"]["hash"], head.as_str());
+    assert_eq!(again["length"], 4);
+    assert_eq!(again["head_hash"], head.as_str());
+
+    // An event after the checkpoint rewritten: broken there.
+    register_agencies(&app, 4, 6).await;
+    let original = rewrite(&app, 5, r#"{"code":"AUD-4","name":"Otra unidad"}"#, false).await;
+    let broken = verify(&app).await;
     assert_eq!(broken["status"], "broken");
-    assert_eq!(broken["broken_at"]["seq"], 2);
-    assert_eq!(broken["length"], 1, "verified up to the event before");
+    assert_eq!(broken["broken_at"]["seq"], 5);
+    assert_eq!(broken["length"], 4, "verified up to the event before");
     assert!(
         broken["broken_at"]["reason"]
             .as_str()
             .unwrap()
             .contains("changed")
     );
+    rewrite(&app, 5, &original, false).await;
+    assert_eq!(verify(&app).await["length"], 6);
+    assert_eq!(verify(&app).await["checkpoint"]["seq"], 6);
+
+    // The checkpoint's own event rewritten with its hash (and the head's) recomputed: the
+    // links hold, but the checkpoint remembers the hash it had.
+    rewrite(
+        &app,
+        6,
+        r#"{"code":"AUD-5","name":"Unidad cambiada"}"#,
+        true,
+    )
+    .await;
+    let broken = verify(&app).await;
+    assert_eq!(broken["status"], "broken", "{broken}");
+    assert_eq!(broken["broken_at"]["seq"], 6);
+    assert!(
+        broken["broken_at"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("last checkpoint"),
+        "{broken}"
+    );
+
+    // An event before the checkpoint: the public walk does not go back there (its cost
+    // would grow with the history), the full re-walk of the command does.
+    rewrite(&app, 2, r#"{"code":"AUD-1","name":"Otra unidad"}"#, false).await;
+    assert_eq!(verify(&app).await["broken_at"]["seq"], 6);
 
     // The offline command sees the same, and fails.
     if backend == Backend::Sqlite {

@@ -143,6 +143,38 @@ async fn the_demo_fills_a_fresh_sandbox_with_every_state_and_runs_again() {
     assert!(reader.all("/public/v1/agencies?limit=100").await.len() >= 7);
     let suppliers = reader.all("/api/v1/suppliers?limit=100").await;
     assert!(suppliers.len() >= 30, "{} suppliers", suppliers.len());
+    // Each award went to a supplier in the trade of what was bought.
+    let awards = reader.all("/public/v1/awards?limit=100").await;
+    assert!(awards.len() >= 10, "{} awards", awards.len());
+    for award in &awards {
+        let rfc = award["supplier"]["rfc"].as_str().unwrap();
+        let codes = suppliers
+            .iter()
+            .find(|s| s["rfc"] == rfc)
+            .map(|s| s["classifier_codes"].clone())
+            .unwrap();
+        let tender = reader
+            .get(&format!(
+                "/api/v1/tenders/{}",
+                award["tender"]["id"].as_str().unwrap()
+            ))
+            .await;
+        let bought: Vec<&str> = tender["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["classifier_code"].as_str())
+            .collect();
+        assert!(
+            codes
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| bought.iter().any(|b| b.starts_with(c.as_str().unwrap()))),
+            "{rfc} ({codes}) won {:?} ({bought:?})",
+            tender["title"]
+        );
+    }
     let sanctioned = reader.all("/public/v1/sanctioned-suppliers").await;
     assert_eq!(
         sanctioned.len(),
@@ -264,6 +296,35 @@ async fn the_demo_fills_a_fresh_sandbox_with_every_state_and_runs_again() {
     service.wait().unwrap();
 }
 
+#[tokio::test]
+async fn the_demo_writes_nothing_to_a_service_outside_the_sandbox() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    let data = tempfile::tempdir().unwrap();
+    let address = app.address.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["demo", "--url", &address])
+            .env("LICITA_JWT_SECRET", TEST_SECRET)
+            .env("LICITA_DATA_DIR", data.path())
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("not in the sandbox") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    let suppliers = crate::helpers::json_of(
+        app.get("/api/v1/suppliers", Some(&app.registrar())).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(suppliers["items"], serde_json::json!([]));
+}
+
 #[test]
 fn the_demo_explains_what_to_start_when_nothing_answers() {
     let port = free_port();
@@ -277,7 +338,8 @@ fn the_demo_explains_what_to_start_when_nothing_answers() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("LICITA_SANDBOX=true cargo run --release"),
+        stderr.contains("LICITA_SANDBOX=true LICITA_TIME_FACTOR=60 cargo run --release")
+            && stderr.contains("onnection refused"),
         "{stderr}"
     );
     let out = Command::new(BIN)

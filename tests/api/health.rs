@@ -16,6 +16,7 @@ async fn healthz_answers_ok(backend: Backend) {
     let app = spawn_app(backend).await;
     let body = json_of(app.get("/healthz", None).await, StatusCode::OK).await;
     assert_eq!(body["status"], "ok");
+    assert_eq!(body["sandbox"], app.state.settings.sandbox, "{body}");
 }
 
 async fn readyz_reports_every_dependency_up(backend: Backend) {
