@@ -68,6 +68,11 @@ pub enum ApiError {
     },
     #[error("{0}")]
     RangeNotSatisfiable(String),
+    /// The body did not arrive in time; the connection is closed after the answer.
+    #[error("{0}")]
+    RequestTimeout(String),
+    #[error("{0}")]
+    TooManyStreams(String),
     #[error("{0}")]
     ServiceUnavailable(String),
     #[error(transparent)]
@@ -182,6 +187,8 @@ impl ApiError {
             | Self::Rejected { code, .. }
             | Self::Denied { code, .. } => *code,
             Self::RangeNotSatisfiable(_) => Code::RangeNotSatisfiable,
+            Self::RequestTimeout(_) => Code::RequestTimeout,
+            Self::TooManyStreams(_) => Code::TooManyStreams,
             Self::ServiceUnavailable(_) => Code::ServiceUnavailable,
             Self::Unexpected(_) => Code::InternalError,
         }
@@ -253,6 +260,12 @@ impl ResponseError for ApiError {
         }
         if matches!(self, Self::ServiceUnavailable(_)) {
             response.insert_header(("Retry-After", "1"));
+        }
+        if matches!(self, Self::TooManyStreams(_)) {
+            response.insert_header(("Retry-After", "5"));
+        }
+        if matches!(self, Self::RequestTimeout(_)) {
+            response.force_close();
         }
         response.json(self.to_problem())
     }

@@ -30,5 +30,6 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod streams;
 pub mod telemetry;
 pub mod usecases;

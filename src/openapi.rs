@@ -155,8 +155,8 @@ const NO_DEPENDENCY: [&str; 3] = ["/healthz", "/readyz", "/api/v1/me"];
 
 /// The statuses that follow from what an operation is rather than from its own rules,
 /// derived from its description so that they can't drift from the code that answers
-/// them: a token (401: required, or optional and sent), a JSON body (400, 413, 415, 422
-/// `invalid_body`, from `routes::extract`), query parameters (400 `invalid_query`: a bad
+/// them: a token (401: required, or optional and sent), a JSON body (400, 408, 413, 415,
+/// 422 `invalid_body`, from `routes::extract`), query parameters (400 `invalid_query`: a bad
 /// value or an unknown parameter), and a dependency that is down or starting (503 with
 /// `Retry-After`). Codes are merged into a status the annotation already lists.
 fn shared_answers(doc: &mut serde_json::Value) {
@@ -194,6 +194,10 @@ fn shared_answers(doc: &mut serde_json::Value) {
                 ]);
                 if content.contains_key("application/json") {
                     shared.push(Code::InvalidBody);
+                }
+                // Read whole by `routes::extract::read_limited`, under LICITA_BODY_TIMEOUT_S.
+                if content.contains_key("application/json") || content.contains_key("text/csv") {
+                    shared.push(Code::RequestTimeout);
                 }
             }
             let has_query = operation
@@ -305,7 +309,7 @@ mod tests {
         let doc = doc();
         let op = |path: &str, method: &str| doc["paths"][path][method].clone();
         let bid = op("/api/v1/auctions/{id}/bids", "post");
-        for status in ["400", "401", "413", "415", "422", "503"] {
+        for status in ["400", "401", "408", "413", "415", "422", "503"] {
             assert!(bid["responses"][status].is_object(), "place_bid {status}");
         }
         let text = bid["responses"]["401"]["description"].as_str().unwrap();

@@ -233,6 +233,26 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "seconds to finish in-flight requests after SIGTERM",
     ),
     (
+        "LICITA_BODY_TIMEOUT_S",
+        "10",
+        "seconds a JSON or CSV request body may take to arrive whole; slower is 408 request_timeout and the connection is closed",
+    ),
+    (
+        "LICITA_SSE_MAX_STREAMS",
+        "10000",
+        "auction event streams open at once in this instance; one more is 429 too_many_streams",
+    ),
+    (
+        "LICITA_SSE_MAX_PER_CLIENT",
+        "8",
+        "auction event streams open at once per token (role and subject), or per address without one",
+    ),
+    (
+        "LICITA_SSE_MAX_AGE_S",
+        "3600",
+        "seconds after which an auction event stream ends; clients reconnect with Last-Event-ID",
+    ),
+    (
         "LICITA_LOG",
         "info",
         "log filter, tracing-subscriber EnvFilter syntax",
@@ -279,8 +299,19 @@ pub struct Settings {
     pub publisher: PublisherSettings,
     pub workers: Option<usize>,
     pub shutdown_timeout_s: u64,
+    /// Seconds a JSON or CSV body may take to arrive whole.
+    pub body_timeout_s: u64,
+    /// Caps on the auction event streams.
+    pub streams: StreamLimits,
     pub log_filter: String,
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct StreamLimits {
+    pub max_total: usize,
+    pub max_per_client: usize,
+    pub max_age_s: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -586,6 +617,12 @@ impl Settings {
                 .map(|_| parse_num(&get, "LICITA_WORKERS", 1, 1..=256))
                 .transpose()?,
             shutdown_timeout_s: parse_num(&get, "LICITA_SHUTDOWN_TIMEOUT_S", 30, 0..=3600)?,
+            body_timeout_s: parse_num(&get, "LICITA_BODY_TIMEOUT_S", 10, 1..=3600)?,
+            streams: StreamLimits {
+                max_total: parse_num(&get, "LICITA_SSE_MAX_STREAMS", 10_000, 1..=1_000_000)?,
+                max_per_client: parse_num(&get, "LICITA_SSE_MAX_PER_CLIENT", 8, 1..=10_000)?,
+                max_age_s: parse_num(&get, "LICITA_SSE_MAX_AGE_S", 3600, 1..=86_400)?,
+            },
             log_filter: get("LICITA_LOG").unwrap_or_else(|| "info".into()),
             log_format: match get("LICITA_LOG_FORMAT").as_deref() {
                 None | Some("text") => LogFormat::Text,

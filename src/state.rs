@@ -32,6 +32,8 @@ pub struct AppState {
     pub feed: Arc<Feed>,
     /// Where document bytes are kept.
     pub documents: DocumentStore,
+    /// The auction event streams open in this instance, under their caps.
+    pub streams: Arc<crate::streams::StreamSlots>,
 }
 
 impl AppState {
@@ -66,8 +68,13 @@ impl AppState {
             public_url: settings.public_url.clone().unwrap_or_default(),
         });
         let documents = DocumentStore::open(&settings.documents)?;
+        let streams = crate::streams::StreamSlots::new(
+            settings.streams.max_total,
+            settings.streams.max_per_client,
+        );
         Ok(Self {
             engine,
+            streams,
             db,
             redis,
             feed,

@@ -186,6 +186,8 @@ codes! {
     AuctionClosed = ("auction_closed", 409, "The auction has closed"),
     NotYourTurn = ("not_your_turn", 409, "It is not your turn"),
     AuctionNotClosed = ("auction_not_closed", 409, "The auction has not closed yet"),
+    RequestTimeout = ("request_timeout", 408, "Request timeout"),
+    TooManyStreams = ("too_many_streams", 429, "Too many event streams"),
     ServiceUnavailable = ("service_unavailable", 503, "Service unavailable"),
     InternalError = ("internal_error", 500, "Internal error"),
 }

@@ -27,26 +27,51 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
+        let settings = req
             .app_data::<web::Data<AppState>>()
-            .map_or(FALLBACK_BODY_LIMIT, |s| s.settings.max_body_bytes);
+            .map(|s| s.settings.clone());
+        let limit = settings
+            .as_ref()
+            .map_or(FALLBACK_BODY_LIMIT, |s| s.max_body_bytes);
+        let within = body_timeout(settings.as_deref());
         let checked = check_headers(req, limit);
         let mut payload = payload.take();
         Box::pin(async move {
             checked?;
-            let body = read_limited(&mut payload, limit).await?;
+            let body = read_limited(&mut payload, limit, within).await?;
             parse_json(&body).map(ApiJson)
         })
     }
 }
 
-/// Reads a whole body, refusing with 413 as soon as it passes `limit` bytes.
-pub async fn read_limited<S>(payload: &mut S, limit: usize) -> Result<web::BytesMut, ApiError>
+/// How long a whole body may take to arrive (`LICITA_BODY_TIMEOUT_S`).
+pub fn body_timeout(settings: Option<&crate::settings::Settings>) -> std::time::Duration {
+    std::time::Duration::from_secs(settings.map_or(10, |s| s.body_timeout_s))
+}
+
+/// Reads a whole body, refusing with 413 as soon as it passes `limit` bytes, and with 408
+/// (the connection then closed) when it has not arrived whole `within` its first byte's
+/// wait: a client trickling its body does not hold a connection for long.
+pub async fn read_limited<S>(
+    payload: &mut S,
+    limit: usize,
+    within: std::time::Duration,
+) -> Result<web::BytesMut, ApiError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
 {
+    let deadline = tokio::time::Instant::now() + within;
     let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
+    loop {
+        let Ok(next) = tokio::time::timeout_at(deadline, payload.next()).await else {
+            return Err(ApiError::RequestTimeout(format!(
+                "the body did not arrive whole within {} s",
+                within.as_secs()
+            )));
+        };
+        let Some(chunk) = next else {
+            break;
+        };
         let chunk = chunk.map_err(|e| match e {
             actix_web::error::PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
             other => ApiError::MalformedJson(format!("reading the body: {other}")),

@@ -1960,3 +1960,85 @@ async fn a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices(k
     assert_eq!(awarded["award"]["passed_over"][0]["rfc"], s.c.as_str());
     assert_eq!(awarded["award"]["savings"], "213420.00");
 }
+
+crate::on_both_databases!(event_streams_are_capped_per_client_and_in_all_and_end_when_old);
+
+/// Caps of 2 streams per client and 3 in all, streams at most 2 s old.
+async fn event_streams_are_capped_per_client_and_in_all_and_end_when_old(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("REDIS_URL", ""),
+            ("LICITA_SSE_MAX_PER_CLIENT", "2"),
+            ("LICITA_SSE_MAX_STREAMS", "3"),
+            ("LICITA_SSE_MAX_AGE_S", "2"),
+        ],
+    )
+    .await;
+    let s = scheduled(&app, continuous()).await;
+    let path = format!("/api/v1/auctions/{}/events", s.auction);
+    let open = async |token: &str| {
+        app.client
+            .get(app.url(&path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    };
+    let (a, b) = (supplier(&app, &s.a), supplier(&app, &s.b));
+    let first = open(&a).await;
+    let second = open(&a).await;
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::OK, StatusCode::OK)
+    );
+    let refused = open(&a).await;
+    assert_eq!(refused.headers().get("retry-after").unwrap(), "5");
+    let problem = assert_problem(refused, StatusCode::TOO_MANY_REQUESTS, "too_many_streams").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("open for you"),
+        "{problem}"
+    );
+    let third = open(&b).await;
+    assert_eq!(third.status(), StatusCode::OK, "another client has its own");
+    let problem = assert_problem(
+        open(&officer(&app, "SEP")).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_streams",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("instance"),
+        "{problem}"
+    );
+
+    // A client that goes away gives its place back at once.
+    drop(first);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let again = loop {
+        let r = open(&a).await;
+        if r.status() == StatusCode::OK {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the place was not given back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+
+    // Every stream ends at its maximum age, saying so.
+    for response in [second, third, again] {
+        let mut stream = response.bytes_stream();
+        let mut text = String::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(8), async {
+            while let Some(chunk) = stream.next().await {
+                text.push_str(std::str::from_utf8(&chunk.unwrap()).unwrap());
+            }
+        })
+        .await;
+        assert!(read.is_ok(), "the stream did not end: {text}");
+        assert!(text.contains("event: state"), "{text}");
+        assert!(text.contains("maximum age"), "{text}");
+    }
+}

@@ -14,7 +14,57 @@ on_both_databases!(
     a_body_of_the_wrong_shape_is_422_naming_the_field,
     a_body_that_is_not_json_is_415,
     bad_pagination_parameters_are_400,
+    a_body_trickled_past_its_time_is_408_and_the_connection_closes,
 );
+
+/// A client sending its body a byte at a time: after LICITA_BODY_TIMEOUT_S (1 s here) the
+/// answer is 408 `request_timeout`, the connection is closed, and nothing was written.
+async fn a_body_trickled_past_its_time_is_408_and_the_connection_closes(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(backend, &[("LICITA_BODY_TIMEOUT_S", "1")]).await;
+    let before = agency_count(&app).await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let body = r#"{"code": "LENTA", "name": "Unidad que escribe despacio"}"#;
+    let head = format!(
+        "POST /api/v1/agencies HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        app.registrar(),
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let mut sent = 0;
+    let mut buf = [0u8; 4096];
+    // One byte every 300 ms (the whole body would take 17 s), reading what comes back.
+    let closed = loop {
+        if sent < body.len()
+            && socket
+                .write_all(&body.as_bytes()[sent..=sent])
+                .await
+                .is_ok()
+        {
+            sent += 1;
+        }
+        match tokio::time::timeout(std::time::Duration::from_millis(300), socket.read(&mut buf))
+            .await
+        {
+            Ok(Ok(0)) | Ok(Err(_)) => break true,
+            Ok(Ok(n)) => answer.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        if started.elapsed() > std::time::Duration::from_secs(8) {
+            break false;
+        }
+    };
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(closed, "the connection was closed after the answer");
+    assert!(sent < body.len(), "answered before the body was whole");
+    assert_eq!(agency_count(&app).await, before, "nothing written");
+}
 
 async fn agency_count(app: &TestApp) -> usize {
     app.collect_pages("/public/v1/agencies?limit=200", None)

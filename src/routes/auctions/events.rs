@@ -9,6 +9,7 @@ use crate::auth::MaybePrincipal;
 use crate::error::{ApiError, Problem};
 use crate::persistence::tenders;
 use crate::state::AppState;
+use crate::streams::{Full, Slot};
 
 /// How often the stream looks at the clock (turn changes, the end) when no bid arrives.
 const TICK: Duration = Duration::from_secs(1);
@@ -22,7 +23,9 @@ const CLIENT_BUFFER: usize = 64;
 /// has the last bid's sequence number as its id; officers and auditors also get one `bid`
 /// event per accepted bid. With `Last-Event-ID` (header, or `last_event_id` query
 /// parameter for browsers' EventSource), the bids after it are sent first. A `closed`
-/// event ends the stream; `: heartbeat` comments keep it alive.
+/// event ends the stream; `: heartbeat` comments keep it alive. A stream ends after
+/// `LICITA_SSE_MAX_AGE_S` (the client reconnects and resumes), and each client may hold
+/// `LICITA_SSE_MAX_PER_CLIENT` of them at once (429 `too_many_streams` past that).
 #[utoipa::path(
     get, path = "/api/v1/auctions/{id}/events", tag = "auctions",
     params(
@@ -35,6 +38,7 @@ const CLIENT_BUFFER: usize = 64;
         (status = 401, description = "`invalid_token`, `token_expired`: a token was sent and is not valid", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`auction_not_public`, `not_a_participant`, `not_your_agency`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_streams`: this client (token, or address without one) or this instance has its most streams open; `Retry-After` says when to try again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn auction_events(
@@ -50,8 +54,31 @@ pub async fn auction_events(
         .ok_or_else(|| ApiError::not_found(format!("auction {id}")))?;
     let who = viewer(identity.as_ref(), &snapshot, lot_status(&tender, &snapshot))?;
     let resume_after = last_event_id(&req);
+    // One place under the caps, held by the stream for as long as it is open.
+    let client = match &identity {
+        Some(i) => format!("{}:{}", i.role.as_str(), i.sub),
+        None => req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default(),
+    };
+    let slot = state.streams.take(&client).map_err(|full| {
+        ApiError::TooManyStreams(match full {
+            Full::Client(n) => {
+                format!("{n} event streams are open for you already: close one, or retry later")
+            }
+            Full::Total(_) => "this instance has its most event streams open; retry later".into(),
+        })
+    })?;
     let (tx, mut rx) = mpsc::channel::<web::Bytes>(CLIENT_BUFFER);
-    tokio::spawn(stream_events(state.into_inner(), id, who, resume_after, tx));
+    tokio::spawn(stream_events(
+        state.into_inner(),
+        id,
+        who,
+        resume_after,
+        tx,
+        slot,
+    ));
     let body = futures_util::stream::poll_fn(move |cx| {
         rx.poll_recv(cx).map(|o| o.map(Ok::<_, actix_web::Error>))
     });
@@ -87,7 +114,9 @@ async fn stream_events(
     who: Viewer,
     resume_after: Option<i64>,
     tx: mpsc::Sender<web::Bytes>,
+    _slot: Slot,
 ) {
+    let ends = tokio::time::Instant::now() + Duration::from_secs(state.settings.streams.max_age_s);
     let mut changes = state.engine.subscribe(id);
     let mut sent_bids = resume_after.unwrap_or(0).max(0);
     let mut last_fingerprint = None;
@@ -127,7 +156,17 @@ async fn stream_events(
             let _ = tx.send(event("closed", Some(v.last_seq), &v)).await;
             return;
         }
+        if tokio::time::Instant::now() >= ends {
+            // Old enough: the client reconnects (after `retry`) and resumes from its last id.
+            let _ = tx
+                .send(web::Bytes::from_static(
+                    b": this stream has reached its maximum age: reconnect with Last-Event-ID\n\n",
+                ))
+                .await;
+            return;
+        }
         tokio::select! {
+            _ = tokio::time::sleep_until(ends) => {}
             _ = changes.recv() => {}
             _ = tokio::time::sleep(TICK) => {
                 idle_ticks += 1;

@@ -98,7 +98,8 @@ pub async fn import_classifier(
     }
     let limit = state.settings.max_import_bytes;
     check_length(&req, limit)?;
-    let body = read_limited(&mut payload, limit).await?;
+    let within = crate::routes::extract::body_timeout(Some(&state.settings));
+    let body = read_limited(&mut payload, limit, within).await?;
     let sha256 = hex::encode(Sha256::digest(&body));
     let (rows, refused) = parse_csv(&body)?;
     tracing::info!(rows = rows.len(), refused = refused.len(), %sha256, "classifier import");
