@@ -235,7 +235,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "LICITA_BODY_TIMEOUT_S",
         "10",
-        "seconds a JSON or CSV request body may take to arrive whole; slower is 408 request_timeout and the connection is closed",
+        "seconds a JSON request body may take to arrive whole; slower is 408 request_timeout and the connection is closed",
+    ),
+    (
+        "LICITA_IMPORT_TIMEOUT_S",
+        "300",
+        "the same for a classifier CSV import (up to LICITA_MAX_IMPORT_BYTES)",
     ),
     (
         "LICITA_SSE_MAX_STREAMS",
@@ -299,8 +304,10 @@ pub struct Settings {
     pub publisher: PublisherSettings,
     pub workers: Option<usize>,
     pub shutdown_timeout_s: u64,
-    /// Seconds a JSON or CSV body may take to arrive whole.
+    /// Seconds a JSON body may take to arrive whole.
     pub body_timeout_s: u64,
+    /// Seconds a classifier CSV import may take to arrive whole.
+    pub import_timeout_s: u64,
     /// Caps on the auction event streams.
     pub streams: StreamLimits,
     pub log_filter: String,
@@ -618,6 +625,7 @@ impl Settings {
                 .transpose()?,
             shutdown_timeout_s: parse_num(&get, "LICITA_SHUTDOWN_TIMEOUT_S", 30, 0..=3600)?,
             body_timeout_s: parse_num(&get, "LICITA_BODY_TIMEOUT_S", 10, 1..=3600)?,
+            import_timeout_s: parse_num(&get, "LICITA_IMPORT_TIMEOUT_S", 300, 1..=3600)?,
             streams: StreamLimits {
                 max_total: parse_num(&get, "LICITA_SSE_MAX_STREAMS", 10_000, 1..=1_000_000)?,
                 max_per_client: parse_num(&get, "LICITA_SSE_MAX_PER_CLIENT", 8, 1..=10_000)?,

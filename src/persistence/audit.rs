@@ -99,17 +99,44 @@ pub const PUBLIC_WALK_LIMIT: u64 = 10_000;
 /// The id of the single `audit_checkpoint` row.
 const CHECKPOINT_ID: i32 = 1;
 
-/// Re-walks the whole chain from the database, in batches, and checks the head row; when
-/// it is intact, the checkpoint moves to its end. `licita verify-audit`.
+/// Re-walks the whole chain from the database, in batches, and checks the head row and
+/// the checkpoint (the event it names must still have the hash it was verified with: a
+/// rewrite with every later hash recomputed shows there); when all of it is intact, the
+/// checkpoint moves to the end. `licita verify-audit`.
 pub async fn verify(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> anyhow::Result<crate::domain::audit::ChainWalk> {
-    let (walk, _) = walk_from(conn, ChainWalk::default(), None).await?;
+    let checkpoint = read_checkpoint(conn).await?;
+    let (mut walk, _) = walk_from(conn, ChainWalk::default(), None).await?;
+    if walk.broken.is_none() && checkpoint.seq > 0 {
+        if checkpoint.seq > walk.length {
+            walk = broken_at(
+                walk.length + 1,
+                "the chain is shorter than the last checkpoint: events were removed",
+                &walk.head,
+            );
+        } else if hash_of(conn, checkpoint.seq).await? != checkpoint.hash {
+            walk = broken_at(
+                checkpoint.seq,
+                "its hash is not the one it had at the last checkpoint: the chain was \
+                 rewritten from here on",
+                &hash_of(conn, checkpoint.seq - 1).await?,
+            );
+        }
+    }
     if walk.broken.is_none() {
-        advance(conn, &walk, now).await?;
+        advance(conn, &walk, now).await;
     }
     Ok(walk)
+}
+
+async fn read_checkpoint(conn: &impl ConnectionTrait) -> anyhow::Result<audit_checkpoint::Model> {
+    audit_checkpoint::Entity::find_by_id(CHECKPOINT_ID)
+        .one(conn)
+        .await
+        .context("reading the audit checkpoint")?
+        .context("the audit checkpoint row is missing")
 }
 
 /// A verification of what was appended since the checkpoint.
@@ -131,11 +158,7 @@ pub async fn verify_since_checkpoint(
     limit: u64,
     now: DateTime<Utc>,
 ) -> anyhow::Result<RecentWalk> {
-    let from = audit_checkpoint::Entity::find_by_id(CHECKPOINT_ID)
-        .one(conn)
-        .await
-        .context("reading the audit checkpoint")?
-        .context("the audit checkpoint row is missing")?;
+    let from = read_checkpoint(conn).await?;
     let mut walk = ChainWalk::resume(from.seq, &from.hash);
     if from.seq > 0 {
         // The checkpoint's own event, judged again from the hash before it: rewritten (even
@@ -151,8 +174,10 @@ pub async fn verify_since_checkpoint(
                 &hash_of(conn, from.seq - 1).await?,
             ),
             Some(e) => {
-                let mut again = ChainWalk::resume(from.seq - 1, &e.prev_hash);
-                let (hash, before) = (e.hash.clone(), e.prev_hash.clone());
+                // From the recorded hash of the event before, not the event's own claim.
+                let before = hash_of(conn, from.seq - 1).await?;
+                let mut again = ChainWalk::resume(from.seq - 1, &before);
+                let hash = e.hash.clone();
                 again.push(&stored(e));
                 if again.broken.is_none() && hash != from.hash {
                     again = broken_at(
@@ -175,7 +200,7 @@ pub async fn verify_since_checkpoint(
     }
     let (walk, complete) = walk_from(conn, walk, Some(limit)).await?;
     if walk.broken.is_none() && walk.length > from.seq {
-        advance(conn, &walk, now).await?;
+        advance(conn, &walk, now).await;
     }
     Ok(RecentWalk {
         walk,
@@ -227,14 +252,11 @@ fn stored(e: audit_event::Model) -> StoredEvent {
 }
 
 /// Moves the checkpoint to the walk's end, never back (a slower verifier that walked less
-/// changes nothing).
-async fn advance(
-    conn: &impl ConnectionTrait,
-    walk: &ChainWalk,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+/// changes nothing). A failure is logged, not raised: the verdict stands without it (a
+/// read-only role, a busy database), and the next walk starts from the older checkpoint.
+async fn advance(conn: &impl ConnectionTrait, walk: &ChainWalk, now: DateTime<Utc>) {
     use sea_orm::sea_query::Expr;
-    audit_checkpoint::Entity::update_many()
+    let moved = audit_checkpoint::Entity::update_many()
         .col_expr(audit_checkpoint::Column::Seq, Expr::value(walk.length))
         .col_expr(
             audit_checkpoint::Column::Hash,
@@ -244,45 +266,52 @@ async fn advance(
         .filter(audit_checkpoint::Column::Id.eq(CHECKPOINT_ID))
         .filter(audit_checkpoint::Column::Seq.lt(walk.length))
         .exec(conn)
-        .await
-        .context("moving the audit checkpoint")?;
-    Ok(())
+        .await;
+    if let Err(e) = moved {
+        tracing::warn!(error = %e, "the audit checkpoint could not be moved");
+    }
 }
 
-/// Walks the events after `walk`'s end, in batches, at most `limit` of them; checks the
-/// head row when it reached the chain's end. Answers whether it did.
+/// Walks the events after `walk`'s end up to the chain's head as recorded when the walk
+/// began (events appended meanwhile are left to the next walk, so that an append during a
+/// walk never looks like a break), in batches, at most `limit` of them. Answers whether it
+/// reached that head, whose hash must then be the last event's.
 async fn walk_from(
     conn: &impl ConnectionTrait,
     mut walk: ChainWalk,
     limit: Option<u64>,
 ) -> anyhow::Result<(ChainWalk, bool)> {
-    let stop = limit.map(|l| {
-        walk.length
-            .saturating_add(i64::try_from(l).unwrap_or(i64::MAX))
-    });
-    loop {
-        let batch = match stop {
-            Some(stop) => {
-                let left = u64::try_from(stop - walk.length).unwrap_or(0);
-                if left == 0 {
-                    // Stopped at the limit: the chain's end is further unless nothing follows.
-                    let more = audit_event::Entity::find()
-                        .filter(audit_event::Column::Seq.gt(walk.length))
-                        .one(conn)
-                        .await
-                        .context("reading audit events")?
-                        .is_some();
-                    if more {
-                        return Ok((walk, false));
-                    }
-                    break;
-                }
-                left.min(VERIFY_BATCH)
-            }
-            None => VERIFY_BATCH,
-        };
+    // The head first: an append writes its event and moves the head in one transaction, so
+    // every event up to this head is committed and readable below.
+    let head = audit_head::Entity::find_by_id(HEAD_ID)
+        .one(conn)
+        .await
+        .context("reading the audit head")?
+        .context("the audit head row is missing")?;
+    if head.seq < walk.length {
+        walk.broken = Some(BrokenLink {
+            seq: head.seq + 1,
+            reason: format!(
+                "the recorded head (event {}) is behind the events already verified ({})",
+                head.seq, walk.length
+            ),
+        });
+        return Ok((walk, true));
+    }
+    let stop = match limit {
+        Some(l) => head.seq.min(
+            walk.length
+                .saturating_add(i64::try_from(l).unwrap_or(i64::MAX)),
+        ),
+        None => head.seq,
+    };
+    while walk.length < stop {
+        let batch = u64::try_from(stop - walk.length)
+            .unwrap_or(0)
+            .min(VERIFY_BATCH);
         let events = audit_event::Entity::find()
             .filter(audit_event::Column::Seq.gt(walk.length))
+            .filter(audit_event::Column::Seq.lte(stop))
             .order_by_asc(audit_event::Column::Seq)
             .limit(batch)
             .all(conn)
@@ -298,18 +327,23 @@ async fn walk_from(
             }
         }
     }
-    let head = audit_head::Entity::find_by_id(HEAD_ID)
-        .one(conn)
-        .await
-        .context("reading the audit head")?
-        .context("the audit head row is missing")?;
-    if head.seq != walk.length || head.hash != walk.head {
+    if walk.length < stop {
         walk.broken = Some(BrokenLink {
             seq: walk.length + 1,
             reason: format!(
-                "the recorded head (event {}) does not match the chain's last event ({})",
+                "the recorded head is event {}, but the chain ends at event {}",
                 head.seq, walk.length
             ),
+        });
+        return Ok((walk, true));
+    }
+    if walk.length < head.seq {
+        return Ok((walk, false));
+    }
+    if head.hash != walk.head {
+        walk.broken = Some(BrokenLink {
+            seq: head.seq,
+            reason: "the recorded head's hash is not the last event's".to_owned(),
         });
     }
     Ok((walk, true))

@@ -65,10 +65,19 @@ pub fn database_url(settings: &Settings) -> anyhow::Result<(String, Backend)> {
 }
 
 /// Opens the connection pool. SQLite gets a single connection: it allows one writer at a
-/// time anyway, and one connection can never deadlock on lock upgrades.
+/// time anyway, and one connection can never deadlock on lock upgrades. It runs in WAL mode
+/// (a commit appends to the write-ahead log instead of copying pages to a rollback journal)
+/// with `synchronous=FULL`, so a commit is on disk before it returns, as before.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let (url, backend) = database_url(settings)?;
     let mut options = ConnectOptions::new(url);
+    if backend == Backend::Sqlite {
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        options.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+        });
+    }
     options
         .max_connections(match backend {
             Backend::Sqlite => 1,

@@ -977,6 +977,8 @@ struct AuditPage {
     /// The checkpoint this verification started from: its event and when it was verified.
     since: Option<(i64, String)>,
     complete: bool,
+    length: i64,
+    limit: String,
 }
 
 pub async fn audit(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -997,6 +999,12 @@ pub async fn audit(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
             .filter(|_| recent.from.seq > 0)
             .map(|at| (recent.from.seq, when(at, offset))),
         complete: recent.complete,
+        length: walk.length,
+        limit: format::count(
+            i64::try_from(audit::PUBLIC_WALK_LIMIT).unwrap_or(i64::MAX),
+            "evento",
+            "eventos",
+        ),
     };
     page(&req, StatusCode::OK, &view)
 }

@@ -44,14 +44,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// How long a whole body may take to arrive (`LICITA_BODY_TIMEOUT_S`).
+/// How long a whole JSON body may take to arrive (`LICITA_BODY_TIMEOUT_S`).
 pub fn body_timeout(settings: Option<&crate::settings::Settings>) -> std::time::Duration {
     std::time::Duration::from_secs(settings.map_or(10, |s| s.body_timeout_s))
 }
 
 /// Reads a whole body, refusing with 413 as soon as it passes `limit` bytes, and with 408
-/// (the connection then closed) when it has not arrived whole `within` its first byte's
-/// wait: a client trickling its body does not hold a connection for long.
+/// (the connection then closed) when it has not arrived whole `within` the time from the
+/// start of the read: a client trickling its body does not hold a connection for long.
 pub async fn read_limited<S>(
     payload: &mut S,
     limit: usize,

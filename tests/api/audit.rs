@@ -77,22 +77,26 @@ async fn rewrite(app: &crate::helpers::TestApp, seq: i64, data: &str, rehash: bo
 async fn a_walk_stops_at_its_limit_and_the_next_goes_on_from_there(backend: Backend) {
     use licita::persistence::audit::verify_since_checkpoint;
     let app = spawn_app(backend).await;
-    register_agencies(&app, 0, 5).await;
     let now = chrono::Utc::now();
-    let mut lengths = Vec::new();
-    loop {
-        let recent = verify_since_checkpoint(&app.db, 2, now).await.unwrap();
-        assert!(recent.walk.broken.is_none());
-        lengths.push((recent.from.seq, recent.walk.length, recent.complete));
-        if recent.complete {
-            break;
+    let walks = async |app: &crate::helpers::TestApp| {
+        let mut walks = Vec::new();
+        loop {
+            let recent = verify_since_checkpoint(&app.db, 2, now).await.unwrap();
+            assert!(recent.walk.broken.is_none());
+            walks.push((recent.from.seq, recent.walk.length, recent.complete));
+            if recent.complete {
+                return walks;
+            }
         }
-    }
+    };
+    register_agencies(&app, 0, 4).await;
     assert_eq!(
-        lengths,
-        [(0, 2, false), (2, 4, false), (4, 5, true)],
-        "two events a walk, each from where the last stopped"
+        walks(&app).await,
+        [(0, 2, false), (2, 4, true)],
+        "two events a walk, each from where the last stopped, the last one right at the head"
     );
+    register_agencies(&app, 4, 5).await;
+    assert_eq!(walks(&app).await, [(4, 5, true)]);
     // The public answer says the same of the whole chain, from the checkpoint at 5.
     let public = verify(&app).await;
     assert_eq!(
@@ -166,35 +170,37 @@ async fn an_edited_event_breaks_the_chain_at_that_event(backend: Backend) {
         "{broken}"
     );
 
+    // The offline walk finds every link sound (the hashes were recomputed), but not the
+    // checkpoint's hash: it fails too, and leaves the checkpoint where it was.
+    let report = verify_offline(&app, backend);
+    assert_eq!(report["broken_at"]["seq"], 6, "{report}");
+    assert_eq!(verify(&app).await["checkpoint"]["seq"], 6);
+
     // An event before the checkpoint: the public walk does not go back there (its cost
     // would grow with the history), the full re-walk of the command does.
     rewrite(&app, 2, r#"{"code":"AUD-1","name":"Otra unidad"}"#, false).await;
     assert_eq!(verify(&app).await["broken_at"]["seq"], 6);
 
-    // The offline command sees the same, and fails.
+    // The offline command walks everything: it finds the earliest break, and fails.
+    let report = verify_offline(&app, backend);
+    assert_eq!(report["broken_at"]["seq"], 2);
+}
+
+/// `licita verify-audit` against the app's database: its report (it must exit 1).
+fn verify_offline(app: &crate::helpers::TestApp, backend: Backend) -> serde_json::Value {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_licita"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .arg("verify-audit");
     if backend == Backend::Sqlite {
-        let out = Command::new(env!("CARGO_BIN_EXE_licita"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("LICITA_DATA_DIR", app.data_dir_path())
-            .arg("verify-audit")
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(report["broken_at"]["seq"], 2);
+        command.env("LICITA_DATA_DIR", app.data_dir_path());
     } else {
-        let out = Command::new(env!("CARGO_BIN_EXE_licita"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", app.database_url.as_deref().unwrap())
-            .arg("verify-audit")
-            .output()
-            .unwrap();
-        assert!(!out.status.success());
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(report["broken_at"]["seq"], 2);
+        command.env("DATABASE_URL", app.database_url.as_deref().unwrap());
     }
+    let out = command.output().unwrap();
+    assert!(!out.status.success(), "a broken chain fails the command");
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 async fn the_auditor_reads_the_log_page_by_page_filtered_by_tender_and_time(backend: Backend) {

@@ -85,3 +85,24 @@ async fn sealing_the_bidder_keeps_every_stored_bid(backend: Backend) {
     assert_eq!(stored.sealed, "abcd");
     json_of(app.get("/readyz", None).await, StatusCode::OK).await;
 }
+
+/// The embedded default runs SQLite in WAL mode, each commit synced to disk
+/// (`synchronous=FULL`: 2).
+#[tokio::test]
+async fn the_embedded_database_runs_in_wal_mode_with_full_sync() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let pragma = async |name: &str| {
+        app.db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let journal: String = pragma("journal_mode").await.try_get_by_index(0).unwrap();
+    assert_eq!(journal, "wal");
+    let synchronous: i64 = pragma("synchronous").await.try_get_by_index(0).unwrap();
+    assert_eq!(synchronous, 2);
+}

@@ -102,6 +102,24 @@ fn last_event_id(req: &HttpRequest) -> Option<i64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
+/// How long a send may wait for a client that does not read (its buffer full) before the
+/// stream gives up on it, and gives its place back.
+const SEND_WAIT: Duration = Duration::from_secs(15);
+
+/// Sends, unless the client is gone, or stopped reading for [`SEND_WAIT`], or the stream's
+/// maximum age comes first: false then, and the stream ends.
+async fn send_within(
+    tx: &mpsc::Sender<web::Bytes>,
+    bytes: web::Bytes,
+    ends: tokio::time::Instant,
+) -> bool {
+    let until = ends.min(tokio::time::Instant::now() + SEND_WAIT);
+    matches!(
+        tokio::time::timeout_at(until, tx.send(bytes)).await,
+        Ok(Ok(()))
+    )
+}
+
 fn event(name: &str, id: Option<i64>, data: &impl serde::Serialize) -> web::Bytes {
     let json = serde_json::to_string(data).unwrap_or_else(|_| "null".into());
     let id = id.map(|i| format!("id: {i}\n")).unwrap_or_default();
@@ -121,7 +139,10 @@ async fn stream_events(
     let mut sent_bids = resume_after.unwrap_or(0).max(0);
     let mut last_fingerprint = None;
     let mut idle_ticks = 0;
-    let _ = tx.send(web::Bytes::from_static(b"retry: 2000\n\n")).await;
+    let send = async |bytes: web::Bytes| send_within(&tx, bytes, ends).await;
+    if !send(web::Bytes::from_static(b"retry: 2000\n\n")).await {
+        return;
+    }
     loop {
         let snapshot = match state.engine.snapshot(id).await {
             Ok(s) => s,
@@ -133,7 +154,7 @@ async fn stream_events(
         let v = view(&snapshot, &who);
         if let (Viewer::Staff, Some(history)) = (&who, &v.history) {
             for bid in history.iter().filter(|b| b.seq > sent_bids) {
-                if tx.send(event("bid", Some(bid.seq), bid)).await.is_err() {
+                if !send(event("bid", Some(bid.seq), bid)).await {
                     return;
                 }
             }
@@ -148,21 +169,20 @@ async fn stream_events(
         if last_fingerprint != Some(fingerprint) {
             last_fingerprint = Some(fingerprint);
             idle_ticks = 0;
-            if tx.send(event("state", Some(v.last_seq), &v)).await.is_err() {
+            if !send(event("state", Some(v.last_seq), &v)).await {
                 return;
             }
         }
         if v.status == AuctionStatus::Closed {
-            let _ = tx.send(event("closed", Some(v.last_seq), &v)).await;
+            send(event("closed", Some(v.last_seq), &v)).await;
             return;
         }
         if tokio::time::Instant::now() >= ends {
             // Old enough: the client reconnects (after `retry`) and resumes from its last id.
-            let _ = tx
-                .send(web::Bytes::from_static(
-                    b": this stream has reached its maximum age: reconnect with Last-Event-ID\n\n",
-                ))
-                .await;
+            send(web::Bytes::from_static(
+                b": this stream has reached its maximum age: reconnect with Last-Event-ID\n\n",
+            ))
+            .await;
             return;
         }
         tokio::select! {
@@ -172,7 +192,7 @@ async fn stream_events(
                 idle_ticks += 1;
                 if idle_ticks >= HEARTBEAT_TICKS {
                     idle_ticks = 0;
-                    if tx.send(web::Bytes::from_static(b": heartbeat\n\n")).await.is_err() {
+                    if !send(web::Bytes::from_static(b": heartbeat\n\n")).await {
                         return;
                     }
                 }

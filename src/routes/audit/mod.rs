@@ -20,14 +20,16 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/audit/events").route(web::get().to(list_audit_events)));
 }
 
-/// The result of re-walking the chain.
+/// The result of verifying the chain.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditVerification {
     /// `intact`, or `broken` at `broken_at`.
     pub status: &'static str,
-    /// Events verified (up to the first broken link).
+    /// The chain is intact up to this event (by this walk and the earlier ones up to the
+    /// checkpoint), or up to the event before the first broken link.
     pub length: i64,
-    /// The hash of the last verified event: publish it, and compare it later.
+    /// The hash of event `length`: publish it, and compare it later. When `complete` is
+    /// false it is not yet the chain's head.
     pub head_hash: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broken_at: Option<BrokenAt>,

@@ -98,7 +98,7 @@ pub async fn import_classifier(
     }
     let limit = state.settings.max_import_bytes;
     check_length(&req, limit)?;
-    let within = crate::routes::extract::body_timeout(Some(&state.settings));
+    let within = std::time::Duration::from_secs(state.settings.import_timeout_s);
     let body = read_limited(&mut payload, limit, within).await?;
     let sha256 = hex::encode(Sha256::digest(&body));
     let (rows, refused) = parse_csv(&body)?;
