@@ -763,12 +763,10 @@ pub const PLANS: &[Plan] = &[
 mod tests {
     use super::*;
     use crate::domain::agency::AgencyCode;
-    use crate::domain::rfc::{Rfc, check_digit};
+    use crate::domain::rfc::{Rfc, with_check_digit};
 
     fn full(body: &str) -> String {
-        let chars: Vec<char> = body.chars().collect();
-        let digit = check_digit(&chars).expect("11 or 12 characters");
-        format!("{body}{digit}")
+        with_check_digit(body).expect("11 or 12 characters")
     }
 
     #[test]

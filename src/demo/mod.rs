@@ -352,10 +352,7 @@ fn refused(method: &Method, path: &str, status: StatusCode, problem: &Value) -> 
 }
 
 fn full_rfc(body: &str) -> anyhow::Result<String> {
-    let chars: Vec<char> = body.chars().collect();
-    let digit = crate::domain::rfc::check_digit(&chars)
-        .ok_or_else(|| anyhow!("{body}: not an RFC body"))?;
-    Ok(format!("{body}{digit}"))
+    crate::domain::rfc::with_check_digit(body).ok_or_else(|| anyhow!("{body}: not an RFC body"))
 }
 
 /// An amount in pesos as the API writes it.

@@ -173,6 +173,12 @@ fn symbol_value(c: char) -> Option<u32> {
         .and_then(|p| u32::try_from(p).ok())
 }
 
+/// An RFC's first 11 (moral) or 12 (física) characters with their check digit appended.
+pub fn with_check_digit(body: &str) -> Option<String> {
+    let chars: Vec<char> = body.chars().collect();
+    check_digit(&chars).map(|digit| format!("{body}{digit}"))
+}
+
 /// The check digit of an RFC's first 11 (moral) or 12 (física) characters.
 pub fn check_digit(body: &[char]) -> Option<char> {
     let padded: Vec<char> = match body.len() {

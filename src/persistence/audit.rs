@@ -109,26 +109,50 @@ pub async fn verify(
 ) -> anyhow::Result<crate::domain::audit::ChainWalk> {
     let checkpoint = read_checkpoint(conn).await?;
     let (mut walk, _) = walk_from(conn, ChainWalk::default(), None).await?;
-    if walk.broken.is_none() && checkpoint.seq > 0 {
-        if checkpoint.seq > walk.length {
-            walk = broken_at(
-                walk.length + 1,
-                "the chain is shorter than the last checkpoint: events were removed",
-                &walk.head,
-            );
-        } else if hash_of(conn, checkpoint.seq).await? != checkpoint.hash {
-            walk = broken_at(
-                checkpoint.seq,
-                "its hash is not the one it had at the last checkpoint: the chain was \
-                 rewritten from here on",
-                &hash_of(conn, checkpoint.seq - 1).await?,
-            );
-        }
+    if walk.broken.is_none()
+        && let Some(broken) = checkpoint_break(conn, &checkpoint).await?
+    {
+        walk = broken;
     }
     if walk.broken.is_none() {
         advance(conn, &walk, now).await;
     }
     Ok(walk)
+}
+
+/// The checkpoint's event judged again, from the recorded hash of the event before it:
+/// rewritten (even with its hash recomputed) or removed, it no longer matches the
+/// checkpoint, and the walk is broken there.
+async fn checkpoint_break(
+    conn: &impl ConnectionTrait,
+    checkpoint: &audit_checkpoint::Model,
+) -> anyhow::Result<Option<ChainWalk>> {
+    if checkpoint.seq < 1 {
+        return Ok(None);
+    }
+    let before = hash_of(conn, checkpoint.seq - 1).await?;
+    let event = audit_event::Entity::find_by_id(checkpoint.seq)
+        .one(conn)
+        .await
+        .context("reading the checkpoint's event")?;
+    let Some(event) = event else {
+        return Ok(Some(broken_at(
+            checkpoint.seq,
+            "the event of the last checkpoint was removed",
+            &before,
+        )));
+    };
+    let mut again = ChainWalk::resume(checkpoint.seq - 1, &before);
+    let hash = event.hash.clone();
+    again.push(&stored(event));
+    if again.broken.is_none() && hash != checkpoint.hash {
+        again = broken_at(
+            checkpoint.seq,
+            "its hash is not the one it had at the last checkpoint: it was rewritten since",
+            &before,
+        );
+    }
+    Ok(again.broken.is_some().then_some(again))
 }
 
 async fn read_checkpoint(conn: &impl ConnectionTrait) -> anyhow::Result<audit_checkpoint::Model> {
@@ -159,45 +183,14 @@ pub async fn verify_since_checkpoint(
     now: DateTime<Utc>,
 ) -> anyhow::Result<RecentWalk> {
     let from = read_checkpoint(conn).await?;
-    let mut walk = ChainWalk::resume(from.seq, &from.hash);
-    if from.seq > 0 {
-        // The checkpoint's own event, judged again from the hash before it: rewritten (even
-        // with its hash recomputed) or removed, it no longer matches the checkpoint.
-        let event = audit_event::Entity::find_by_id(from.seq)
-            .one(conn)
-            .await
-            .context("reading the checkpoint's event")?;
-        walk = match event {
-            None => broken_at(
-                from.seq,
-                "the event of the last checkpoint was removed",
-                &hash_of(conn, from.seq - 1).await?,
-            ),
-            Some(e) => {
-                // From the recorded hash of the event before, not the event's own claim.
-                let before = hash_of(conn, from.seq - 1).await?;
-                let mut again = ChainWalk::resume(from.seq - 1, &before);
-                let hash = e.hash.clone();
-                again.push(&stored(e));
-                if again.broken.is_none() && hash != from.hash {
-                    again = broken_at(
-                        from.seq,
-                        "its hash is not the one it had at the last checkpoint: it was \
-                         rewritten since",
-                        &before,
-                    );
-                }
-                again
-            }
-        };
-        if walk.broken.is_some() {
-            return Ok(RecentWalk {
-                walk,
-                from,
-                complete: true,
-            });
-        }
+    if let Some(walk) = checkpoint_break(conn, &from).await? {
+        return Ok(RecentWalk {
+            walk,
+            from,
+            complete: true,
+        });
     }
+    let walk = ChainWalk::resume(from.seq, &from.hash);
     let (walk, complete) = walk_from(conn, walk, Some(limit)).await?;
     if walk.broken.is_none() && walk.length > from.seq {
         advance(conn, &walk, now).await;

@@ -332,9 +332,7 @@ impl TestApp {
 /// A valid RFC: `body` is the first 11 (moral) or 12 (física) characters; the check
 /// digit is computed.
 pub fn rfc(body: &str) -> String {
-    let chars: Vec<char> = body.chars().collect();
-    let digit = licita::domain::rfc::check_digit(&chars).expect("11 or 12 characters");
-    format!("{body}{digit}")
+    licita::domain::rfc::with_check_digit(body).expect("11 or 12 characters")
 }
 
 /// The same RFC with a wrong check digit.
