@@ -21,6 +21,7 @@
 #   AUCTIONS=1000 CONNECTIONS=64 DURATION=15 WARMUP=2 PARTICIPANTS=2 DB_POOL=10
 #   SKIP_BUILD=1 KEEP=1 (keep the temporary folder and its logs)
 #   PROFILE=1 (flat `perf` profiles of the service, and of Redis, while bids go in; kept in the folder)
+#   RATE_BIDS=… RATE_WRITES=… RATE_READS=… (the rate limits, off by default here; RATE or RATE:BURST)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -183,7 +184,11 @@ run_engine() {
   log "$name: starting the service on 127.0.0.1:$port"
   local env=(LICITA_ADDR="127.0.0.1:$port" LICITA_DATA_DIR="$WORK/data-$name" LICITA_SANDBOX=true
     LICITA_JWT_SECRET="$SECRET" LICITA_LOG=warn LICITA_DB_MAX_CONNECTIONS="$DB_POOL"
-    LICITA_REDIS_PREFIX="bench-$name")
+    LICITA_REDIS_PREFIX="bench-$name"
+    # The limits per client are off unless asked for: 64 connections of a few tokens are
+    # far past any one client's budget. RATE_BIDS=1000000 measures what checking costs.
+    LICITA_RATE_BIDS="${RATE_BIDS:-off}" LICITA_RATE_WRITES="${RATE_WRITES:-off}"
+    LICITA_RATE_READS="${RATE_READS:-off}")
   [ -n "$database_url" ] && env+=(DATABASE_URL="$database_url")
   [ -n "$redis_url" ] && env+=(REDIS_URL="$redis_url")
   env -u DATABASE_URL -u REDIS_URL "${env[@]}" "$BIN/licita" >"$WORK/$name.service.log" 2>&1 &

@@ -73,6 +73,12 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("{0}")]
     TooManyStreams(String),
+    /// The client's budget for this kind of request is spent (`crate::limits`).
+    #[error("too many {class} from this client; retry in {} s", retry_after_secs(*retry_after))]
+    RateLimited {
+        class: &'static str,
+        retry_after: std::time::Duration,
+    },
     #[error("{0}")]
     ServiceUnavailable(String),
     #[error(transparent)]
@@ -189,6 +195,7 @@ impl ApiError {
             Self::RangeNotSatisfiable(_) => Code::RangeNotSatisfiable,
             Self::RequestTimeout(_) => Code::RequestTimeout,
             Self::TooManyStreams(_) => Code::TooManyStreams,
+            Self::RateLimited { .. } => Code::RateLimited,
             Self::ServiceUnavailable(_) => Code::ServiceUnavailable,
             Self::Unexpected(_) => Code::InternalError,
         }
@@ -264,11 +271,19 @@ impl ResponseError for ApiError {
         if matches!(self, Self::TooManyStreams(_)) {
             response.insert_header(("Retry-After", "5"));
         }
+        if let Self::RateLimited { retry_after, .. } = self {
+            response.insert_header(("Retry-After", retry_after_secs(*retry_after).to_string()));
+        }
         if matches!(self, Self::RequestTimeout(_)) {
             response.force_close();
         }
         response.json(self.to_problem())
     }
+}
+
+/// `Retry-After` is in whole seconds: the wait, rounded up, and at least 1.
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 /// An RFC 7807 problem body.

@@ -18,6 +18,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod formats;
+pub mod limits;
 pub mod metrics;
 pub mod ocds;
 pub mod openapi;

@@ -29,6 +29,8 @@ pub struct Metrics {
     pub open_auctions: IntGauge,
     /// Auction bids by outcome: `accepted`, `replayed`, or the refusal's code.
     pub auction_bids: IntCounterVec,
+    /// Requests refused with 429 `rate_limited`, by budget.
+    rate_limited: IntCounterVec,
     /// Complaints by status (counted when the metrics are read).
     pub complaints: IntGaugeVec,
     /// From a complaint's filing to its decision, in seconds, by outcome (`rejected`,
@@ -59,6 +61,13 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "rate_limited_total",
+                "Requests refused with 429 rate_limited, by budget: bids, writes or reads",
+            ),
+            &["budget"],
+        )?;
         let complaints =
             IntGaugeVec::new(Opts::new("complaints", "Complaints by status"), &["status"])?;
         // An hour up to about four months.
@@ -78,6 +87,7 @@ impl Metrics {
         registry.register(Box::new(complaints.clone()))?;
         registry.register(Box::new(complaint_decision_seconds.clone()))?;
         registry.register(Box::new(auction_bids.clone()))?;
+        registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(open_auctions.clone()))?;
@@ -87,6 +97,7 @@ impl Metrics {
             latency,
             open_auctions,
             auction_bids,
+            rate_limited,
             complaints,
             complaint_decision_seconds,
         })
@@ -99,6 +110,11 @@ impl Metrics {
         self.latency
             .with_label_values(&[method, route])
             .observe(seconds);
+    }
+
+    /// One more request refused for spending `budget`.
+    pub fn rate_limited(&self, budget: &str) {
+        self.rate_limited.with_label_values(&[budget]).inc();
     }
 
     /// The text exposition format.

@@ -158,6 +158,7 @@ const NO_DEPENDENCY: [&str; 3] = ["/healthz", "/readyz", "/api/v1/me"];
 /// them: a token (401: required, or optional and sent), a JSON body (400, 408, 413, 415,
 /// 422 `invalid_body`, from `routes::extract`), query parameters (400 `invalid_query`: a bad
 /// value or an unknown parameter), and a dependency that is down or starting (503 with
+/// `Retry-After`), and the rate limits every request is under (429 `rate_limited` with
 /// `Retry-After`). Codes are merged into a status the annotation already lists.
 fn shared_answers(doc: &mut serde_json::Value) {
     use crate::error::Code;
@@ -210,6 +211,8 @@ fn shared_answers(doc: &mut serde_json::Value) {
             if !NO_DEPENDENCY.contains(&path.as_str()) {
                 shared.push(Code::ServiceUnavailable);
             }
+            // Every request spends a budget (`crate::limits`).
+            shared.push(Code::RateLimited);
             let responses = operation
                 .entry("responses")
                 .or_insert_with(|| serde_json::json!({}));
@@ -252,6 +255,10 @@ fn add_code(responses: &mut serde_json::Map<String, serde_json::Value>, code: cr
                 crate::error::Code::ServiceUnavailable => Some((
                     "Retry-After",
                     "Seconds to wait before retrying (a retried bid with the same Idempotency-Key never makes a second one)",
+                )),
+                crate::error::Code::RateLimited => Some((
+                    "Retry-After",
+                    "Seconds until this client's budget for this kind of request has room again",
                 )),
                 crate::error::Code::MissingToken
                 | crate::error::Code::InvalidToken

@@ -12,6 +12,11 @@ use crate::domain::tender::LegalPeriods;
 
 use secrecy::SecretString;
 
+/// The rate-limit budgets by default: per client, requests a second and the burst.
+pub const DEFAULT_RATE_BIDS: &str = "20:40";
+pub const DEFAULT_RATE_WRITES: &str = "10:50";
+pub const DEFAULT_RATE_READS: &str = "100:300";
+
 /// Every environment variable the service reads: name, default, meaning.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
@@ -258,6 +263,26 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "seconds after which an auction event stream ends; clients reconnect with Last-Event-ID",
     ),
     (
+        "LICITA_RATE_BIDS",
+        DEFAULT_RATE_BIDS,
+        "bids (POST …/bids) per second per client, and the burst allowed (RATE or RATE:BURST; off for none); past it, 429 rate_limited with Retry-After",
+    ),
+    (
+        "LICITA_RATE_WRITES",
+        DEFAULT_RATE_WRITES,
+        "other writes (POST, PUT, PATCH, DELETE) per second per client, and the burst; off for none",
+    ),
+    (
+        "LICITA_RATE_READS",
+        DEFAULT_RATE_READS,
+        "reads (GET, HEAD) per second per client, and the burst; off for none",
+    ),
+    (
+        "LICITA_TRUSTED_PROXIES",
+        "(none)",
+        "comma-separated addresses or networks (10.0.0.0/8) of reverse proxies whose X-Forwarded-For names the client; a client is a token's role and subject, or else its address (IPv6 by /64)",
+    ),
+    (
         "LICITA_LOG",
         "info",
         "log filter, tracing-subscriber EnvFilter syntax",
@@ -310,6 +335,8 @@ pub struct Settings {
     pub import_timeout_s: u64,
     /// Caps on the auction event streams.
     pub streams: StreamLimits,
+    /// The rate limits per client, and the proxies believed about who the client is.
+    pub rate_limits: crate::limits::RateLimitSettings,
     pub log_filter: String,
     pub log_format: LogFormat,
 }
@@ -631,6 +658,12 @@ impl Settings {
                 max_per_client: parse_num(&get, "LICITA_SSE_MAX_PER_CLIENT", 8, 1..=10_000)?,
                 max_age_s: parse_num(&get, "LICITA_SSE_MAX_AGE_S", 3600, 1..=86_400)?,
             },
+            rate_limits: crate::limits::RateLimitSettings {
+                bids: budget(&get, "LICITA_RATE_BIDS", DEFAULT_RATE_BIDS)?,
+                writes: budget(&get, "LICITA_RATE_WRITES", DEFAULT_RATE_WRITES)?,
+                reads: budget(&get, "LICITA_RATE_READS", DEFAULT_RATE_READS)?,
+                trusted_proxies: trusted_proxies(&get)?,
+            },
             log_filter: get("LICITA_LOG").unwrap_or_else(|| "info".into()),
             log_format: match get("LICITA_LOG_FORMAT").as_deref() {
                 None | Some("text") => LogFormat::Text,
@@ -784,6 +817,43 @@ fn document_store(
     })
 }
 
+/// A rate-limit budget (`RATE`, `RATE:BURST`), or `None` for `off`.
+fn budget(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Option<crate::limits::Budget>, SettingsError> {
+    let raw = get(name).unwrap_or_else(|| default.to_owned());
+    if raw.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    crate::limits::Budget::parse(&raw)
+        .map(Some)
+        .map_err(|reason| SettingsError::Invalid {
+            name,
+            value: raw,
+            reason,
+        })
+}
+
+fn trusted_proxies(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<crate::limits::Cidr>, SettingsError> {
+    let Some(raw) = get("LICITA_TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            crate::limits::Cidr::parse(s).ok_or_else(|| SettingsError::Invalid {
+                name: "LICITA_TRUSTED_PROXIES",
+                value: s.trim().to_owned(),
+                reason: "use IP addresses or networks such as 10.0.0.0/8 or fd00::/8, separated by commas",
+            })
+        })
+        .collect()
+}
+
 fn parse_num<T>(
     get: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -847,6 +917,50 @@ mod tests {
             sandbox.periods.invitation_days, 2,
             "a variable still overrides the sandbox"
         );
+    }
+
+    #[test]
+    fn rate_limits_have_defaults_can_be_turned_off_and_are_checked() {
+        let s = from(&[]).unwrap_or_else(|e| panic!("{e}"));
+        let limits = &s.rate_limits;
+        assert_eq!(limits.bids.map(|b| b.to_string()).as_deref(), Some("20:40"));
+        assert_eq!(
+            limits.writes.map(|b| b.to_string()).as_deref(),
+            Some("10:50")
+        );
+        assert_eq!(
+            limits.reads.map(|b| b.to_string()).as_deref(),
+            Some("100:300")
+        );
+        assert!(limits.trusted_proxies.is_empty());
+        let s = from(&[
+            ("LICITA_RATE_READS", "OFF"),
+            ("LICITA_RATE_BIDS", "5"),
+            ("LICITA_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.rate_limits.reads.is_none());
+        assert_eq!(
+            s.rate_limits.bids.map(|b| b.to_string()).as_deref(),
+            Some("5:10")
+        );
+        let proxies: Vec<String> = s
+            .rate_limits
+            .trusted_proxies
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "::1/128"]);
+        for (name, value) in [
+            ("LICITA_RATE_WRITES", "0"),
+            ("LICITA_RATE_BIDS", "fast"),
+            ("LICITA_TRUSTED_PROXIES", "10.0.0.0/8,proxy.local"),
+        ] {
+            assert!(
+                matches!(from(&[(name, value)]), Err(SettingsError::Invalid { name: n, .. }) if n == name),
+                "{name}={value} was accepted"
+            );
+        }
     }
 
     #[test]

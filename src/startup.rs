@@ -79,6 +79,7 @@ impl Application {
         }
         tokio::spawn(close_auctions(state.engine.clone()));
         tokio::spawn(checkpoint_audit(state.clone()));
+        tokio::spawn(forget_idle_clients(state.limits.clone()));
         state.engine.spawn_background();
         let base = if public_url.is_empty() {
             format!("http://localhost:{port}")
@@ -157,6 +158,16 @@ async fn checkpoint_audit(state: AppState) {
     }
 }
 
+/// Drops, every minute, the rate-limit state of the clients whose budgets are full again,
+/// so that the memory it takes follows the clients active now.
+async fn forget_idle_clients(limits: Arc<crate::limits::Limiter>) {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        let kept = limits.forget_idle();
+        tracing::debug!(kept, "rate-limit state of idle clients dropped");
+    }
+}
+
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let workers = state.settings.workers;
     let shutdown_timeout = state.settings.shutdown_timeout_s;
@@ -168,6 +179,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(routes::extract::path_config())
             .app_data(routes::extract::query_config())
             .app_data(web::PayloadConfig::new(max_body))
+            .wrap(from_fn(crate::limits::enforce))
             .wrap(from_fn(crate::metrics::record))
             .wrap(from_fn(request_id_header))
             .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())

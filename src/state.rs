@@ -34,6 +34,8 @@ pub struct AppState {
     pub documents: DocumentStore,
     /// The auction event streams open in this instance, under their caps.
     pub streams: Arc<crate::streams::StreamSlots>,
+    /// The rate limits, per client and budget.
+    pub limits: Arc<crate::limits::Limiter>,
 }
 
 impl AppState {
@@ -72,9 +74,11 @@ impl AppState {
             settings.streams.max_total,
             settings.streams.max_per_client,
         );
+        let limits = crate::limits::Limiter::new(settings.rate_limits.clone(), redis.clone());
         Ok(Self {
             engine,
             streams,
+            limits,
             db,
             redis,
             feed,

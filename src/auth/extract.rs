@@ -3,7 +3,9 @@
 
 use std::future::{Ready, ready};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header::AUTHORIZATION, web};
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header::AUTHORIZATION, web,
+};
 
 use super::{Identity, Role, TokenError};
 use crate::domain::agency::AgencyCode;
@@ -14,6 +16,10 @@ fn authenticate(req: &HttpRequest) -> Result<Identity, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("AppState is not registered")))?;
+    // Verified once already by the rate-limit check, on this very request.
+    if let Some(crate::limits::Verified(identity)) = req.extensions().get() {
+        return Ok(identity.clone());
+    }
     let header = req
         .headers()
         .get(AUTHORIZATION)

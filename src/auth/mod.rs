@@ -14,6 +14,19 @@ use crate::domain::audit::Actor;
 
 pub use extract::{Auditor, IctAuthority, MaybePrincipal, Officer, Principal, Registrar, Supplier};
 
+/// The token of a well-formed `Authorization: Bearer <token>` header, if there is one
+/// (the extractors say what is wrong with any other).
+pub fn bearer(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
 /// The roles of SPEC §1, as written in a token's `role` claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]

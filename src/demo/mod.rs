@@ -256,7 +256,8 @@ impl Api {
         self.issuer.mint(role, &sub, agency.as_ref(), self.ttl, now)
     }
 
-    /// Sends a request; answers its status and JSON body (`null` when there is none).
+    /// Sends a request; answers its status and JSON body (`null` when there is none). A
+    /// 429 `rate_limited` is waited out as its `Retry-After` says, and sent again.
     async fn send(
         &self,
         method: Method,
@@ -264,6 +265,29 @@ impl Api {
         who: Who<'_>,
         body: Body,
     ) -> anyhow::Result<(StatusCode, Value)> {
+        const ATTEMPTS: u32 = 30;
+        for _ in 1..ATTEMPTS {
+            let (status, value, retry_after) = self
+                .send_once(method.clone(), path, who, body.clone())
+                .await?;
+            match retry_after {
+                Some(wait) if at(&value, "/code") == "rate_limited" => {
+                    tokio::time::sleep(wait).await
+                }
+                _ => return Ok((status, value)),
+            }
+        }
+        let (status, value, _) = self.send_once(method, path, who, body).await?;
+        Ok((status, value))
+    }
+
+    async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        who: Who<'_>,
+        body: Body,
+    ) -> anyhow::Result<(StatusCode, Value, Option<Duration>)> {
         let mut request = self
             .http
             .request(method.clone(), format!("{}{path}", self.base));
@@ -281,13 +305,18 @@ impl Api {
             .await
             .with_context(|| format!("{method} {path}"))?;
         let status = response.status();
+        let retry_after = (status == StatusCode::TOO_MANY_REQUESTS)
+            .then(|| response.headers().get("retry-after"))
+            .flatten()
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.clamp(1, 60)));
         let text = response.text().await?;
         let value = if text.is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        Ok((status, value))
+        Ok((status, value, retry_after))
     }
 
     /// A request that must succeed: anything but a 2xx is an error naming the problem.
@@ -324,6 +353,7 @@ impl Api {
     }
 }
 
+#[derive(Clone)]
 enum Body {
     None,
     Json(Value),

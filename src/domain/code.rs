@@ -188,6 +188,7 @@ codes! {
     AuctionNotClosed = ("auction_not_closed", 409, "The auction has not closed yet"),
     RequestTimeout = ("request_timeout", 408, "Request timeout"),
     TooManyStreams = ("too_many_streams", 429, "Too many event streams"),
+    RateLimited = ("rate_limited", 429, "Too many requests"),
     ServiceUnavailable = ("service_unavailable", 503, "Service unavailable"),
     InternalError = ("internal_error", 500, "Internal error"),
 }

@@ -419,6 +419,8 @@ async fn every_201_survives_the_service_killed_mid_auction() {
         ("LICITA_JWT_SECRET", TEST_SECRET.to_owned()),
         ("LICITA_SANDBOX", "true".to_owned()),
         ("LICITA_LOG", "warn".to_owned()),
+        // Bidders as fast as they can go, far past one client's budget.
+        ("LICITA_RATE_BIDS", "off".to_owned()),
     ];
     let api = Api {
         client: reqwest::Client::builder()

@@ -161,6 +161,14 @@ pub async fn spawn_app_with(backend: Backend, overrides: Overrides<'_>) -> TestA
     set("LICITA_WORKERS", "1");
     set("LICITA_DB_MAX_CONNECTIONS", "4");
     set("LICITA_SHUTDOWN_TIMEOUT_S", "1");
+    // Tests send bursts a client would not; the limits have tests of their own.
+    for budget in [
+        "LICITA_RATE_BIDS",
+        "LICITA_RATE_WRITES",
+        "LICITA_RATE_READS",
+    ] {
+        set(budget, "off");
+    }
     set(
         "LICITA_REDIS_PREFIX",
         &format!("test-{}", uuid::Uuid::new_v4().simple()),

@@ -27,6 +27,7 @@ mod durability;
 mod errors;
 mod frameworks;
 mod health;
+mod limits;
 mod lots;
 mod migrations;
 mod ocds;

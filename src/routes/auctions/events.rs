@@ -55,13 +55,10 @@ pub async fn auction_events(
     let who = viewer(identity.as_ref(), &snapshot, lot_status(&tender, &snapshot))?;
     let resume_after = last_event_id(&req);
     // One place under the caps, held by the stream for as long as it is open.
-    let client = match &identity {
-        Some(i) => format!("{}:{}", i.role.as_str(), i.sub),
-        None => req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
-    };
+    let client = crate::limits::client_key(
+        identity.as_ref(),
+        crate::limits::request_address(&req, &state.settings.rate_limits.trusted_proxies),
+    );
     let slot = state.streams.take(&client).map_err(|full| {
         ApiError::TooManyStreams(match full {
             Full::Client(n) => {
