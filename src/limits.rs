@@ -10,10 +10,12 @@
 //! service; a Redis outage is answered where it matters, the bids, with 503) or making
 //! every request wait for Redis to fail.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -23,6 +25,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::Identity;
 use crate::error::ApiError;
@@ -316,11 +319,24 @@ pub struct Limiter {
 
 struct Shared {
     link: RedisLink,
-    sha: String,
+    sha: Arc<str>,
     /// Until when (milliseconds since `started`) Redis is not asked, after it failed.
     resting_until: AtomicU64,
     started: Instant,
+    /// Each worker thread's queue of checks, sent to Redis in batches by a task of its own.
+    queues: Mutex<HashMap<ThreadId, mpsc::Sender<Pending>>>,
 }
+
+/// One check waiting for its batch.
+struct Pending {
+    key: String,
+    interval_us: u64,
+    tolerance_us: u64,
+    reply: oneshot::Sender<Result<u64, String>>,
+}
+
+/// The most checks one script call judges.
+const MAX_BATCH: usize = 256;
 
 /// After Redis fails to answer a check, how long the instance keeps its own budgets
 /// before asking Redis again: an outage costs one slow request in that time, not all.
@@ -332,9 +348,10 @@ impl Limiter {
             local: Local::new(&settings),
             shared: redis.map(|link| Shared {
                 link,
-                sha: hex::encode(sha1_smol::Sha1::from(SCRIPT).digest().bytes()),
+                sha: hex::encode(sha1_smol::Sha1::from(SCRIPT).digest().bytes()).into(),
                 resting_until: AtomicU64::new(0),
                 started: Instant::now(),
+                queues: Mutex::new(HashMap::new()),
             }),
             settings,
         })
@@ -391,32 +408,98 @@ impl Shared {
         self.resting_until.swap(until, Ordering::Relaxed) <= self.now_ms()
     }
 
-    /// `Some(wait)` when the budget is spent.
+    /// `Some(wait)` when the budget is spent. The check joins this thread's queue: while
+    /// one batch is in Redis the next gathers, so that under load one script call judges
+    /// many requests (each still in the order it came).
     async fn check(
         &self,
         class: Class,
         budget: Budget,
         key: &str,
     ) -> anyhow::Result<Option<Duration>> {
-        use anyhow::Context as _;
-        let key = self.link.key(&format!("rl:{}:{key}", class.as_str()));
-        let interval = budget.interval_us();
-        let tolerance = interval.saturating_mul(u64::from(budget.burst.get()) - 1);
-        let mut conn = self.link.connection();
-        let run = |command: &str, body: &str| {
-            let mut cmd = redis::cmd(command);
-            cmd.arg(body).arg(1).arg(&key).arg(interval).arg(tolerance);
-            cmd
+        // One hash tag for every budget: a batch is one script call, on one node of a
+        // cluster.
+        let key = format!("{{{}}}:{}:{key}", self.link.key("rl"), class.as_str());
+        let interval_us = budget.interval_us();
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            key,
+            interval_us,
+            tolerance_us: interval_us.saturating_mul(u64::from(budget.burst.get()) - 1),
+            reply,
         };
-        let wait_us: u64 = match run("EVALSHA", &self.sha).query_async(&mut conn).await {
-            Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
-                run("EVAL", SCRIPT).query_async(&mut conn).await
-            }
-            other => other,
-        }
-        .context("running the rate-limit script")?;
+        self.queue()
+            .send(pending)
+            .await
+            .map_err(|_| anyhow::anyhow!("the rate-limit queue of this thread is closed"))?;
+        let wait_us = answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the rate-limit batch was dropped"))?
+            .map_err(|e| anyhow::anyhow!(e))?;
         Ok((wait_us > 0).then(|| Duration::from_micros(wait_us)))
     }
+
+    /// This thread's queue, and its task, started on first use (again if it ended).
+    fn queue(&self) -> mpsc::Sender<Pending> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        let thread = std::thread::current().id();
+        if let Some(queue) = queues.get(&thread)
+            && !queue.is_closed()
+        {
+            return queue.clone();
+        }
+        let (queue, pending) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run_batches(self.link.clone(), self.sha.clone(), pending));
+        queues.insert(thread, queue.clone());
+        queue
+    }
+}
+
+/// Judges the queued checks in batches of up to [`MAX_BATCH`], one script call each.
+async fn run_batches(link: RedisLink, sha: Arc<str>, mut queue: mpsc::Receiver<Pending>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match judge(&link, &sha, &batch).await {
+            Ok(waits) if waits.len() == batch.len() => {
+                for (pending, wait) in batch.drain(..).zip(waits) {
+                    let _ = pending.reply.send(Ok(wait));
+                }
+            }
+            other => {
+                let why = match other {
+                    Err(e) => format!("{e:#}"),
+                    Ok(waits) => format!("{} answers for {} checks", waits.len(), batch.len()),
+                };
+                for pending in batch.drain(..) {
+                    let _ = pending.reply.send(Err(why.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Runs the script on a batch: EVALSHA, and EVAL where it is not cached yet.
+async fn judge(link: &RedisLink, sha: &str, batch: &[Pending]) -> anyhow::Result<Vec<u64>> {
+    use anyhow::Context as _;
+    let mut conn = link.connection();
+    let run = |command: &str, body: &str| {
+        let mut cmd = redis::cmd(command);
+        cmd.arg(body).arg(batch.len());
+        for p in batch {
+            cmd.arg(&p.key);
+        }
+        for p in batch {
+            cmd.arg(p.interval_us).arg(p.tolerance_us);
+        }
+        cmd
+    };
+    match run("EVALSHA", sha).query_async(&mut conn).await {
+        Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
+            run("EVAL", SCRIPT).query_async(&mut conn).await
+        }
+        other => other,
+    }
+    .context("running the rate-limit script")
 }
 
 /// The middleware: classifies the request, finds its client, and answers 429

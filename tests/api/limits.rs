@@ -8,13 +8,16 @@ use licita::auth::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, assert_problem, redis_url, spawn_app_with};
+use crate::helpers::{
+    Backend, TestApp, assert_problem, redis_cluster_url, redis_url, spawn_app_with,
+};
 
 /// Where the budgets are kept: in the instance, or in Redis.
 #[derive(Clone, Copy, Debug)]
 enum Keeper {
     Instance,
     Redis,
+    Cluster,
 }
 
 /// An app whose only budget is `budget` = `value`; `None` when Redis is wanted and absent.
@@ -25,6 +28,12 @@ async fn app_with(keeper: Keeper, limits: &[(&str, &str)]) -> Option<TestApp> {
         Keeper::Instance => overrides.push(("REDIS_URL", "")),
         Keeper::Redis => {
             redis_url()?;
+        }
+        Keeper::Cluster => {
+            let url = redis_cluster_url()?;
+            let mut with_cluster = overrides.clone();
+            with_cluster.push(("REDIS_URL", url.as_str()));
+            return Some(spawn_app_with(Backend::Sqlite, &with_cluster).await);
         }
     }
     Some(spawn_app_with(Backend::Sqlite, &overrides).await)
@@ -244,17 +253,16 @@ async fn bids_have_a_budget_of_their_own() {
     );
 }
 
-#[tokio::test]
-async fn two_instances_on_one_redis_spend_one_budget() {
+async fn two_instances_on_one_redis_spend_one_budget(keeper: Keeper) {
     let prefix = format!("limits-{}", uuid::Uuid::new_v4().simple());
     let overrides = [
         ("LICITA_RATE_WRITES", "1:4"),
         ("LICITA_REDIS_PREFIX", prefix.as_str()),
     ];
-    let Some(a) = app_with(Keeper::Redis, &overrides).await else {
+    let Some(a) = app_with(keeper, &overrides).await else {
         return;
     };
-    let Some(b) = app_with(Keeper::Redis, &overrides).await else {
+    let Some(b) = app_with(keeper, &overrides).await else {
         return;
     };
     // The same client (a token both instances accept) on either instance.
@@ -269,6 +277,39 @@ async fn two_instances_on_one_redis_spend_one_budget() {
         let refused = register_agency(app, &registrar, "SHA5").await;
         assert_problem(refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     }
+}
+
+#[tokio::test]
+async fn two_instances_on_one_redis_spend_one_budget_single() {
+    two_instances_on_one_redis_spend_one_budget(Keeper::Redis).await
+}
+
+#[tokio::test]
+async fn two_instances_on_one_redis_spend_one_budget_cluster() {
+    two_instances_on_one_redis_spend_one_budget(Keeper::Cluster).await
+}
+
+/// A burst from many connections at once is judged in batches, and each request once:
+/// exactly the burst goes through.
+#[tokio::test]
+async fn a_concurrent_burst_spends_exactly_the_budget() {
+    let Some(app) = app_with(Keeper::Redis, &[("LICITA_RATE_READS", "1:20")]).await else {
+        return;
+    };
+    let token = app.token(Role::Supplier, "ACM010101AB0", None);
+    let statuses =
+        futures_util::future::join_all((0..60).map(|_| app.get("/api/v1/me", Some(&token)))).await;
+    let ok = statuses
+        .iter()
+        .filter(|r| r.status() == StatusCode::OK)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    // One more may have come back into the budget while the burst went in.
+    assert!((20..=21).contains(&ok), "{ok} went through");
+    assert_eq!(ok + limited, 60);
 }
 
 #[tokio::test]
