@@ -184,10 +184,18 @@ if [ "$#" -gt 0 ] && ! printf '%s\n' "$@" | grep -q '^-'; then args=(-- "$@"); f
 # Every OCDS package a test validates is also written here, for the community's tools.
 export LICITA_OCDS_DUMP="${LICITA_OCDS_DUMP:-$WORK/ocds}"   # set it to keep the packages
 mkdir -p "$LICITA_OCDS_DUMP"
+# Reports a test writes for the log (the fault test's sent / accepted / refused / lost).
+export LICITA_TEST_REPORTS="$WORK/reports"
+mkdir -p "$LICITA_TEST_REPORTS"
 set +e
 cargo test --workspace --locked --no-fail-fast "${args[@]}" 2>&1 | tee "$WORK/test.log"
 status=${PIPESTATUS[0]}
 set -e
+for report in "$LICITA_TEST_REPORTS"/*.txt; do
+  [ -e "$report" ] || continue
+  log "report: $(basename "$report" .txt)"
+  cat "$report"
+done
 
 # schemathesis against the running service, on the full run only (filters skip it, and so
 # does SKIP_SCHEMATHESIS=1); `cargo test` has built the binary.

@@ -34,7 +34,7 @@ pub(crate) fn free_port() -> u16 {
 }
 
 /// `redis-server`, when installed; required under the test script.
-fn redis_server() -> Option<&'static str> {
+pub(crate) fn redis_server() -> Option<&'static str> {
     let found = Command::new("redis-server")
         .arg("--version")
         .stdout(Stdio::null())
@@ -49,24 +49,31 @@ fn redis_server() -> Option<&'static str> {
 }
 
 /// A Redis of the test's own, durable as production runs it, that the test may kill.
-struct OwnRedis {
-    port: u16,
+pub(crate) struct OwnRedis {
+    pub(crate) port: u16,
     dir: tempfile::TempDir,
     child: Option<Child>,
+    extra: Vec<String>,
 }
 
 impl OwnRedis {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With more `redis-server` arguments.
+    pub(crate) fn start_with(extra: &[&str]) -> Self {
         let mut redis = Self {
             port: free_port(),
             dir: tempfile::tempdir().unwrap(),
             child: None,
+            extra: extra.iter().map(|a| (*a).to_owned()).collect(),
         };
         redis.launch();
         redis
     }
 
-    fn launch(&mut self) {
+    pub(crate) fn launch(&mut self) {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--dir", &self.dir.path().display().to_string()])
@@ -78,6 +85,7 @@ impl OwnRedis {
                 "--save",
                 "",
             ])
+            .args(&self.extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -90,12 +98,12 @@ impl OwnRedis {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
     /// SIGKILL: no chance to write anything more.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().unwrap();
             child.wait().unwrap();
@@ -115,7 +123,7 @@ impl Drop for OwnRedis {
     }
 }
 
-async fn sql_bids(db: &DatabaseConnection) -> Vec<auction_bid::Model> {
+pub(crate) async fn sql_bids(db: &DatabaseConnection) -> Vec<auction_bid::Model> {
     auction_bid::Entity::find()
         .order_by_asc(auction_bid::Column::Seq)
         .all(db)
@@ -124,7 +132,7 @@ async fn sql_bids(db: &DatabaseConnection) -> Vec<auction_bid::Model> {
 }
 
 /// Waits until SQL holds bids 1..=n at least, without a gap.
-async fn until_persisted(
+pub(crate) async fn until_persisted(
     db: &DatabaseConnection,
     n: usize,
     within: Duration,
@@ -259,14 +267,14 @@ pub(crate) async fn wait_healthy(client: &reqwest::Client, base: &str) {
     }
 }
 
-struct Api {
-    client: reqwest::Client,
-    base: String,
-    issuer: TokenIssuer,
+pub(crate) struct Api {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base: String,
+    pub(crate) issuer: TokenIssuer,
 }
 
 impl Api {
-    fn token(&self, role: Role, sub: &str, agency: Option<&str>) -> String {
+    pub(crate) fn token(&self, role: Role, sub: &str, agency: Option<&str>) -> String {
         let agency = agency.map(|a| AgencyCode::parse(a).unwrap());
         self.issuer
             .mint(
@@ -293,7 +301,7 @@ impl Api {
 /// A live auction on a real-time, sandboxed service: three suppliers, a tender whose
 /// deadline passes in a few seconds, every bid qualified. Returns the auction id and the
 /// suppliers' RFCs.
-async fn live_auction(api: &Api) -> (String, Vec<String>) {
+pub(crate) async fn live_auction(api: &Api) -> (String, Vec<String>) {
     let registrar = api.token(Role::Registrar, "registro", None);
     let officer = api.token(Role::Officer, "oficial", Some("SEP"));
     let suppliers: Vec<String> = ["ACM010101AB", "BET020202CD", "CEN030303EF"]

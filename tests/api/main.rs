@@ -25,6 +25,7 @@ mod demo;
 mod documents;
 mod durability;
 mod errors;
+mod faults;
 mod frameworks;
 mod health;
 mod limits;
