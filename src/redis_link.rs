@@ -84,6 +84,9 @@ pub struct RedisLink {
     /// The connection opened at startup (that thread's, and the fallback).
     first: RedisConnection,
     prefix: String,
+    /// Where to subscribe: the server, or a cluster's first node (a `PUBLISH` reaches
+    /// every node of a cluster).
+    subscriber: redis::Client,
 }
 
 impl RedisLink {
@@ -94,6 +97,8 @@ impl RedisLink {
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .collect();
+        let subscriber = redis::Client::open(nodes.first().copied().unwrap_or(url.trim()))
+            .context("REDIS_URL is not a valid Redis URL")?;
         let target = if nodes.len() > 1 {
             let client = ClusterClient::builder(nodes)
                 .build()
@@ -119,7 +124,16 @@ impl RedisLink {
             by_thread: Arc::new(Mutex::new(by_thread)),
             first,
             prefix: prefix.to_owned(),
+            subscriber,
         })
+    }
+
+    /// A connection of its own for subscribing to channels.
+    pub async fn pubsub(&self) -> anyhow::Result<redis::aio::PubSub> {
+        tokio::time::timeout(REDIS_TIMEOUT, self.subscriber.get_async_pubsub())
+            .await
+            .context("connecting to subscribe")?
+            .context("connecting to subscribe")
     }
 
     /// A handle to send commands on (cheap to clone): this thread's connection.

@@ -22,6 +22,16 @@ local op = ARGV[1]
 -- Integers as text: tostring would write 1.8e+15 for a time in µs.
 local function s(x) return string.format('%d', x) end
 
+-- Tells every instance's live streams that this auction changed: on the deployment's
+-- channel (`<prefix>:changes`, the prefix read from KEYS[1] = "{<prefix>:a:<id>}:meta"),
+-- "<id> <seq>" after a bid, "<id> 0" after anything else. Nobody need listen.
+local function announce(seq)
+  local prefix, id = string.match(KEYS[1], '^{(.*):a:([^:{}]+)}:meta$')
+  if prefix then
+    redis.call('PUBLISH', prefix .. ':changes', id .. ' ' .. seq)
+  end
+end
+
 local function now_us()
   if ARGV[2] ~= '' then return tonumber(ARGV[2]) end
   local t = redis.call('TIME')
@@ -96,10 +106,12 @@ end
 -- auction is being paused or resumed); resume undoes it when that did not commit.
 if op == 'halt' then
   redis.call('HSET', KEYS[1], 'halt', ARGV[3])
+  announce('0')
   return {'halted', meta.seq}
 end
 if op == 'resume' then
   redis.call('HDEL', KEYS[1], 'halt')
+  announce('0')
   return {'resumed', meta.seq}
 end
 
@@ -109,6 +121,7 @@ if op == 'close' then
     redis.call('HSET', KEYS[1], 'closed', '1')
     -- SQL holds the final state once persisted; the live keys go after a day.
     for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], 86400000) end
+    if meta.closed ~= '1' then announce('0') end
     return {'closed', s(now), meta.seq}
   end
   return {'open', s(now), meta.seq}
@@ -233,4 +246,5 @@ end
 if key ~= '' then
   redis.call('HSET', KEYS[2], rfc .. '\n' .. key, seq)
 end
+announce(seq)
 return {'ok', answer}

@@ -270,7 +270,9 @@ impl MemoryEngine {
                     self.changes.remove(id);
                 }
                 // Listeners look again (the auction's status changed, not its bids).
-                Then::Reload => self.changes.notify(id, 0),
+                Then::Reload => {
+                    self.changes.notify(id, 0);
+                }
             }
         }
         outcome

@@ -78,10 +78,11 @@ pub struct Snapshot {
 }
 
 /// Changes per auction (the sequence number after each bid, or the close), for
-/// live streams. A channel exists only while someone listens or until the close.
+/// live streams. A channel exists only while someone listens or until the close. The same
+/// bid told twice (by this instance, then again through Redis) is told once.
 #[derive(Default)]
 pub struct Changes(
-    std::sync::Mutex<std::collections::HashMap<Uuid, tokio::sync::broadcast::Sender<i64>>>,
+    std::sync::Mutex<std::collections::HashMap<Uuid, (tokio::sync::broadcast::Sender<i64>, i64)>>,
 );
 
 /// Changes a slow listener may fall behind before it skips to the latest.
@@ -91,16 +92,27 @@ impl Changes {
     pub fn subscribe(&self, id: Uuid) -> tokio::sync::broadcast::Receiver<i64> {
         let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
         map.entry(id)
-            .or_insert_with(|| tokio::sync::broadcast::channel(CHANGES_BUFFER).0)
+            .or_insert_with(|| (tokio::sync::broadcast::channel(CHANGES_BUFFER).0, 0))
+            .0
             .subscribe()
     }
 
-    /// Tells the auction's listeners, if it has any.
-    pub fn notify(&self, id: Uuid, seq: i64) {
-        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(sender) = map.get(&id) {
-            let _ = sender.send(seq);
+    /// Tells the auction's listeners, if it has any, and whether it did: a bid's sequence
+    /// number once (a number not above the last told is not told again); anything else
+    /// (0, or `i64::MAX` for the close) every time.
+    pub fn notify(&self, id: Uuid, seq: i64) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((sender, last)) = map.get_mut(&id) else {
+            return false;
+        };
+        let is_bid = seq > 0 && seq < i64::MAX;
+        if is_bid {
+            if seq <= *last {
+                return false;
+            }
+            *last = seq;
         }
+        sender.send(seq).is_ok()
     }
 
     pub fn remove(&self, id: Uuid) {
@@ -143,10 +155,20 @@ impl Engine {
         }
     }
 
-    /// Background work the engine needs while the process runs (the Redis persister).
+    /// Background work the engine needs while the process runs: on Redis, the persister,
+    /// and the relay of other instances' changes to this one's streams.
     pub fn spawn_background(&self) {
         if let Engine::Redis(r) = self {
             tokio::spawn(r.clone().persist_forever());
+            tokio::spawn(r.clone().relay_changes());
+        }
+    }
+
+    /// Changes heard from Redis and passed to this instance's streams (0 in process).
+    pub fn changes_relayed(&self) -> u64 {
+        match self {
+            Engine::Memory(_) => 0,
+            Engine::Redis(r) => r.changes_relayed(),
         }
     }
 

@@ -170,6 +170,8 @@ pub struct RedisEngine {
     wake: Notify,
     /// Auctions with bids this instance accepted and has not persisted yet.
     dirty: Mutex<std::collections::HashSet<Uuid>>,
+    /// Changes heard on the deployment's channel and passed to this instance's streams.
+    relayed: std::sync::atomic::AtomicU64,
 }
 
 impl RedisEngine {
@@ -184,7 +186,58 @@ impl RedisEngine {
             consumer: format!("licita-{}", Uuid::new_v4().simple()),
             wake: Notify::new(),
             dirty: Mutex::new(std::collections::HashSet::new()),
+            relayed: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Passes every change the script announces (`auction.lua`, `announce`: a bid or a
+    /// close on any instance) to this instance's streams of that auction, as it happens,
+    /// instead of when they next look. Reconnects by itself; the streams' own one-second
+    /// look covers the gap.
+    pub async fn relay_changes(self: Arc<Self>) {
+        use futures_util::StreamExt as _;
+        let channel = self.link.key("changes");
+        loop {
+            let subscribed = async {
+                let mut pubsub = self.link.pubsub().await?;
+                pubsub
+                    .subscribe(&channel)
+                    .await
+                    .context("subscribing to the auctions' changes")?;
+                anyhow::Ok(pubsub)
+            }
+            .await;
+            match subscribed {
+                Ok(pubsub) => {
+                    let mut messages = pubsub.into_on_message();
+                    while let Some(message) = messages.next().await {
+                        let Ok(text) = message.get_payload::<String>() else {
+                            continue;
+                        };
+                        let Some((id, seq)) = text.split_once(' ') else {
+                            continue;
+                        };
+                        let (Ok(id), Ok(seq)) = (id.parse::<Uuid>(), seq.parse::<i64>()) else {
+                            continue;
+                        };
+                        if self.changes.notify(id, seq) {
+                            self.relayed
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                    tracing::warn!("the subscription to the auctions' changes ended; again in 1 s");
+                }
+                Err(e) => tracing::warn!(
+                    error = %format!("{e:#}"),
+                    "subscribing to the auctions' changes failed; again in 1 s"
+                ),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+
+    pub fn changes_relayed(&self) -> u64 {
+        self.relayed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The auction's keys, in the order the script takes them (`auction.lua`).

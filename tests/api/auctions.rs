@@ -2053,3 +2053,88 @@ async fn event_streams_are_capped_per_client_and_in_all_and_end_when_old(backend
     assert!(text.contains("event: state"), "{text}");
     assert!(text.contains("maximum age"), "{text}");
 }
+
+/// Two instances on one PostgreSQL and one Redis: a bid taken by one reaches the event
+/// streams of the other through Redis (`PUBLISH` from the auction script), as it happens.
+async fn a_bid_taken_by_one_instance_reaches_the_watchers_of_another(cluster: bool) {
+    if crate::helpers::skip_postgres() || crate::helpers::redis_url().is_none() {
+        return;
+    }
+    let redis = if cluster {
+        let Some(url) = crate::helpers::redis_cluster_url() else {
+            return;
+        };
+        url
+    } else {
+        crate::helpers::redis_url().unwrap()
+    };
+    let prefix = format!("two-{}", uuid::Uuid::new_v4().simple());
+    let a = spawn_app_with(
+        Backend::Postgres,
+        &[("LICITA_REDIS_PREFIX", &prefix), ("REDIS_URL", &redis)],
+    )
+    .await;
+    let s = scheduled(&a, continuous()).await;
+    let b = spawn_app_with(
+        Backend::Postgres,
+        &[
+            ("DATABASE_URL", a.database_url.as_deref().unwrap()),
+            ("LICITA_REDIS_PREFIX", &prefix),
+            ("REDIS_URL", &redis),
+        ],
+    )
+    .await;
+    a.clock.advance(Duration::seconds(10));
+    b.clock.set(a.clock.now());
+    let response = b
+        .client
+        .get(b.url(&format!("/api/v1/auctions/{}/events", s.auction)))
+        .bearer_auth(auditor(&b))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut stream = response.bytes_stream();
+    let mut text = String::new();
+    // Waits for the `bid` event of `seq` on b's stream.
+    let mut bid_event = async |text: &mut String, seq: i64| {
+        loop {
+            if text.contains(&format!("event: bid\nid: {seq}\n")) {
+                return;
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+                .await
+                .expect("the bid within 10 s")
+                .unwrap()
+                .unwrap();
+            text.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    };
+    let bidders = [&s.b, &s.c, &s.a, &s.b, &s.c];
+    let mut delays = Vec::new();
+    for (i, rfc) in bidders.iter().enumerate() {
+        let amount = format!("{}.00", 2_000_000 - i * 1_000);
+        let placed = json_of(bid(&a, &s.auction, rfc, &amount).await, StatusCode::CREATED).await;
+        let acknowledged = std::time::Instant::now();
+        assert_eq!(placed["seq"], i + 1);
+        bid_event(&mut text, i as i64 + 1).await;
+        delays.push(acknowledged.elapsed());
+    }
+    eprintln!("from a's 201 to the event on b's stream: {delays:?}");
+    assert!(
+        b.engine.changes_relayed() >= bidders.len() as u64,
+        "b heard every bid through Redis ({} of {}), not by looking again",
+        b.engine.changes_relayed(),
+        bidders.len()
+    );
+}
+
+#[tokio::test]
+async fn a_bid_taken_by_one_instance_reaches_the_watchers_of_another_on_redis() {
+    a_bid_taken_by_one_instance_reaches_the_watchers_of_another(false).await
+}
+
+#[tokio::test]
+async fn a_bid_taken_by_one_instance_reaches_the_watchers_of_another_on_a_cluster() {
+    a_bid_taken_by_one_instance_reaches_the_watchers_of_another(true).await
+}
