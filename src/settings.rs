@@ -37,7 +37,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "LICITA_DB_MAX_CONNECTIONS",
         "10",
-        "database pool size (SQLite always uses 1 writer)",
+        "database pool size (SQLite always uses 1 writer, and read-only connections beside it)",
     ),
     (
         "REDIS_URL",

@@ -21,6 +21,8 @@ use crate::usecases::Context;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// What public reads go through ([`persistence::connect_reads`]).
+    reads: DatabaseConnection,
     pub redis: Option<RedisLink>,
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
@@ -49,6 +51,7 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let db = persistence::connect(&settings).await?;
         persistence::migrate(&db).await?;
+        let reads = persistence::connect_reads(&settings, &db).await?;
         let redis = settings
             .redis_url
             .as_ref()
@@ -76,6 +79,7 @@ impl AppState {
         );
         let limits = crate::limits::Limiter::new(settings.rate_limits.clone(), redis.clone());
         Ok(Self {
+            reads,
             engine,
             streams,
             limits,
@@ -96,6 +100,12 @@ impl AppState {
     /// The address the public reaches the service at: every absolute link starts with it.
     pub fn public_url(&self) -> &str {
         self.settings.public_url.as_deref().unwrap_or_default()
+    }
+
+    /// The connections for reads that change nothing: on SQLite, read-only ones beside
+    /// the writer; on PostgreSQL, the pool.
+    pub fn reads(&self) -> &DatabaseConnection {
+        &self.reads
     }
 
     /// What the OCDS releases share: the ocid prefix and the legal calendar.

@@ -123,6 +123,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "responses": summary.responses, "per_s": summary.per_s, "errors": total.errors,
             "p50_ms": summary.p50_ms, "p90_ms": summary.p90_ms, "p99_ms": summary.p99_ms,
             "max_ms": summary.max_ms,
+            "statuses": total.statuses.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
         })
     );
     Ok(())

@@ -1,11 +1,12 @@
 //! The in-process engine: each auction's state behind its own lock, loaded from SQL on
-//! first use. A bid is decided on the state, written to SQL, and only then applied and
-//! acknowledged, so an acknowledged bid is durable and a failed write changes nothing.
+//! first use. A bid is decided on the state, written to SQL (with the bids of other
+//! auctions decided meanwhile: `group_commit`), and only then applied and acknowledged,
+//! so an acknowledged bid is durable and a failed write changes nothing.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -83,15 +84,18 @@ pub struct MemoryEngine {
     clock: Arc<dyn Clock>,
     slots: Mutex<HashMap<Uuid, Slot>>,
     changes: super::Changes,
+    /// Bids decided while a commit is in flight go together in the next.
+    commits: super::group_commit::GroupCommit,
 }
 
 impl MemoryEngine {
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         Self {
-            db,
             clock,
             slots: Mutex::new(HashMap::new()),
             changes: super::Changes::default(),
+            commits: super::group_commit::GroupCommit::new(db.clone()),
+            db,
         }
     }
 
@@ -167,7 +171,7 @@ impl MemoryEngine {
         // Durable first: the bid (and a moved end) commit together, or nothing does. After
         // any failure the live state is dropped and read again from SQL, since an error can
         // come after a commit (a lost reply).
-        if let Err(e) = self.write(&new).await {
+        if let Err(e) = self.commits.commit(new.clone()).await {
             *guard = None;
             return Err(e);
         }
@@ -186,28 +190,6 @@ impl MemoryEngine {
         })?;
         self.changes.notify(new.auction_id, placed.seq);
         Ok(placed)
-    }
-
-    async fn write(&self, new: &NewAuctionBid) -> Result<(), EngineError> {
-        let txn = self.db.begin().await.map_err(|e| {
-            EngineError::Unexpected(anyhow::Error::new(e).context("starting a transaction"))
-        })?;
-        if !auctions::lock_if_open(&txn, new.auction_id.into()).await? {
-            return Err(EngineError::Refused(
-                crate::domain::auction::Refusal::Closed,
-            ));
-        }
-        if !auctions::insert_bid(&txn, new).await? {
-            return Err(EngineError::Unexpected(anyhow::anyhow!(
-                "auction bid {} of {} is in SQL already: the state was stale",
-                new.seq,
-                new.auction_id
-            )));
-        }
-        txn.commit().await.map_err(|e| {
-            EngineError::Unexpected(anyhow::Error::new(e).context("committing a bid"))
-        })?;
-        Ok(())
     }
 
     pub async fn snapshot(&self, id: Uuid) -> Result<Snapshot, EngineError> {

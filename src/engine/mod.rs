@@ -8,6 +8,7 @@
 //! - [`redis::RedisEngine`] (`REDIS_URL`): the state in Redis, each operation one atomic
 //!   script; many instances share it, and a persister writes accepted bids to SQL.
 
+mod group_commit;
 pub mod memory;
 pub mod redis;
 
@@ -131,13 +132,13 @@ pub enum Then {
 
 /// The engine in use.
 pub enum Engine {
-    Memory(memory::MemoryEngine),
+    Memory(Box<memory::MemoryEngine>),
     Redis(Arc<redis::RedisEngine>),
 }
 
 impl Engine {
     pub fn memory(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Engine::Memory(memory::MemoryEngine::new(db, clock))
+        Engine::Memory(Box::new(memory::MemoryEngine::new(db, clock)))
     }
 
     pub fn redis(

@@ -383,6 +383,25 @@ pub async fn lock_if_open(txn: &DatabaseTransaction, id: AuctionId) -> anyhow::R
         .is_some_and(|a| a.status != AuctionStatus::Closed))
 }
 
+/// Of `ids`, the auctions that are not closed, locked against a close (`FOR SHARE` on
+/// PostgreSQL) until the transaction ends.
+pub async fn lock_open_among(
+    txn: &DatabaseTransaction,
+    ids: &[Uuid],
+) -> anyhow::Result<std::collections::HashSet<Uuid>> {
+    Ok(auction::Entity::find()
+        .filter(auction::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(auction::Column::Id)
+        .lock_shared()
+        .all(txn)
+        .await
+        .context("locking the auctions")?
+        .into_iter()
+        .filter(|a| a.status != AuctionStatus::Closed)
+        .map(|a| a.id)
+        .collect())
+}
+
 /// Writes an accepted bid. Writing the same bid again is a no-op, so a persister may
 /// retry freely; returns whether a row was written.
 pub async fn insert_bid(conn: &impl ConnectionTrait, bid: &NewAuctionBid) -> anyhow::Result<bool> {

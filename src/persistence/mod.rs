@@ -92,6 +92,35 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .with_context(|| format!("connecting to the {backend:?} database"))
 }
 
+/// The connections the public reads go through: on SQLite a pool of read-only
+/// connections beside the one writer (WAL lets them read while it writes, each seeing
+/// what was committed when its read began); on PostgreSQL the pool itself. Open it after
+/// the migrations.
+pub async fn connect_reads(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    let (url, backend) = database_url(settings)?;
+    // A database in memory exists only on its own connection.
+    if backend != Backend::Sqlite || url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(db.clone());
+    }
+    let readers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(2, 8);
+    let mut options = ConnectOptions::new(url);
+    options.map_sqlx_sqlite_opts(|o| o.read_only(true).create_if_missing(false));
+    options
+        .max_connections(u32::try_from(readers).unwrap_or(2))
+        .min_connections(0)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .context("opening the read-only SQLite connections")
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     migrate_schema(db).await?;

@@ -54,7 +54,7 @@ impl TenderRow {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Self>, ApiError> {
         let codes: Vec<&str> = records.iter().map(|r| r.tender.agency.as_str()).collect();
-        let names = agencies::names_of(&state.db, &codes).await?;
+        let names = agencies::names_of(state.reads(), &codes).await?;
         let offset = state.settings.legal_offset;
         Ok(records
             .iter()
@@ -131,7 +131,7 @@ struct Home {
 pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
     let offset = state.settings.legal_offset;
-    let totals = awards::savings_totals(&state.db, &SavingsFilter::default()).await?;
+    let totals = awards::savings_totals(state.reads(), &SavingsFilter::default()).await?;
     let open_filter = TenderFilter {
         status: Some(Status::Published),
         taking_bids_at: Some(now),
@@ -139,11 +139,11 @@ pub async fn home(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     };
     let open = TenderRow::all(
         &state,
-        &tenders::list(&state.db, &Visibility::Public, &open_filter, None, 10).await?,
+        &tenders::list(state.reads(), &Visibility::Public, &open_filter, None, 10).await?,
         now,
     )
     .await?;
-    let latest = awards::public_list(&state.db, &AwardFilter::default(), None, 10)
+    let latest = awards::public_list(state.reads(), &AwardFilter::default(), None, 10)
         .await?
         .iter()
         .map(|a| AwardRow::of(a, offset))
@@ -321,7 +321,7 @@ pub async fn search(
     };
     let (rows, next) = if errors.is_empty() {
         let mut found = tenders::list(
-            &state.db,
+            state.reads(),
             &Visibility::Public,
             &filter,
             before,
@@ -583,7 +583,7 @@ pub async fn tender(
     let Ok(id) = path.parse::<TenderId>() else {
         return not_found(&req, "la licitación");
     };
-    let Some(record) = tenders::get(&state.db, id)
+    let Some(record) = tenders::get(state.reads(), id)
         .await?
         .filter(|r| r.tender.published_at.is_some())
     else {
@@ -592,7 +592,7 @@ pub async fn tender(
     let now = state.clock.now();
     let offset = state.settings.legal_offset;
     let ocid = crate::ocds::ocid(&state.feed.prefix, id);
-    let timeline = releases::of_ocid(&state.db, &ocid)
+    let timeline = releases::of_ocid(state.reads(), &ocid)
         .await?
         .iter()
         .map(|r| ReleaseRow {
@@ -650,7 +650,7 @@ pub async fn tender(
             section.auction = auction_chart(&state, id).await?;
         }
     }
-    let agency = agencies::names_of(&state.db, &[view.agency.as_str()])
+    let agency = agencies::names_of(state.reads(), &[view.agency.as_str()])
         .await?
         .remove(&view.agency)
         .unwrap_or_else(|| view.agency.clone());
@@ -733,7 +733,7 @@ pub async fn supplier(
     let Ok(rfc) = Rfc::parse_with(path.trim(), CheckDigit::Override) else {
         return not_found(&req, "el proveedor");
     };
-    let Some(record) = suppliers::get(&state.db, &rfc).await? else {
+    let Some(record) = suppliers::get(state.reads(), &rfc).await? else {
         return not_found(&req, "el proveedor");
     };
     let offset = state.settings.legal_offset;
@@ -742,7 +742,7 @@ pub async fn supplier(
         rfc: Some(rfc.clone()),
         ..AwardFilter::default()
     };
-    let mut won = awards::public_list(&state.db, &filter, None, SUPPLIER_AWARDS + 1).await?;
+    let mut won = awards::public_list(state.reads(), &filter, None, SUPPLIER_AWARDS + 1).await?;
     let truncated = keep_first(&mut won, SUPPLIER_AWARDS);
     // Only what is public already: its awards and its sanctions. A supplier with neither
     // has no page (registration alone is not published).
@@ -819,7 +819,7 @@ pub async fn savings(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let offset = state.settings.legal_offset;
-    let entries = awards::savings_entries(&state.db, &SavingsFilter::default()).await?;
+    let entries = awards::savings_entries(state.reads(), &SavingsFilter::default()).await?;
     let row = |(label, awards, awarded, savings): (String, usize, i64, i64)| SavingsRow {
         label,
         awards,
@@ -886,7 +886,7 @@ pub async fn agency(
     let Ok(code) = AgencyCode::parse(path.trim()) else {
         return not_found(&req, "la dependencia");
     };
-    let Some(agency) = agencies::get(&state.db, &code).await? else {
+    let Some(agency) = agencies::get(state.reads(), &code).await? else {
         return not_found(&req, "la dependencia");
     };
     let now = state.clock.now();
@@ -895,16 +895,22 @@ pub async fn agency(
         agency: Some(code.clone()),
         ..TenderFilter::default()
     };
-    let mut tenders =
-        tenders::list(&state.db, &Visibility::Public, &filter, None, PAGE_SIZE + 1).await?;
+    let mut tenders = tenders::list(
+        state.reads(),
+        &Visibility::Public,
+        &filter,
+        None,
+        PAGE_SIZE + 1,
+    )
+    .await?;
     let more = keep_first(&mut tenders, PAGE_SIZE);
     let award_filter = AwardFilter {
         agency: Some(code.clone()),
         ..AwardFilter::default()
     };
-    let latest = awards::public_list(&state.db, &award_filter, None, PAGE_SIZE).await?;
+    let latest = awards::public_list(state.reads(), &award_filter, None, PAGE_SIZE).await?;
     let totals = awards::savings_totals(
-        &state.db,
+        state.reads(),
         &SavingsFilter {
             agency: Some(code.clone()),
             ..SavingsFilter::default()
@@ -947,7 +953,7 @@ pub async fn sanctioned(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let today = state.today();
-    let mut found = suppliers::sanctioned(&state.db, today, None, SANCTIONED_SHOWN + 1).await?;
+    let mut found = suppliers::sanctioned(state.reads(), today, None, SANCTIONED_SHOWN + 1).await?;
     let truncated = keep_first(&mut found, SANCTIONED_SHOWN);
     let rows = found
         .iter()

@@ -120,6 +120,7 @@ on_every_engine!(
     a_winner_sanctioned_during_the_auction_is_passed_over_at_final_prices,
     a_suspended_tender_pauses_its_auction_which_resumes_with_the_time_it_had_left,
     a_pause_of_an_auction_the_engine_does_not_hold_is_refused_and_changes_nothing,
+    bids_sent_all_at_once_are_each_decided_once_and_durable,
 );
 
 /// The in-process engine serves one instance; these run on Redis and on the cluster.
@@ -2137,4 +2138,55 @@ async fn a_bid_taken_by_one_instance_reaches_the_watchers_of_another_on_redis() 
 #[tokio::test]
 async fn a_bid_taken_by_one_instance_reaches_the_watchers_of_another_on_a_cluster() {
     a_bid_taken_by_one_instance_reaches_the_watchers_of_another(true).await
+}
+
+/// Every participant sends ten bids at once, thirty in flight (the in-process engine
+/// commits those it decides meanwhile together): each 201 is in SQL once, under the
+/// sequence number it was told, the numbers run without a gap, and every other bid was
+/// refused with a code.
+async fn bids_sent_all_at_once_are_each_decided_once_and_durable(kind: Kind) {
+    let app = spawn(kind).await;
+    let s = scheduled(&app, continuous()).await;
+    app.clock.advance(Duration::seconds(10));
+    let mut sends = Vec::new();
+    let (app, auction) = (&app, &s.auction);
+    for (p, rfc) in [&s.a, &s.b, &s.c].into_iter().enumerate() {
+        for i in 0..10 {
+            let amount = format!("{}.00", 1_990_000 - (i * 3 + p) * 1_000);
+            sends.push(async move { (rfc, amount.clone(), bid(app, auction, rfc, &amount).await) });
+        }
+    }
+    let answers = futures_util::future::join_all(sends).await;
+    let mut accepted: Vec<(i64, String, String)> = Vec::new();
+    for (rfc, amount, response) in answers {
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        if status == StatusCode::CREATED {
+            accepted.push((body["seq"].as_i64().unwrap(), rfc.clone(), amount));
+        } else {
+            assert!(
+                status.is_client_error() && body["code"].is_string(),
+                "{status}: {body}"
+            );
+        }
+    }
+    assert!(!accepted.is_empty());
+    accepted.sort();
+    let seqs: Vec<i64> = accepted.iter().map(|a| a.0).collect();
+    assert_eq!(
+        seqs,
+        (1..=accepted.len() as i64).collect::<Vec<_>>(),
+        "no gap, no repeat"
+    );
+    let stored = persisted(app, accepted.len()).await;
+    for (seq, rfc, amount) in &accepted {
+        let row = stored.iter().find(|b| b.seq == *seq).unwrap();
+        assert_eq!(&row.rfc, rfc);
+        assert_eq!(
+            licita::domain::money::Money::from_centavos(row.amount_centavos)
+                .unwrap()
+                .to_string(),
+            *amount
+        );
+    }
 }

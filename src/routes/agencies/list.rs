@@ -47,7 +47,7 @@ pub async fn list_agencies(
         })
         .transpose()?;
     let rows = agencies::list(
-        &state.db,
+        state.reads(),
         code.as_ref().map(|c| c.as_str()),
         page.after.as_deref(),
         page.limit + 1,

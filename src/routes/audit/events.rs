@@ -121,7 +121,7 @@ pub async fn list_audit_events(
         from: params.from,
         to: params.to,
     };
-    let rows = audit::list(&state.db, &filter, after, page.limit + 1).await?;
+    let rows = audit::list(state.reads(), &filter, after, page.limit + 1).await?;
     let mut kept = Vec::new();
     if let Some(t) = filter.tender {
         kept.push(("tender", t.to_string()));

@@ -342,7 +342,7 @@ pub async fn list_awards(
         from: filters.from.and_then(start_of),
         until: filters.to.and_then(|d| d.succ_opt()).and_then(start_of),
     };
-    let rows = awards::public_list(&state.db, &filter, after, page.limit + 1).await?;
+    let rows = awards::public_list(state.reads(), &filter, after, page.limit + 1).await?;
     let kept = filters.pairs();
     let settings = &state.settings;
     let page = Page::from_rows(rows, &page, cursor_key, &req, &kept);

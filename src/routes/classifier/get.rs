@@ -32,10 +32,10 @@ pub async fn get_classifier_item(
     let raw = path.into_inner();
     let code = ClassifierCode::parse(&raw)
         .map_err(|_| ApiError::not_found(format!("classifier code {raw}")))?;
-    let item = classifier::find(&state.db, code.as_str())
+    let item = classifier::find(state.reads(), code.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("classifier code {code}")))?;
-    let ancestors = classifier::ancestors(&state.db, &item).await?;
+    let ancestors = classifier::ancestors(state.reads(), &item).await?;
     Ok(HttpResponse::Ok().json(ClassifierItemDetail {
         item: item.into(),
         ancestors: ancestors.into_iter().map(ClassifierItem::from).collect(),

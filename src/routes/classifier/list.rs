@@ -79,12 +79,17 @@ pub async fn list_classifier(
         ict: params.ict,
         parent: parent.as_ref().map(|p| p.as_str().to_owned()),
     };
-    let rows = classifier::list(&state.db, &filter, page.after.as_deref(), page.limit + 1)
-        .await
-        .map_err(|e| match e {
-            SearchError::TooBroad => ApiError::InvalidQuery(e.to_string()),
-            SearchError::Unexpected(e) => ApiError::from(e),
-        })?;
+    let rows = classifier::list(
+        state.reads(),
+        &filter,
+        page.after.as_deref(),
+        page.limit + 1,
+    )
+    .await
+    .map_err(|e| match e {
+        SearchError::TooBroad => ApiError::InvalidQuery(e.to_string()),
+        SearchError::Unexpected(e) => ApiError::from(e),
+    })?;
     let mut kept = Vec::new();
     if let Some(q) = &params.q {
         kept.push(("q", q.clone()));

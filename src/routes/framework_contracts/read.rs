@@ -28,7 +28,7 @@ pub async fn get_framework_contract(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = framework_id(&path)?;
-    let record = frameworks::get(&state.db, id)
+    let record = frameworks::get(state.reads(), id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("framework contract {id}")))?;
     Ok(HttpResponse::Ok().json(FrameworkContract::from(record)))
@@ -87,7 +87,7 @@ pub async fn list_framework_contracts(
     let codes = match &classifier {
         Some(code) => {
             let mut codes = vec![code.as_str().to_owned()];
-            if let Some(chain) = classifier::chains(&state.db, &codes)
+            if let Some(chain) = classifier::chains(state.reads(), &codes)
                 .await?
                 .remove(code.as_str())
             {
@@ -98,7 +98,7 @@ pub async fn list_framework_contracts(
         None => None,
     };
     let rows = frameworks::list(
-        &state.db,
+        state.reads(),
         params.active_on,
         codes.as_deref(),
         before,

@@ -116,7 +116,7 @@ pub async fn list_releases(
         )));
     }
     let after = position(params.cursor.as_deref())?;
-    let rows = releases::page(&state.db, after, limit).await?;
+    let rows = releases::page(state.reads(), after, limit).await?;
     let last = rows.last().map_or(after, |r| r.seq);
     let bodies = rows
         .iter()
@@ -161,7 +161,7 @@ pub async fn get_record(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let ocid = path.into_inner();
-    let rows = releases::of_ocid(&state.db, &ocid).await?;
+    let rows = releases::of_ocid(state.reads(), &ocid).await?;
     if rows.is_empty() {
         return Err(ApiError::not_found(format!("record {ocid}")));
     }

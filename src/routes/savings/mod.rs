@@ -114,13 +114,13 @@ pub async fn savings(
         until: params.to.and_then(|d| d.succ_opt()).and_then(start_of),
     };
     let rows = match params.period {
-        None => awards::savings_totals(&state.db, &filter).await?,
+        None => awards::savings_totals(state.reads(), &filter).await?,
         Some(period) => {
             let mut totals: std::collections::BTreeMap<
                 (String, String, String),
                 awards::SavingsRow,
             > = std::collections::BTreeMap::new();
-            for e in awards::savings_entries(&state.db, &filter).await? {
+            for e in awards::savings_entries(state.reads(), &filter).await? {
                 let label = period.label(e.awarded_at.with_timezone(&offset).date_naive());
                 let row = totals
                     .entry((label, e.agency.clone(), e.procedure.clone()))

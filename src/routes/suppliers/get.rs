@@ -30,7 +30,7 @@ pub async fn get_supplier(
     } else {
         principal.require_any(READERS)?;
     }
-    let record = suppliers::get(&state.db, &rfc)
+    let record = suppliers::get(state.reads(), &rfc)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("supplier {rfc}")))?;
     Ok(HttpResponse::Ok().json(Supplier::from_record(record, state.today())))

@@ -88,11 +88,11 @@ pub async fn list_suppliers(
         // A supplier sees only its own record, whatever the filters say.
         let own = Rfc::parse_with(&principal.0.sub, CheckDigit::Override)
             .map_err(|_| ApiError::NotYourRecord("your token's subject is not an RFC".into()))?;
-        let mine = suppliers::get(&state.db, &own).await?;
+        let mine = suppliers::get(state.reads(), &own).await?;
         mine.into_iter().filter(|_| page.after.is_none()).collect()
     } else {
         suppliers::list(
-            &state.db,
+            state.reads(),
             &filter,
             today,
             page.after.as_deref(),

@@ -33,7 +33,7 @@ pub async fn list_sanctioned_suppliers(
     let page = params.parse()?;
     let today = state.today();
     let rows =
-        suppliers::sanctioned(&state.db, today, page.after.as_deref(), page.limit + 1).await?;
+        suppliers::sanctioned(state.reads(), today, page.after.as_deref(), page.limit + 1).await?;
     let page = Page::from_rows(rows, &page, |r| r.supplier.rfc.clone(), &req, &[]).map(|r| {
         SanctionedSupplier {
             rfc: r.supplier.rfc,

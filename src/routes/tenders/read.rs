@@ -30,7 +30,7 @@ pub async fn get_tender(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = tender_id(&path)?;
-    let record = tenders::get(&state.db, id)
+    let record = tenders::get(state.reads(), id)
         .await?
         .filter(|r| may_see(identity.as_ref(), r))
         .ok_or_else(|| ApiError::not_found(format!("tender {id}")))?;
@@ -173,7 +173,7 @@ pub async fn list_tenders(
             .and_then(|d| crate::routes::day_start(d, offset)),
         taking_bids_at: None,
     };
-    let rows = tenders::list(&state.db, &visibility, &filter, before, page.limit + 1).await?;
+    let rows = tenders::list(state.reads(), &visibility, &filter, before, page.limit + 1).await?;
     let now = state.clock.now();
     let mut kept = Vec::new();
     if let Some(a) = &agency {
