@@ -11,7 +11,7 @@
 #   4. prints each as responses/s and as a ratio to the baseline, which holds on a noisy
 #      machine where the absolute figure does not.
 #
-#   load-tests/reads-bench.sh        COPIES=3 DURATION=10 CONNECTIONS=64 SKIP_BUILD=1 KEEP=1
+#   load-tests/reads-bench.sh        COPIES=3 DURATION=10 CONNECTIONS=64 SKIP_BUILD=1 KEEP=1 LICITA=…
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +20,8 @@ DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 TARGET=${CARGO_TARGET_DIR:-target}
 BIN="$TARGET/release"
+# LICITA=path/to/licita measures another build (e.g. the one before a change) with the same generator.
+LICITA=$(realpath "${LICITA:-$BIN/licita}")
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 [ "${SKIP_BUILD:-0}" = 1 ] || { log "cargo build --release"; cargo build --release -p licita -p licita-load-tests; }
@@ -37,12 +39,12 @@ DATABASE="${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-embedded SQLite}"
 log "the service on $BASE ($DATABASE)"
 (cd "$WORK" && env -u REDIS_URL LICITA_SANDBOX=true LICITA_TIME_FACTOR=60 LICITA_ADDR="127.0.0.1:$PORT" \
   LICITA_RATE_BIDS=off LICITA_RATE_WRITES=off LICITA_RATE_READS=off LICITA_LOG=warn \
-  "$OLDPWD/$BIN/licita" serve >"$WORK/service.log" 2>&1) &
+  "$LICITA" serve >"$WORK/service.log" 2>&1) &
 SERVICE_PID=$!
 for _ in $(seq 1 200); do curl -sf "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -sf "$BASE/readyz" >/dev/null || { cat "$WORK/service.log"; exit 1; }
 log "licita demo --copies $COPIES"
-(cd "$WORK" && "$OLDPWD/$BIN/licita" demo --url "$BASE" --copies "$COPIES" --lead-s 30) >"$WORK/demo.log" 2>&1 \
+(cd "$WORK" && "$LICITA" demo --url "$BASE" --copies "$COPIES" --lead-s 30) >"$WORK/demo.log" 2>&1 \
   || { tail -n 20 "$WORK/demo.log"; exit 1; }
 
 printf 'read\tresponses/s\tratio to /healthz\tp50 ms\tp90 ms\tp99 ms\n' >"$WORK/results.tsv"
