@@ -34,7 +34,7 @@ trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 BASE="http://127.0.0.1:$PORT"
 log "the service on $BASE (${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-embedded SQLite})"
-(cd "$WORK" && env -u REDIS_URL LICITA_SANDBOX=true LICITA_TIME_FACTOR=60 LICITA_ADDR="127.0.0.1:$PORT" \
+(cd "$WORK" && exec env -u REDIS_URL LICITA_SANDBOX=true LICITA_TIME_FACTOR=60 LICITA_ADDR="127.0.0.1:$PORT" \
   LICITA_RATE_BIDS=off LICITA_RATE_WRITES=off LICITA_RATE_READS=off LICITA_LOG=warn "$OLDPWD/$BIN/licita" serve >"$WORK/service.log" 2>&1) &
 SERVICE_PID=$!
 for _ in $(seq 1 200); do curl -sf "$BASE/readyz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -37,7 +37,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 BASE="http://127.0.0.1:$PORT"
 DATABASE="${DATABASE_URL:+PostgreSQL}${DATABASE_URL:-embedded SQLite}"
 log "the service on $BASE ($DATABASE)"
-(cd "$WORK" && env -u REDIS_URL LICITA_SANDBOX=true LICITA_TIME_FACTOR=60 LICITA_ADDR="127.0.0.1:$PORT" \
+(cd "$WORK" && exec env -u REDIS_URL LICITA_SANDBOX=true LICITA_TIME_FACTOR=60 LICITA_ADDR="127.0.0.1:$PORT" \
   LICITA_RATE_BIDS=off LICITA_RATE_WRITES=off LICITA_RATE_READS=off LICITA_LOG=warn \
   "$LICITA" serve >"$WORK/service.log" 2>&1) &
 SERVICE_PID=$!

@@ -5,10 +5,10 @@
 //!
 //! Without Redis the budgets are kept in this instance ([`governor`]); with Redis they are
 //! one GCRA state per client and budget in Redis (`limits.lua`), shared by every instance
-//! on it. If Redis does not answer, the instance applies its own budgets for a few seconds
-//! before asking Redis again, rather than refusing everyone (the limits protect the
-//! service; a Redis outage is answered where it matters, the bids, with 503) or making
-//! every request wait for Redis to fail.
+//! on it. If Redis does not answer within 250 ms, the instance applies its own budgets for
+//! a few seconds before asking Redis again, rather than refusing everyone (the limits
+//! protect the service; a Redis outage is answered where it matters, the bids, with 503)
+//! or making every request wait for Redis to fail.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -210,7 +210,7 @@ pub fn client_address(
     }
     let mut nearest = peer;
     for hop in forwarded_for.unwrap_or_default().rsplit(',') {
-        let Ok(addr) = hop.trim().parse::<IpAddr>() else {
+        let Some(addr) = forwarded_hop(hop) else {
             // Not an address (`unknown`, a port, garbage): nothing left of it is believed.
             break;
         };
@@ -234,14 +234,35 @@ pub fn client_key(identity: Option<&Identity>, address: Option<IpAddr>) -> Strin
 }
 
 /// The address of a request, as [`client_address`] judges it.
+/// Every `X-Forwarded-For` line counts, in order: a proxy may add a line of its own
+/// rather than extend the client's.
 pub fn request_address(req: &actix_web::HttpRequest, trusted: &[Cidr]) -> Option<IpAddr> {
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded = forwarded.join(",");
     client_address(
         req.peer_addr().map(|a| a.ip()),
-        req.headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok()),
+        (!forwarded.is_empty()).then_some(forwarded.as_str()),
         trusted,
     )
+}
+
+/// One hop of `X-Forwarded-For`: an address, with or without its port (`1.2.3.4:5678`,
+/// `[2001:db8::1]:443`).
+fn forwarded_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(addr) = hop.parse::<IpAddr>() {
+        return Some(addr);
+    }
+    if let Ok(socket) = hop.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    hop.strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .and_then(|inner| inner.parse().ok())
 }
 
 /// A token the rate-limit check verified, for the extractors to reuse.
@@ -320,9 +341,8 @@ pub struct Limiter {
 struct Shared {
     link: RedisLink,
     sha: Arc<str>,
-    /// Until when (milliseconds since `started`) Redis is not asked, after it failed.
-    resting_until: AtomicU64,
-    started: Instant,
+    /// Whether Redis failed a moment ago, and is let be for now.
+    rest: Arc<Rest>,
     /// Each worker thread's queue of checks, sent to Redis in batches by a task of its own.
     queues: Mutex<HashMap<ThreadId, mpsc::Sender<Pending>>>,
 }
@@ -338,8 +358,35 @@ struct Pending {
 /// The most checks one script call judges.
 const MAX_BATCH: usize = 256;
 
+/// Until when Redis is not asked, after it failed.
+struct Rest {
+    /// Milliseconds since `started`.
+    until_ms: AtomicU64,
+    started: Instant,
+}
+
+impl Rest {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn is_resting(&self) -> bool {
+        self.now_ms() < self.until_ms.load(Ordering::Relaxed)
+    }
+
+    /// Lets Redis be for [`REST`]; true for the caller that started this rest.
+    fn start(&self) -> bool {
+        let now = self.now_ms();
+        let until = now + u64::try_from(REST.as_millis()).unwrap_or(u64::MAX);
+        self.until_ms.swap(until, Ordering::Relaxed) <= now
+    }
+}
+
+/// How long a check waits for Redis's answer before this instance's budgets decide.
+const CHECK_WAIT: Duration = Duration::from_millis(250);
+
 /// After Redis fails to answer a check, how long the instance keeps its own budgets
-/// before asking Redis again: an outage costs one slow request in that time, not all.
+/// before asking Redis again: an outage costs the checks of one 250 ms wait, not all.
 const REST: Duration = Duration::from_secs(5);
 
 impl Limiter {
@@ -349,8 +396,10 @@ impl Limiter {
             shared: redis.map(|link| Shared {
                 link,
                 sha: hex::encode(sha1_smol::Sha1::from(SCRIPT).digest().bytes()).into(),
-                resting_until: AtomicU64::new(0),
-                started: Instant::now(),
+                rest: Arc::new(Rest {
+                    until_ms: AtomicU64::new(0),
+                    started: Instant::now(),
+                }),
                 queues: Mutex::new(HashMap::new()),
             }),
             settings,
@@ -393,19 +442,12 @@ impl Limiter {
 }
 
 impl Shared {
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Whether Redis failed a moment ago, and is let be for now.
     fn is_resting(&self) -> bool {
-        self.now_ms() < self.resting_until.load(Ordering::Relaxed)
+        self.rest.is_resting()
     }
 
-    /// Lets Redis be for [`REST`]; true for the caller that started this rest.
     fn rest(&self) -> bool {
-        let until = self.now_ms() + u64::try_from(REST.as_millis()).unwrap_or(u64::MAX);
-        self.resting_until.swap(until, Ordering::Relaxed) <= self.now_ms()
+        self.rest.start()
     }
 
     /// `Some(wait)` when the budget is spent. The check joins this thread's queue: while
@@ -432,8 +474,11 @@ impl Shared {
             .send(pending)
             .await
             .map_err(|_| anyhow::anyhow!("the rate-limit queue of this thread is closed"))?;
-        let wait_us = answer
+        let wait_us = tokio::time::timeout(CHECK_WAIT, answer)
             .await
+            .map_err(|_| {
+                anyhow::anyhow!("Redis did not judge the rate limit within {CHECK_WAIT:?}")
+            })?
             .map_err(|_| anyhow::anyhow!("the rate-limit batch was dropped"))?
             .map_err(|e| anyhow::anyhow!(e))?;
         Ok((wait_us > 0).then(|| Duration::from_micros(wait_us)))
@@ -449,17 +494,33 @@ impl Shared {
             return queue.clone();
         }
         let (queue, pending) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run_batches(self.link.clone(), self.sha.clone(), pending));
+        tokio::spawn(run_batches(
+            self.link.clone(),
+            self.sha.clone(),
+            self.rest.clone(),
+            pending,
+        ));
         queues.insert(thread, queue.clone());
         queue
     }
 }
 
 /// Judges the queued checks in batches of up to [`MAX_BATCH`], one script call each.
-async fn run_batches(link: RedisLink, sha: Arc<str>, mut queue: mpsc::Receiver<Pending>) {
+async fn run_batches(
+    link: RedisLink,
+    sha: Arc<str>,
+    rest: Arc<Rest>,
+    mut queue: mpsc::Receiver<Pending>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match judge(&link, &sha, &batch).await {
+        // Redis failed a moment ago: what queued meanwhile is answered at once, not sent.
+        let judged = if rest.is_resting() {
+            Err(anyhow::anyhow!("Redis is let be after a failure"))
+        } else {
+            judge(&link, &sha, &batch).await
+        };
+        match judged {
             Ok(waits) if waits.len() == batch.len() => {
                 for (pending, wait) in batch.drain(..).zip(waits) {
                     let _ = pending.reply.send(Ok(wait));
@@ -514,7 +575,9 @@ pub async fn enforce<B: MessageBody>(
             .await
             .map(ServiceResponse::map_into_left_body);
     };
-    let class = Class::of(req.method(), req.path());
+    // The path as the router reads it (escaped unreserved characters decoded): `…/bid%73`
+    // is the bids route, and a bid.
+    let class = Class::of(req.method(), req.match_info().as_str());
     if state.limits.settings().budget(class).is_none() {
         return next
             .call(req)
@@ -627,6 +690,19 @@ mod tests {
         assert_eq!(
             client_address(peer("10.0.0.2"), Some("garbage, 10.0.0.3"), &trusted),
             ip("10.0.0.3")
+        );
+        // Ports are read past, in both forms.
+        assert_eq!(
+            client_address(peer("10.0.0.2"), Some("198.51.100.7:5678"), &trusted),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client_address(
+                peer("10.0.0.2"),
+                Some("[2001:db8::9]:443, 10.0.0.3"),
+                &trusted
+            ),
+            ip("2001:db8::9")
         );
         // Nothing trusted: the peer, always.
         assert_eq!(

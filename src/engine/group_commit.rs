@@ -4,7 +4,7 @@
 //! refused (its auction closed meanwhile), or failed. A batch that fails is written again
 //! bid by bid, so that one bad bid never fails the others.
 
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
@@ -21,28 +21,39 @@ struct Commit {
     done: oneshot::Sender<Result<(), EngineError>>,
 }
 
-/// The queue of bids waiting to be committed, and its task (started on first use).
+/// The queue of bids waiting to be committed, and its task: started on first use, on the
+/// runtime of the worker that used it, and again should that runtime end.
 pub struct GroupCommit {
     db: DatabaseConnection,
-    queue: OnceLock<mpsc::Sender<Commit>>,
+    queue: Mutex<Option<mpsc::Sender<Commit>>>,
 }
 
 impl GroupCommit {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
-            queue: OnceLock::new(),
+            queue: Mutex::new(None),
         }
     }
 
     /// Writes `bid` durably, with whatever other bids are waiting: `Ok` once it is
     /// committed.
     pub async fn commit(&self, bid: NewAuctionBid) -> Result<(), EngineError> {
-        let queue = self.queue.get_or_init(|| {
-            let (queue, waiting) = mpsc::channel(4 * MAX_BATCH);
-            tokio::spawn(commit_batches(self.db.clone(), waiting));
-            queue
-        });
+        let queue = {
+            let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+            match queue.as_ref() {
+                Some(q) if !q.is_closed() => q.clone(),
+                _ => {
+                    if queue.is_some() {
+                        tracing::warn!("the group commit's task ended; starting it again");
+                    }
+                    let (q, waiting) = mpsc::channel(4 * MAX_BATCH);
+                    tokio::spawn(commit_batches(self.db.clone(), waiting));
+                    *queue = Some(q.clone());
+                    q
+                }
+            }
+        };
         let (done, outcome) = oneshot::channel();
         match queue.send(Commit { bid, done }).await {
             Ok(()) => outcome.await.unwrap_or_else(|_| {
@@ -65,6 +76,20 @@ async fn commit_batches(db: DatabaseConnection, mut waiting: mpsc::Receiver<Comm
                     let _ = commit.done.send(outcome);
                 }
             }
+            // The database unreachable or its pool exhausted: every bid of the batch is
+            // told so at once (a 503: retry with the same key), rather than each waiting
+            // for its own connection to time out in turn.
+            Err(e) if is_unavailable(&e) => {
+                tracing::warn!(error = %format!("{e:#}"), bids = batch.len(), "the database did not take a group commit");
+                for commit in batch.drain(..) {
+                    let _ = commit.done.send(Err(EngineError::Unexpected(
+                        anyhow::Error::new(sea_orm::DbErr::ConnectionAcquire(
+                            sea_orm::error::ConnAcquireErr::Timeout,
+                        ))
+                        .context(format!("{e:#}")),
+                    )));
+                }
+            }
             Err(e) => {
                 if batch.len() > 1 {
                     tracing::warn!(
@@ -82,6 +107,17 @@ async fn commit_batches(db: DatabaseConnection, mut waiting: mpsc::Receiver<Comm
             }
         }
     }
+}
+
+/// Whether `error` says the database could not be reached at all (so writing again at
+/// once would only fail again).
+fn is_unavailable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<sea_orm::DbErr>(),
+            Some(sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+        )
+    })
 }
 
 /// One transaction for the whole batch: the auctions still open are locked, their bids
@@ -131,6 +167,10 @@ pub async fn write_one(db: &DatabaseConnection, new: &NewAuctionBid) -> Result<(
         return Err(EngineError::Refused(Refusal::Closed));
     }
     if !auctions::insert_bid(&txn, new).await? {
+        // This very bid, committed by an earlier attempt whose answer was lost: durable.
+        if auctions::has_bid(&txn, new.id).await? {
+            return Ok(());
+        }
         return Err(EngineError::Unexpected(anyhow::anyhow!(
             "auction bid {} of {} is in SQL already: the state was stale",
             new.seq,

@@ -168,16 +168,14 @@ impl MemoryEngine {
             idempotency_key: bid.idempotency.as_ref().map(|i| i.key.clone()),
             request_sha256: bid.idempotency.as_ref().map(|i| i.request_sha256.clone()),
         };
-        // Durable first: the bid (and a moved end) commit together, or nothing does. After
-        // any failure the live state is dropped and read again from SQL, since an error can
-        // come after a commit (a lost reply).
-        if let Err(e) = self.commits.commit(new.clone()).await {
-            *guard = None;
-            return Err(e);
-        }
-        let Some(live) = guard.as_mut() else {
+        // Durable first: the bid (and a moved end) commit together, or nothing does. The
+        // live state is out of its slot meanwhile: after any failure, or if this request is
+        // dropped while its bid commits, the next use reads it again from SQL (an error can
+        // come after a commit: a lost reply).
+        let Some(mut live) = guard.take() else {
             return Err(EngineError::NotFound(bid.auction_id));
         };
+        self.commits.commit(new.clone()).await?;
         live.answers.push(accepted.clone());
         live.state.apply(accepted);
         live.bid_ids.push(new.id);
@@ -188,6 +186,7 @@ impl MemoryEngine {
         let placed = live.placed(index, false).ok_or_else(|| {
             EngineError::Unexpected(anyhow::anyhow!("an accepted bid is missing"))
         })?;
+        *guard = Some(live);
         self.changes.notify(new.auction_id, placed.seq);
         Ok(placed)
     }

@@ -165,6 +165,15 @@ impl Engine {
         }
     }
 
+    /// Whether other instances' changes reach this one's streams as they happen (always,
+    /// in process: there is no other instance).
+    pub fn is_relaying(&self) -> bool {
+        match self {
+            Engine::Memory(_) => true,
+            Engine::Redis(r) => r.is_relaying(),
+        }
+    }
+
     /// Changes heard from Redis and passed to this instance's streams (0 in process).
     pub fn changes_relayed(&self) -> u64 {
         match self {

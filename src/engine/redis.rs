@@ -172,6 +172,8 @@ pub struct RedisEngine {
     dirty: Mutex<std::collections::HashSet<Uuid>>,
     /// Changes heard on the deployment's channel and passed to this instance's streams.
     relayed: std::sync::atomic::AtomicU64,
+    /// Whether the relay is subscribed now.
+    subscribed: std::sync::atomic::AtomicBool,
 }
 
 impl RedisEngine {
@@ -187,6 +189,7 @@ impl RedisEngine {
             wake: Notify::new(),
             dirty: Mutex::new(std::collections::HashSet::new()),
             relayed: std::sync::atomic::AtomicU64::new(0),
+            subscribed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -209,6 +212,8 @@ impl RedisEngine {
             .await;
             match subscribed {
                 Ok(pubsub) => {
+                    self.subscribed
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
                     let mut messages = pubsub.into_on_message();
                     while let Some(message) = messages.next().await {
                         let Ok(text) = message.get_payload::<String>() else {
@@ -225,6 +230,8 @@ impl RedisEngine {
                                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         }
                     }
+                    self.subscribed
+                        .store(false, std::sync::atomic::Ordering::Relaxed);
                     tracing::warn!("the subscription to the auctions' changes ended; again in 1 s");
                 }
                 Err(e) => tracing::warn!(
@@ -234,6 +241,10 @@ impl RedisEngine {
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
+    }
+
+    pub fn is_relaying(&self) -> bool {
+        self.subscribed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn changes_relayed(&self) -> u64 {

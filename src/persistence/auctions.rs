@@ -402,6 +402,15 @@ pub async fn lock_open_among(
         .collect())
 }
 
+/// Whether the auction bid `id` is stored.
+pub async fn has_bid(conn: &impl ConnectionTrait, id: Uuid) -> anyhow::Result<bool> {
+    Ok(auction_bid::Entity::find_by_id(id)
+        .one(conn)
+        .await
+        .context("reading an auction bid")?
+        .is_some())
+}
+
 /// Writes an accepted bid. Writing the same bid again is a no-op, so a persister may
 /// retry freely; returns whether a row was written.
 pub async fn insert_bid(conn: &impl ConnectionTrait, bid: &NewAuctionBid) -> anyhow::Result<bool> {

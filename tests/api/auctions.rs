@@ -2087,6 +2087,14 @@ async fn a_bid_taken_by_one_instance_reaches_the_watchers_of_another(cluster: bo
     .await;
     a.clock.advance(Duration::seconds(10));
     b.clock.set(a.clock.now());
+    // b's relay subscribes in the background after its start.
+    for _ in 0..200 {
+        if b.engine.is_relaying() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(b.engine.is_relaying(), "b subscribed within 5 s");
     let response = b
         .client
         .get(b.url(&format!("/api/v1/auctions/{}/events", s.auction)))

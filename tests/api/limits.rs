@@ -191,6 +191,18 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
     }
     assert_eq!(get_from(&app, "2.2.2.2, 198.51.100.1").await, limited);
     assert_eq!(get_from(&app, "198.51.100.2").await, StatusCode::OK);
+    // A proxy that adds a header line of its own: the lines count in order, so what the
+    // client wrote in the first line changes nothing.
+    let two_lines = |first: &'static str| {
+        app.client
+            .get(app.url("/healthz"))
+            .header("X-Forwarded-For", first)
+            .header("X-Forwarded-For", "198.51.100.3:4711")
+            .send()
+    };
+    assert_eq!(two_lines("1.1.1.1").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(two_lines("2.2.2.2").await.unwrap().status(), StatusCode::OK);
+    assert_eq!(two_lines("3.3.3.3").await.unwrap().status(), limited);
     // An IPv6 client counts by its /64: a host has all of it to pick addresses from.
     assert_eq!(get_from(&app, "2001:db8:1:2::1").await, StatusCode::OK);
     assert_eq!(get_from(&app, "2001:db8:1:2::2").await, StatusCode::OK);
@@ -235,6 +247,17 @@ async fn bids_have_a_budget_of_their_own() {
         let response = bid(uuid::Uuid::new_v4()).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
+    // The path as the router reads it: an escaped letter is still the bids route.
+    let escaped = app
+        .client
+        .post(app.url(&format!("/api/v1/auctions/{}/bid%73", uuid::Uuid::new_v4())))
+        .bearer_auth(&supplier)
+        .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+        .json(&json!({"amount": "100.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(escaped, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     let refused = bid(uuid::Uuid::new_v4()).await;
     let problem = assert_problem(refused, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     assert!(
