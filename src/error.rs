@@ -89,12 +89,7 @@ impl From<anyhow::Error> for ApiError {
     /// A database with no free connection is a temporary condition (503, retry), not a
     /// fault; everything else unexpected is a 500.
     fn from(error: anyhow::Error) -> Self {
-        let busy = error.chain().any(|cause| {
-            matches!(
-                cause.downcast_ref::<sea_orm::DbErr>(),
-                Some(sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
-            )
-        });
+        let busy = crate::persistence::is_unreachable(&error);
         // Unreachable, or there but not serving yet (loading its AOF, failing over).
         let redis_down = error.chain().any(|cause| {
             cause.downcast_ref::<redis::RedisError>().is_some_and(|e| {

@@ -417,12 +417,12 @@ impl Limiter {
         };
         let exhausted = |retry_after| Exhausted { class, retry_after };
         if let Some(shared) = &self.shared
-            && !shared.is_resting()
+            && !shared.rest.is_resting()
         {
             match shared.check(class, budget, key).await {
                 Ok(wait) => return wait.map_or(Ok(()), |w| Err(exhausted(w))),
                 Err(e) => {
-                    if shared.rest() {
+                    if shared.rest.start() {
                         tracing::warn!(
                             error = %format!("{e:#}"),
                             "the shared rate limits did not answer; this instance's own apply for {} s",
@@ -442,14 +442,6 @@ impl Limiter {
 }
 
 impl Shared {
-    fn is_resting(&self) -> bool {
-        self.rest.is_resting()
-    }
-
-    fn rest(&self) -> bool {
-        self.rest.start()
-    }
-
     /// `Some(wait)` when the budget is spent. The check joins this thread's queue: while
     /// one batch is in Redis the next gathers, so that under load one script call judges
     /// many requests (each still in the order it came).

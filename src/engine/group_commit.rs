@@ -79,7 +79,7 @@ async fn commit_batches(db: DatabaseConnection, mut waiting: mpsc::Receiver<Comm
             // The database unreachable or its pool exhausted: every bid of the batch is
             // told so at once (a 503: retry with the same key), rather than each waiting
             // for its own connection to time out in turn.
-            Err(e) if is_unavailable(&e) => {
+            Err(e) if crate::persistence::is_unreachable(&e) => {
                 tracing::warn!(error = %format!("{e:#}"), bids = batch.len(), "the database did not take a group commit");
                 for commit in batch.drain(..) {
                     let _ = commit.done.send(Err(EngineError::Unexpected(
@@ -107,17 +107,6 @@ async fn commit_batches(db: DatabaseConnection, mut waiting: mpsc::Receiver<Comm
             }
         }
     }
-}
-
-/// Whether `error` says the database could not be reached at all (so writing again at
-/// once would only fail again).
-fn is_unavailable(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<sea_orm::DbErr>(),
-            Some(sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
-        )
-    })
 }
 
 /// One transaction for the whole batch: the auctions still open are locked, their bids

@@ -140,6 +140,17 @@ async fn migrate_schema(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("applying database migrations")
 }
 
+/// True when `error` says the database could not be reached or gave no connection in
+/// time: a temporary condition (503, retry), not a fault.
+pub fn is_unreachable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<DbErr>(),
+            Some(DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+        )
+    })
+}
+
 /// True when the error is a unique-constraint violation.
 pub fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))

@@ -274,6 +274,18 @@ pub(crate) struct Api {
 }
 
 impl Api {
+    /// A client of the binary serving on `port` with the test secret.
+    pub(crate) fn on_port(port: u16) -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+            issuer: TokenIssuer::new(TEST_SECRET.as_bytes(), None, None),
+        }
+    }
+
     pub(crate) fn token(&self, role: Role, sub: &str, agency: Option<&str>) -> String {
         let agency = agency.map(|a| AgencyCode::parse(a).unwrap());
         self.issuer
@@ -430,14 +442,7 @@ async fn every_201_survives_the_service_killed_mid_auction() {
         // Bidders as fast as they can go, far past one client's budget.
         ("LICITA_RATE_BIDS", "off".to_owned()),
     ];
-    let api = Api {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap(),
-        base: format!("http://127.0.0.1:{port}"),
-        issuer: TokenIssuer::new(TEST_SECRET.as_bytes(), None, None),
-    };
+    let api = Api::on_port(port);
     let mut first = serve(data.path(), &env);
     wait_healthy(&api.client, &api.base).await;
     let (auction, suppliers) = live_auction(&api).await;

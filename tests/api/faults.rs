@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use licita::auth::{Role, TokenIssuer};
+use licita::auth::Role;
 use licita::domain::money::Money;
 use reqwest::StatusCode;
 use sea_orm::Database;
@@ -295,14 +295,7 @@ async fn bids_survive_the_service_redis_and_postgresql_failing_under_load() {
         ("LICITA_LOG", "warn".to_owned()),
         ("LICITA_RATE_BIDS", "off".to_owned()),
     ];
-    let api = Api {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap(),
-        base: format!("http://127.0.0.1:{port}"),
-        issuer: TokenIssuer::new(TEST_SECRET.as_bytes(), None, None),
-    };
+    let api = Api::on_port(port);
     let mut service = serve(data.path(), &env);
     wait_healthy(&api.client, &api.base).await;
     let (auction, suppliers) = live_auction(&api).await;
